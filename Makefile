@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` (the hub with demo data) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The test database has its own port and data directory, so it never touches `make run`'s.
+TEST_ENV := HUB_ENV=test HUB_NEO4J_URI=bolt://127.0.0.1:7688 HUB_NEO4J_HOME=var/neo4j-test
+RUN_ENV := HUB_ENV=dev
+DEMO_CHILDREN ?= 400
+
+.PHONY: install run test lint db-stop clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+run: install
+	$(RUN_ENV) $(BIN)/hub db start
+	$(RUN_ENV) $(BIN)/hub db migrate
+	$(RUN_ENV) $(BIN)/hub demo-data --children $(DEMO_CHILDREN) --seed 1 --if-empty
+	$(RUN_ENV) $(BIN)/hub serve
+
+lint: install
+	$(BIN)/ruff check hub schema connectors auth tests
+	$(BIN)/mypy
+
+test: install lint
+	$(TEST_ENV) $(BIN)/hub db start
+	$(TEST_ENV) $(BIN)/pytest; rc=$$?; $(TEST_ENV) $(BIN)/hub db stop; exit $$rc
+
+db-stop: install
+	$(RUN_ENV) $(BIN)/hub db stop
+
+clean:
+	rm -rf $(VENV) deploy/neo4j/target .mypy_cache .ruff_cache .pytest_cache .hypothesis

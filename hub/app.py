@@ -1,0 +1,80 @@
+"""The ASGI application: ``/graphql``, ``/healthz``, ``/readyz``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from hub import migrate
+from hub.graph import Graph
+from hub.logs import RequestIdMiddleware, configure, log
+from hub.settings import Settings, get_settings
+from schema.endpoint import graphql_app
+
+_DB_ERRORS = (ServiceUnavailable, Neo4jError, OSError)
+
+
+class Readiness:
+    """Whether Neo4j answers and carries the latest migration; migrates when it first can."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.latest = migrate.latest_version()
+        self._lock = asyncio.Lock()
+
+    async def check(self) -> tuple[bool, str]:
+        try:
+            applied = await migrate.applied_version(self.graph)
+            if applied < self.latest:
+                async with self._lock:
+                    await migrate.migrate(self.graph)
+                applied = await migrate.applied_version(self.graph)
+        except _DB_ERRORS:
+            return False, "database unreachable"
+        if applied < self.latest:
+            return False, f"schema at version {applied}, expected {self.latest}"
+        return True, "ready"
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    configure(settings.log_level)
+    graph = Graph.connect(settings)
+    readiness = Readiness(graph)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ready, reason = await readiness.check()  # applies migrations at start when it can
+        log.info("startup", ready=ready, reason=reason, env=settings.env)
+        yield
+        await graph.close()
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "alive"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        ready, reason = await readiness.check()
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "reason": reason},
+            status_code=200 if ready else 503,
+        )
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql_app(graph, settings), methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.graph = graph
+    app.state.settings = settings
+    app.add_middleware(RequestIdMiddleware)
+    return app

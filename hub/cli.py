@@ -1,0 +1,118 @@
+"""The ``hub`` command. 中文在前, English beside it: staff and engineers both read this console."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+
+from hub import localdb, migrate
+from hub.graph import Graph
+from hub.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="特殊教育数据枢纽 Special-education data hub", no_args_is_help=True)
+db_app = typer.Typer(help="本地数据库 The local Neo4j database", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"错误 error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise fail(f"配置无效 bad settings: {exc}", 2) from None
+
+
+def with_graph(work: Callable[[Graph], Awaitable[T]]) -> T:
+    """Runs ``work`` with a connected graph, closing it after."""
+    graph = Graph.connect(settings())
+
+    async def run() -> T:
+        try:
+            return await work(graph)
+        finally:
+            await graph.close()
+
+    try:
+        return asyncio.run(run())
+    except OSError as exc:  # includes the driver's ServiceUnavailable
+        raise fail(f"数据库不可达 database unreachable: {exc}") from None
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """启动本地数据库 Start the local Neo4j (builds its launcher on first use)."""
+    conf = settings()
+    was_running = localdb.status(conf).running
+    if not was_running:
+        typer.echo("正在启动 Neo4j starting Neo4j ...")
+    try:
+        status = localdb.start(conf)
+    except localdb.LocalDbError as exc:
+        raise fail(str(exc)) from None
+    state = "已在运行 already running" if was_running else "已启动 started"
+    typer.echo(f"Neo4j {state}: {status.uri} (pid {status.pid}, data {status.home})")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """停止本地数据库 Stop the local Neo4j."""
+    stopped = localdb.stop(settings())
+    typer.echo("Neo4j 已停止 stopped" if stopped else "Neo4j 未在运行 was not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """数据库状态 Whether the local Neo4j runs (exit 0) or not (exit 3)."""
+    status = localdb.status(settings())
+    if status.running:
+        typer.echo(f"运行中 running: {status.uri} (pid {status.pid}, data {status.home})")
+    else:
+        typer.echo(f"未运行 stopped (data {status.home})")
+        raise typer.Exit(3)
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """应用数据库迁移 Apply schema migrations (constraints and indexes)."""
+    applied = with_graph(migrate.migrate)
+    for migration in applied:
+        typer.echo(f"已应用 applied {migration.version:04d}_{migration.name}")
+    version = with_graph(migrate.applied_version)
+    typer.echo(f"数据库结构版本 schema version: {version}")
+
+
+@db_app.command("reset")
+def db_reset(
+    yes: bool = typer.Option(False, "--yes", help="确认清空 confirm emptying the graph"),
+) -> None:
+    """清空图数据(保留迁移) Empty the graph, keeping migrations."""
+    if not yes:
+        raise fail("这会删除全部数据 this deletes every node: add --yes to confirm", 2)
+    deleted = with_graph(lambda graph: graph.empty())
+    typer.echo(f"已清空 emptied: {deleted} nodes deleted, migrations kept")
+
+
+@app.command("serve")
+def serve() -> None:
+    """启动服务 Serve the hub (GraphQL at /graphql)."""
+    import uvicorn
+
+    from hub.app import create_app
+
+    conf = settings()
+    typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql")
+    uvicorn.run(create_app(conf), host=conf.host, port=conf.port, access_log=False,
+                log_config=None)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,143 @@
+"""Graph access: one async Neo4j driver, and a count of database round trips.
+
+Every query the hub sends goes through :meth:`Graph.run` or :meth:`Graph.write`, so tests and
+benchmarks can count round trips per request (the API promises one per top-level field).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, LiteralString
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Query
+
+from hub.settings import Settings
+
+
+@dataclass
+class RoundTrips:
+    """Counts queries sent while it is the current counter (see :func:`counting`)."""
+
+    count: int = 0
+    queries: list[str] = field(default_factory=list)
+
+
+_round_trips: contextvars.ContextVar[RoundTrips | None] = contextvars.ContextVar(
+    "round_trips", default=None
+)
+
+
+@asynccontextmanager
+async def counting() -> AsyncIterator[RoundTrips]:
+    counter = RoundTrips()
+    token = _round_trips.set(counter)
+    try:
+        yield counter
+    finally:
+        _round_trips.reset(token)
+
+
+def _count(cypher: str) -> None:
+    counter = _round_trips.get()
+    if counter is not None:
+        counter.count += 1
+        counter.queries.append(cypher)
+
+
+Record = dict[str, Any]
+
+
+class Graph:
+    """The hub's handle on Neo4j. Queries are literal strings; values travel as parameters."""
+
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self.driver = driver
+        self.database = database
+
+    @classmethod
+    def connect(cls, settings: Settings) -> Graph:
+        driver = AsyncGraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+            max_connection_pool_size=64,
+            connection_acquisition_timeout=10.0,
+            connection_timeout=5.0,
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, settings.neo4j_database)
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+    async def run(
+        self, cypher: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> list[Record]:
+        """A read in one round trip."""
+        _count(cypher)
+        async with self.driver.session(database=self.database) as session:
+            return await session.execute_read(_collect, cypher, dict(params or {}))
+
+    async def write(
+        self, cypher: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> list[Record]:
+        """A write in one transaction (retried by the driver on transient errors)."""
+        _count(cypher)
+        async with self.driver.session(database=self.database) as session:
+            return await session.execute_write(_collect, cypher, dict(params or {}))
+
+    async def autocommit(
+        self, cypher: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> list[Record]:
+        """For schema commands and ``CALL {...} IN TRANSACTIONS``, which need their own."""
+        _count(cypher)
+        async with self.driver.session(database=self.database) as session:
+            result = await session.run(Query(cypher), dict(params or {}))
+            return [record.data() async for record in result]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Several statements that commit or fail together (a mutation, an ingest batch)."""
+        async with self.driver.session(database=self.database) as session:
+            tx = await session.begin_transaction()
+            try:
+                yield Transaction(tx)
+                await tx.commit()
+            finally:
+                if not tx.closed():
+                    await tx.close()  # rolls back: nothing half-written
+
+    async def ping(self) -> None:
+        await self.driver.verify_connectivity()
+
+    async def empty(self) -> int:
+        """Deletes every node but the migration ledger; returns how many it deleted."""
+        rows = await self.autocommit(
+            "MATCH (n) WHERE NOT n:Migration "
+            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS "
+            "RETURN count(*) AS deleted"
+        )
+        return int(rows[0]["deleted"]) if rows else 0
+
+
+class Transaction:
+    """An explicit transaction; each statement is a round trip and is counted as one."""
+
+    def __init__(self, tx: Any) -> None:
+        self._tx = tx
+
+    async def run(
+        self, cypher: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> list[Record]:
+        _count(cypher)
+        result = await self._tx.run(cypher, dict(params or {}))
+        return [record.data() async for record in result]
+
+
+async def _collect(
+    tx: AsyncManagedTransaction, cypher: LiteralString, params: dict[str, Any]
+) -> list[Record]:
+    result = await tx.run(cypher, params)
+    return [record.data() async for record in result]

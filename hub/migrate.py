@@ -1,0 +1,86 @@
+"""Schema migrations: versioned Cypher files under ``hub/migrations``, applied in order, once.
+
+A file is named ``NNNN_what.cypher`` and holds statements ending with ``;``. Each applied version
+is recorded as a ``(:Migration {version, name, checksum, appliedAt})`` node, so ``hub db migrate``
+and server start can both run it: what is recorded is skipped. Statements are written with
+``IF NOT EXISTS`` so a half-applied file (a crash between two statements) can run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.graph import Graph
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
+
+
+class MigrationError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+    checksum: str
+
+
+def _statements(text: str) -> tuple[str, ...]:
+    lines = [line for line in text.splitlines() if not line.strip().startswith("//")]
+    return tuple(s.strip() for s in "\n".join(lines).split(";") if s.strip())
+
+
+def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    found = []
+    for path in sorted(directory.glob("*.cypher")):
+        match = _FILE_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_name.cypher")
+        text = path.read_text(encoding="utf-8")
+        found.append(
+            Migration(
+                version=int(match.group(1)),
+                name=match.group(2),
+                statements=_statements(text),
+                checksum=hashlib.sha256(text.encode()).hexdigest(),
+            )
+        )
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise MigrationError("two migration files share a version number")
+    return found
+
+
+def latest_version(directory: Path = MIGRATIONS_DIR) -> int:
+    return max((m.version for m in available(directory)), default=0)
+
+
+async def applied_version(graph: Graph) -> int:
+    # Auto-commit, not a retried transaction: /readyz must answer at once when Neo4j is down.
+    rows = await graph.autocommit("MATCH (m:Migration) RETURN max(m.version) AS version")
+    return int(rows[0]["version"] or 0) if rows else 0
+
+
+async def migrate(graph: Graph, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Applies what is not yet recorded; returns the migrations it applied."""
+    done = await applied_version(graph)
+    applied = []
+    for migration in available(directory):
+        if migration.version <= done:
+            continue
+        for statement in migration.statements:
+            # Schema commands need their own transaction; the text is the repo's, not input.
+            await graph.autocommit(statement)
+        await graph.write(
+            "MERGE (m:Migration {version: $version}) "
+            "SET m.name = $name, m.checksum = $checksum, m.appliedAt = datetime()",
+            {"version": migration.version, "name": migration.name, "checksum": migration.checksum},
+        )
+        applied.append(migration)
+    return applied

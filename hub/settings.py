@@ -1,0 +1,86 @@
+"""Settings from the environment (prefix ``HUB_``); the README's configuration table lists them."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Clearly-marked local demo default: used only by `make run` / tests on this machine.
+# Production refuses to start with it (see _production_needs_real_secrets).
+LOCAL_DEMO_PASSWORD = "hub-local-demo-only"  # noqa: S105
+
+BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; the message names each bad variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore", frozen=True)
+
+    env: Literal["dev", "test", "prod"] = "prod"
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr(LOCAL_DEMO_PASSWORD)
+    neo4j_database: str = "neo4j"
+    neo4j_home: Path = Path("var/neo4j")
+    neo4j_heap_mb: int = Field(default=1024, ge=256, le=16384)
+    neo4j_pagecache_mb: int = Field(default=512, ge=64, le=16384)
+    neo4j_start_timeout_s: int = Field(default=180, ge=5, le=1800)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _bolt_uri(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in BOLT_SCHEMES or not parts.hostname:
+            raise ValueError("must be a bolt:// or neo4j:// URI such as bolt://127.0.0.1:7687")
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError as exc:
+            raise ValueError("has a port that is not a number between 1 and 65535") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.env == "prod" and self.neo4j_password.get_secret_value() == LOCAL_DEMO_PASSWORD:
+            raise ValueError(
+                "HUB_NEO4J_PASSWORD must be set in production (HUB_ENV=prod); "
+                "the built-in value is a local demo default"
+            )
+        return self
+
+    @property
+    def bolt_host(self) -> str:
+        return urlsplit(self.neo4j_uri).hostname or "127.0.0.1"
+
+    @property
+    def bolt_port(self) -> int:
+        return urlsplit(self.neo4j_uri).port or 7687
+
+
+def load_settings() -> Settings:
+    """Reads the environment; turns pydantic's report into one line per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"])
+            name = f"HUB_{field.upper()}" if field else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise SettingsError("; ".join(lines)) from None
+
+
+@cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,19 @@
+"""What every resolver receives: the graph, the settings and the request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+from hub.graph import Graph
+from hub.settings import Settings
+
+
+@dataclass
+class Context:
+    graph: Graph
+    settings: Settings
+    request: Request | None = None
+    response_extensions: dict[str, Any] = field(default_factory=dict)
