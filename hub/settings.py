@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Clearly-marked local demo default: used only by `make run` / tests on this machine.
 # Production refuses to start with it (see _production_needs_real_secrets).
 LOCAL_DEMO_PASSWORD = "hub-local-demo-only"  # noqa: S105
+# Local demo keys for resident ID numbers (keyed hash, encryption): production must set its own.
+LOCAL_DEMO_ID_HMAC_KEY = "local-demo-id-hmac-key-not-for-production"
+LOCAL_DEMO_ID_ENCRYPTION_KEY = "bG9jYWwtZGVtby1pZC1rZXktMzItYnl0ZXMtISEhISE="  # base64, 32 bytes
 
 BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
 
@@ -36,6 +40,23 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    id_hmac_key: SecretStr = SecretStr(LOCAL_DEMO_ID_HMAC_KEY)
+    id_encryption_key: SecretStr = SecretStr(LOCAL_DEMO_ID_ENCRYPTION_KEY)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    max_query_depth: int = Field(default=8, ge=2, le=20)
+    max_aliases: int = Field(default=30, ge=1, le=500)
+    max_query_tokens: int = Field(default=2000, ge=50, le=100000)
+
+    @field_validator("id_encryption_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr) -> SecretStr:
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except ValueError as exc:
+            raise ValueError("must be base64") from exc
+        if len(raw) != 32:
+            raise ValueError("must be 32 bytes, base64-encoded (openssl rand -base64 32)")
+        return value
 
     @field_validator("neo4j_uri")
     @classmethod
@@ -51,10 +72,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
-        if self.env == "prod" and self.neo4j_password.get_secret_value() == LOCAL_DEMO_PASSWORD:
+        if self.env != "prod":
+            return self
+        demo = {
+            "HUB_NEO4J_PASSWORD": (self.neo4j_password, LOCAL_DEMO_PASSWORD),
+            "HUB_ID_HMAC_KEY": (self.id_hmac_key, LOCAL_DEMO_ID_HMAC_KEY),
+            "HUB_ID_ENCRYPTION_KEY": (self.id_encryption_key, LOCAL_DEMO_ID_ENCRYPTION_KEY),
+        }
+        unset = [name for name, (value, default) in demo.items()
+                 if value.get_secret_value() == default]
+        if unset:
             raise ValueError(
-                "HUB_NEO4J_PASSWORD must be set in production (HUB_ENV=prod); "
-                "the built-in value is a local demo default"
+                f"{', '.join(unset)} must be set in production (HUB_ENV=prod); "
+                "the built-in values are local demo defaults"
             )
         return self
 

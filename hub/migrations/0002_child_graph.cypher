@@ -1,0 +1,24 @@
+// The child's graph: keys that are looked up get a uniqueness constraint (which is an index);
+// properties that are filtered or joined on get a range index.
+CREATE CONSTRAINT region_code IF NOT EXISTS FOR (r:Region) REQUIRE r.code IS UNIQUE;
+CREATE CONSTRAINT department_id IF NOT EXISTS FOR (d:Department) REQUIRE d.id IS UNIQUE;
+CREATE CONSTRAINT organisation_id IF NOT EXISTS FOR (o:Organisation) REQUIRE o.id IS UNIQUE;
+CREATE CONSTRAINT school_code IF NOT EXISTS FOR (s:School) REQUIRE s.code IS UNIQUE;
+CREATE CONSTRAINT rehab_code IF NOT EXISTS FOR (r:RehabInstitution) REQUIRE r.code IS UNIQUE;
+CREATE CONSTRAINT school_class_id IF NOT EXISTS FOR (k:SchoolClass) REQUIRE k.id IS UNIQUE;
+CREATE CONSTRAINT resource_room_id IF NOT EXISTS FOR (r:ResourceRoom) REQUIRE r.id IS UNIQUE;
+CREATE CONSTRAINT child_id IF NOT EXISTS FOR (c:Child) REQUIRE c.id IS UNIQUE;
+CREATE CONSTRAINT child_id_hash IF NOT EXISTS FOR (c:Child) REQUIRE c.idHash IS UNIQUE;
+CREATE CONSTRAINT fact_id IF NOT EXISTS FOR (f:Fact) REQUIRE f.id IS UNIQUE;
+CREATE CONSTRAINT fact_source_ref IF NOT EXISTS FOR (f:Fact) REQUIRE f.sourceRef IS UNIQUE;
+CREATE CONSTRAINT idempotency_key IF NOT EXISTS FOR (k:IdempotencyKey) REQUIRE k.key IS UNIQUE;
+CREATE INDEX child_region IF NOT EXISTS FOR (c:Child) ON (c.regionCode);
+CREATE INDEX child_name IF NOT EXISTS FOR (c:Child) ON (c.name);
+CREATE INDEX child_birth_date IF NOT EXISTS FOR (c:Child) ON (c.birthDate);
+CREATE INDEX child_mother IF NOT EXISTS FOR (c:Child) ON (c.motherIdHash);
+CREATE INDEX organisation_region IF NOT EXISTS FOR (o:Organisation) ON (o.regionCode);
+CREATE INDEX placement_student_number IF NOT EXISTS FOR (p:Placement) ON (p.studentNumber);
+CREATE INDEX placement_end IF NOT EXISTS FOR (p:Placement) ON (p.endDate);
+CREATE INDEX session_date IF NOT EXISTS FOR (s:ServiceSession) ON (s.date);
+CREATE INDEX transition_status IF NOT EXISTS FOR (t:Transition) ON (t.status);
+CREATE INDEX dropout_status IF NOT EXISTS FOR (d:DropoutCase) ON (d.status);
