@@ -50,6 +50,28 @@ def _count(cypher: str) -> None:
 Record = dict[str, Any]
 
 
+class Params:
+    """Allocates query parameters: every request value goes in here, never into the text."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+def fill(template: str, **names: str) -> str:
+    """Puts generated variable names into a code-defined Cypher fragment (``{v}``, ``{t}`` …).
+
+    Plain replacement, not ``str.format``: fragments contain Cypher's own braces.
+    """
+    for key, name in names.items():
+        template = template.replace("{" + key + "}", name)
+    return template
+
+
 class Graph:
     """The hub's handle on Neo4j. Queries are literal strings; values travel as parameters."""
 

@@ -90,6 +90,69 @@ class HomeDeliveryContent(Vocabulary):
     HEALTH = "HEALTH"
 
 
+class ServiceKind(Vocabulary):
+    """Kind of service session 服务类型."""
+
+    HOME_DELIVERY = "HOME_DELIVERY"
+    REHABILITATION = "REHABILITATION"
+    ITINERANT_GUIDANCE = "ITINERANT_GUIDANCE"
+    HEALTH = "HEALTH"
+
+
+class AssessmentKind(Vocabulary):
+    """Why an assessment was made 评估类型."""
+
+    ENTRY = "ENTRY"
+    PERIODIC = "PERIODIC"
+    TRANSITION = "TRANSITION"
+
+
+class TransitionStatus(Vocabulary):
+    """Where a transition stands 转衔状态: planned, handed over, completed, or stalled."""
+
+    PLANNED = "PLANNED"
+    HANDED_OVER = "HANDED_OVER"
+    COMPLETED = "COMPLETED"
+    STALLED = "STALLED"
+
+
+class CaseStatus(Vocabulary):
+    """Dropout case ledger status 台账状态."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class SchoolType(Vocabulary):
+    """Kind of school 学校类型."""
+
+    KINDERGARTEN = "KINDERGARTEN"
+    PRIMARY = "PRIMARY"
+    JUNIOR = "JUNIOR"
+    NINE_YEAR = "NINE_YEAR"
+    SENIOR = "SENIOR"
+    VOCATIONAL = "VOCATIONAL"
+    SPECIAL = "SPECIAL"
+
+
+class CenterLevel(Vocabulary):
+    """Level of a special-education resource centre 资源中心层级."""
+
+    CITY = "CITY"
+    COUNTY = "COUNTY"
+    TOWNSHIP = "TOWNSHIP"
+    SCHOOL = "SCHOOL"
+
+
+class SpecialNeed(Vocabulary):
+    """Special need without a disability certificate 特殊需要."""
+
+    AUTISM = "AUTISM"
+    ADHD = "ADHD"
+    LEARNING = "LEARNING"
+    EMOTIONAL = "EMOTIONAL"
+
+
 class DisabilityCategory(IntEnum):
     """Disability category 残疾类别; the value is the digit used in certificate numbers."""
 
@@ -154,4 +217,34 @@ _LABELS: dict[type[Vocabulary], dict[str, str]] = {
         "SUBSISTENCE_FAMILY": "低保家庭儿童",
     },
     HomeDeliveryContent: {"EDUCATION": "教育", "REHABILITATION": "康复", "HEALTH": "保健"},
+    ServiceKind: {
+        "HOME_DELIVERY": "送教上门",
+        "REHABILITATION": "康复训练",
+        "ITINERANT_GUIDANCE": "巡回指导",
+        "HEALTH": "医疗保健",
+    },
+    AssessmentKind: {"ENTRY": "入学评估", "PERIODIC": "定期评估", "TRANSITION": "转衔评估"},
+    TransitionStatus: {
+        "PLANNED": "已计划",
+        "HANDED_OVER": "已交接",
+        "COMPLETED": "已完成",
+        "STALLED": "中断",
+    },
+    CaseStatus: {"OPEN": "未销号", "CLOSED": "已销号"},
+    SchoolType: {
+        "KINDERGARTEN": "幼儿园",
+        "PRIMARY": "小学",
+        "JUNIOR": "初中",
+        "NINE_YEAR": "九年一贯制学校",
+        "SENIOR": "普通高中",
+        "VOCATIONAL": "中等职业学校",
+        "SPECIAL": "特殊教育学校",
+    },
+    CenterLevel: {"CITY": "市级", "COUNTY": "县级", "TOWNSHIP": "乡镇级", "SCHOOL": "校级"},
+    SpecialNeed: {
+        "AUTISM": "孤独症",
+        "ADHD": "注意缺陷多动障碍",
+        "LEARNING": "学习障碍",
+        "EMOTIONAL": "情绪与行为障碍",
+    },
 }

@@ -1,18 +1,27 @@
-"""The GraphQL schema: queries and mutations over the child's graph."""
+"""The GraphQL schema: queries (and mutations) over the child's graph."""
 
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 
-from schema.context import Context
-
-
-@strawberry.type(description="特殊教育数据枢纽 The special-education data hub")
-class Query:
-    @strawberry.field(description="服务版本 Version of the hub's API")
-    def api_version(self, info: Info[Context, None]) -> str:
-        return "0.1"
+from hub.settings import Settings
+from schema.errors import ErrorCodes
+from schema.queries import Query
+from schema.scalars import SCALARS
+from schema.types import ALL_TYPES
 
 
-schema = strawberry.Schema(query=Query)
+def build_schema(settings: Settings) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        types=list(ALL_TYPES),
+        extensions=[
+            ErrorCodes,
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        ],
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )

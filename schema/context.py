@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from hub.graph import Graph
 from hub.settings import Settings
+from schema.compile import Scope
 
 
 @dataclass
@@ -16,4 +17,5 @@ class Context:
     graph: Graph
     settings: Settings
     request: Request | None = None
+    scope: Scope = field(default_factory=Scope)
     response_extensions: dict[str, Any] = field(default_factory=dict)

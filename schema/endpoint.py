@@ -11,14 +11,14 @@ from strawberry.asgi import GraphQL
 
 from hub.graph import Graph
 from hub.settings import Settings
-from schema.api import schema
+from schema.api import build_schema
 from schema.context import Context
 
 
 class HubGraphQL(GraphQL[Context, None]):
     def __init__(self, graph: Graph, settings: Settings) -> None:
         super().__init__(
-            schema,
+            build_schema(settings),
             graphql_ide="graphiql" if settings.env == "dev" else None,
             allow_queries_via_get=False,
         )

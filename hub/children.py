@@ -1,0 +1,82 @@
+"""Finding children: the filter of ``children(filter: …)`` and what each condition means."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hub import regions
+from hub.graph import Params
+from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
+
+
+class ChildFilter(BaseModel):
+    """All conditions must hold. Placement conditions look at the current placement."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    organisation_id: str | None = Field(default=None, min_length=1, max_length=64)
+    placement_type: PlacementType | None = None
+    stage: Stage | None = None
+    disability_category: DisabilityCategory | None = None
+    special_need: SpecialNeed | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=50)
+    min_age: int | None = Field(default=None, ge=0, le=30)
+    max_age: int | None = Field(default=None, ge=0, le=30)
+
+    @field_validator("region_code")
+    @classmethod
+    def _known_region(cls, value: str | None) -> str | None:
+        if value is not None and not regions.is_known(value):
+            raise ValueError("不是已知的行政区划代码 not a known GB/T 2260 region code")
+        return value
+
+
+def region_prefix(code: str) -> str:
+    """A region's subtree as a code prefix: province 14, prefecture 1404, county 140404."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def conditions(spec: ChildFilter, params: Params, today: dt.date) -> list[str]:
+    """Cypher conditions on ``{c}`` (the child); values go into ``params``."""
+    out: list[str] = []
+    if spec.region_code:
+        out.append(f"{{c}}.regionCode STARTS WITH {params.add(region_prefix(spec.region_code))}")
+    if spec.name:
+        out.append(f"{{c}}.name STARTS WITH {params.add(spec.name)}")
+    if spec.disability_category is not None:
+        out.append(f"{{c}}.disabilityCategory = {params.add(int(spec.disability_category))}")
+    if spec.special_need is not None:
+        out.append(f"{params.add(str(spec.special_need))} IN {{c}}.specialNeeds")
+    if spec.min_age is not None:  # at least min_age years old today
+        out.append(f"{{c}}.birthDate <= {params.add(_years_before(today, spec.min_age))}")
+    if spec.max_age is not None:  # not yet max_age + 1
+        limit = _years_before(today, spec.max_age + 1)
+        out.append(f"{{c}}.birthDate > {params.add(limit)}")
+    placement = []
+    if spec.placement_type is not None:
+        placement.append(f"p.type = {params.add(str(spec.placement_type))}")
+    if spec.stage is not None:
+        placement.append(f"p.stage = {params.add(str(spec.stage))}")
+    if spec.organisation_id is not None:
+        placement.append(f"EXISTS {{ (p)-[:AT]->(:Organisation {{id: "
+                         f"{params.add(spec.organisation_id)}}}) }}")
+    if placement:
+        out.append(
+            "EXISTS { MATCH ({c})-[:HAS_FACT]->(p:Placement) WHERE p.endDate IS NULL AND "
+            + " AND ".join(placement) + " }"
+        )
+    return out

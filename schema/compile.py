@@ -1,0 +1,315 @@
+"""Compiles a GraphQL selection into one Cypher query: one round trip per top-level field.
+
+The selection set (fragments, inline fragments, aliases, ``@skip``/``@include``) is walked
+against the schema; each field's graph mapping (``schema/mapping.py``) becomes a map entry, a
+``COLLECT {}`` subquery or a ``CASE`` over labels for abstract types. The result is one map per
+row keyed by response key, which the fields then read (``schema/fields.py``).
+
+Only code-defined fragments, generated variable names and response keys (GraphQL names,
+``[_A-Za-z][_0-9A-Za-z]*`` by the grammar, quoted with backticks) enter the text; every value
+from the request is a parameter.
+
+Row scope (``auth/``) plugs in through :class:`Scope`: its conditions are added wherever a
+child or a fact is matched, so rows outside scope never leave the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+    is_abstract_type,
+    type_from_ast,
+)
+from graphql.execution.values import (
+    VariableValues,
+    get_argument_values,
+    get_directive_values,
+)
+from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
+
+from hub.errors import BadUserInput
+from hub.facts import BY_LABEL
+from hub.graph import Params, fill
+from schema.fields import decode_cursor
+from schema.mapping import Connection, Prop, Related
+
+_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+_BACKREF = "strawberry-definition"
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass
+class Scope:
+    """Row rules added to every match of a child or a fact; empty means everything."""
+
+    child: list[str] = field(default_factory=list)  # conditions on "{c}"
+    fact: list[str] = field(default_factory=list)  # conditions on "{f}"
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Compiled:
+    cypher: str
+    params: dict[str, Any]
+
+
+class Compiler:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: Any,
+        *,
+        max_page_size: int,
+        scope: Scope | None = None,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        # Resolvers see the coerced values as a dict; graphql-core's helpers want them wrapped.
+        self.variables = VariableValues(sources={}, coerced=dict(variables or {}))
+        self.max_page_size = max_page_size
+        self.scope = scope or Scope()
+        self.params = Params()
+        self.params.values.update(self.scope.params)
+        self._counter = 0
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def var(self) -> str:
+        self._counter += 1
+        return f"n{self._counter}"
+
+    def _included(self, node: FieldNode | FragmentSpreadNode | InlineFragmentNode) -> bool:
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip.get("if") is True:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include and include.get("if") is False)
+
+    def _matches(self, condition: Any, runtime: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        wanted = type_from_ast(self.schema, condition)
+        if wanted is runtime:
+            return True
+        return is_abstract_type(wanted) and self.schema.is_sub_type(wanted, runtime)
+
+    def collect(
+        self, runtime: GraphQLObjectType, selection_sets: list[SelectionSetNode]
+    ) -> dict[str, list[FieldNode]]:
+        """Response key → field nodes, as the executor would group them for ``runtime``."""
+        fields: dict[str, list[FieldNode]] = {}
+        seen: set[str] = set()
+
+        def walk(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    if self._included(selection):
+                        key = selection.alias.value if selection.alias else selection.name.value
+                        fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    if self._included(selection) and self._matches(
+                        selection.type_condition, runtime
+                    ):
+                        walk(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if name in seen or fragment is None or not self._included(selection):
+                        continue
+                    seen.add(name)
+                    if self._matches(fragment.type_condition, runtime):
+                        walk(fragment.selection_set)
+
+        for selection_set in selection_sets:
+            walk(selection_set)
+        return fields
+
+    @staticmethod
+    def _mapping(field_def: GraphQLField) -> Any:
+        definition = (field_def.extensions or {}).get(_BACKREF)
+        return (definition.metadata or {}).get("graph") if definition is not None else None
+
+    def _args(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        return get_argument_values(field_def, node, self.variables)
+
+    def _page_size(self, first: int | None) -> int:
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        if size < 0 or size > self.max_page_size:
+            raise BadUserInput(
+                f"first 须在 0 到 {self.max_page_size} 之间 "
+                f"first must be between 0 and {self.max_page_size}",
+                field="first",
+            )
+        return size
+
+    # --- maps ------------------------------------------------------------------------------
+
+    def value(self, named: GraphQLNamedType, v: str, nodes: list[FieldNode]) -> str:
+        """The map for node ``v`` as ``named`` (a CASE over labels when it is abstract)."""
+        selection_sets = [n.selection_set for n in nodes if n.selection_set]
+        if isinstance(named, GraphQLObjectType):
+            return self.object_map(named, v, selection_sets)
+        assert isinstance(named, GraphQLInterfaceType)
+        branches = [
+            f"WHEN {v}:{possible.name} THEN {self.object_map(possible, v, selection_sets, True)}"
+            for possible in self.schema.get_possible_types(named)
+        ]
+        return "CASE " + " ".join(branches) + " END"
+
+    def object_map(
+        self,
+        runtime: GraphQLObjectType,
+        v: str,
+        selection_sets: list[SelectionSetNode],
+        typename: bool = False,
+    ) -> str:
+        entries = [f"__typename: '{runtime.name}'"] if typename else []
+        for key, nodes in self.collect(runtime, selection_sets).items():
+            name = nodes[0].name.value
+            if name.startswith("__"):
+                continue  # introspection fields are answered by the executor
+            if not _NAME.match(key):
+                raise BadUserInput("字段别名无效 invalid alias")
+            entries.append(f"`{key}`: {self.field(runtime.fields[name], v, nodes)}")
+        return "{" + ", ".join(entries) + "}"
+
+    def field(self, field_def: GraphQLField, v: str, nodes: list[FieldNode]) -> str:
+        mapping = self._mapping(field_def)
+        if isinstance(mapping, Prop):
+            return fill(mapping.expr, v=v)
+        if isinstance(mapping, Related):
+            return self.related(mapping, field_def, v, nodes)
+        if isinstance(mapping, Connection):
+            args = self._args(field_def, nodes[0])
+            pattern = mapping.pattern
+            return self.connection(pattern, mapping.where, v, field_def, nodes, args, [])
+        raise BadUserInput(f"字段 {field_def.ast_node} 无法查询 this field cannot be queried")
+
+    def related(
+        self, mapping: Related, field_def: GraphQLField, v: str, nodes: list[FieldNode]
+    ) -> str:
+        t, x = self.var(), self.var()
+        pattern = fill(mapping.pattern, v=v, t=t, x=x)
+        conditions = [fill(mapping.where, v=v, t=t, x=x)] if mapping.where else []
+        conditions += self._scope_for(pattern, t)
+        limit: int | None = 1 if mapping.single else None
+        if mapping.arguments is not None:
+            more, first = mapping.arguments(self._args(field_def, nodes[0]), self.params, t)
+            conditions += more
+            if first is not None:
+                limit = self._page_size(first)
+        named = get_named_type(field_def.type)
+        body = f"MATCH {pattern}"
+        if conditions:
+            body += " WHERE " + " AND ".join(conditions)
+        body += f" WITH {t}"
+        if mapping.order:
+            body += " ORDER BY " + fill(mapping.order, v=v, t=t, x=x)
+        if limit is not None:
+            body += f" LIMIT {self.params.add(limit)}"
+        body += f" RETURN {self.value(named, t, nodes)} AS item"
+        return f"COLLECT {{ {body} }}" + ("[0]" if mapping.single else "")
+
+    def _scope_for(self, pattern: str, t: str) -> list[str]:
+        """Scope conditions for the node ``t`` a pattern reaches, by its label."""
+        if f"({t}:Child)" in pattern:
+            return [fill(c, c=t) for c in self.scope.child]
+        if any(f"({t}:{label})" in pattern for label in _FACT_LABELS):
+            return [fill(c, f=t) for c in self.scope.fact]
+        return []
+
+    # --- connections ----------------------------------------------------------------------------
+
+    def connection(
+        self,
+        pattern: str,
+        where: str | None,
+        v: str | None,
+        field_def: GraphQLField,
+        nodes: list[FieldNode],
+        args: dict[str, Any],
+        filters: list[str],
+    ) -> str:
+        """A keyset-paged connection of children; ``filters`` are conditions on ``{c}``."""
+        t, x, rows, r = self.var(), self.var(), self.var(), self.var()
+        match = fill(pattern, v=v or "", t=t, x=x) if pattern else f"({t}:Child)"
+        base = [fill(where, v=v or "", t=t, x=x)] if where else []
+        base += [fill(c, c=t) for c in self.scope.child] + [fill(f, c=t) for f in filters]
+        first = self._page_size(args.get("first"))
+        after = args.get("after")
+        page = [*base]
+        if after is not None:
+            page.append(f"{t}.id > {self.params.add(decode_cursor(after))}")
+        size = self.params.add(first)
+
+        connection_type = get_named_type(field_def.type)
+        assert isinstance(connection_type, GraphQLObjectType)
+        sets = [n.selection_set for n in nodes if n.selection_set]
+        selected = self.collect(connection_type, sets)
+        edge_type = get_named_type(connection_type.fields["edges"].type)
+        assert isinstance(edge_type, GraphQLObjectType)
+
+        row_entries = [f"k: {t}.id"]
+        out: list[str] = []
+        for key, key_nodes in selected.items():
+            name = key_nodes[0].name.value
+            if name == "totalCount":
+                out.append(f"`{key}`: COUNT {{ MATCH {match}{_where(base)} }}")
+            elif name == "edges":
+                edge = f"e{len(row_entries)}"
+                edge_fields = self.collect(
+                    edge_type, [n.selection_set for n in key_nodes if n.selection_set]
+                )
+                parts = []
+                for edge_key, edge_nodes in edge_fields.items():
+                    edge_name = edge_nodes[0].name.value
+                    if edge_name == "cursor":
+                        parts.append(f"`{edge_key}`: {t}.id")
+                    elif edge_name == "node":
+                        child_type = get_named_type(edge_type.fields["node"].type)
+                        parts.append(f"`{edge_key}`: {self.value(child_type, t, edge_nodes)}")
+                row_entries.append(f"{edge}: {{{', '.join(parts)}}}")
+                out.append(f"`{key}`: [{r} IN {rows}[0..{size}] | {r}.{edge}]")
+            elif name == "pageInfo":
+                info_type = get_named_type(connection_type.fields["pageInfo"].type)
+                assert isinstance(info_type, GraphQLObjectType)
+                info_fields = self.collect(
+                    info_type, [n.selection_set for n in key_nodes if n.selection_set]
+                )
+                parts = []
+                for info_key, info_nodes in info_fields.items():
+                    if info_nodes[0].name.value == "hasNextPage":
+                        parts.append(f"`{info_key}`: size({rows}) > {size}")
+                    elif info_nodes[0].name.value == "endCursor":
+                        parts.append(f"`{info_key}`: last({rows}[0..{size}]).k")
+                out.append(f"`{key}`: {{{', '.join(parts)}}}")
+        page_rows = (
+            f"COLLECT {{ MATCH {match}{_where(page)} WITH {t} ORDER BY {t}.id "
+            f"LIMIT {size} + 1 RETURN {{{', '.join(row_entries)}}} AS row }}"
+        )
+        needs_rows = any(e.startswith("`") and f"{rows}" in e for e in out)
+        if not needs_rows:
+            return "{" + ", ".join(out) + "}"
+        return f"[{rows} IN [{page_rows}] | {{{', '.join(out)}}}][0]"
+
+
+def _where(conditions: list[str]) -> str:
+    return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+
+_FACT_LABELS = ("Fact", *BY_LABEL)

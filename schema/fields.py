@@ -1,0 +1,72 @@
+"""Field factories for the hub's types: each field reads its value from the compiled result.
+
+A top-level resolver runs one Cypher query that returns the whole response tree as nested maps
+keyed by response key (alias or field name). Every nested field then only looks its key up;
+the graph mapping it was compiled from rides along in the field's metadata.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from hub.errors import BadUserInput
+from schema.mapping import Connection, Prop, Related
+
+
+def lookup(root: Any, info: Info) -> Any:
+    return root.get(info.path.key)
+
+
+def prop(expr: str, description: str) -> Any:
+    return strawberry.field(resolver=lookup, description=description,
+                            metadata={"graph": Prop(expr)})
+
+
+def related(description: str, pattern: str, **options: Any) -> Any:
+    return strawberry.field(resolver=lookup, description=description,
+                            metadata={"graph": Related(pattern, **options)})
+
+
+First = Annotated[
+    int | None, strawberry.argument(description="最多返回条数 At most this many items")
+]
+After = Annotated[
+    str | None, strawberry.argument(description="从该游标之后开始 Start after this cursor")
+]
+
+
+def lookup_page(root: Any, info: Info, first: First = None, after: After = None) -> Any:
+    return root.get(info.path.key)
+
+
+def connection(description: str, pattern: str, where: str | None = None) -> Any:
+    return strawberry.field(resolver=lookup_page, description=description,
+                            metadata={"graph": Connection(pattern, where)})
+
+
+# Cursors are opaque to clients; inside they are the last row's sort key (keyset paging).
+_CURSOR_PREFIX = "k1:"
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode((_CURSOR_PREFIX + key).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        text = ""
+    if not text.startswith(_CURSOR_PREFIX):
+        raise BadUserInput("after 游标无效 the cursor in `after` is not one this API gave out",
+                           field="after")
+    return text.removeprefix(_CURSOR_PREFIX)
+
+
+def lookup_cursor(root: Any, info: Info) -> Any:
+    key = root.get(info.path.key)
+    return None if key is None else encode_cursor(str(key))

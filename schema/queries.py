@@ -1,0 +1,184 @@
+"""Top-level queries: each compiles its whole selection into one Cypher query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, cast
+
+import strawberry
+from graphql import FieldNode, GraphQLField, GraphQLObjectType, get_named_type
+from strawberry.types import Info
+
+from hub import children as child_search
+from hub.errors import NotFound
+from hub.graph import fill
+from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
+from schema.compile import Compiler
+from schema.context import Context
+from schema.fields import After, First
+from schema.mapping import Related
+from schema.scalars import Date
+from schema.types import Child, ChildConnection, Fact, Node, Region, ResourceCenter, School
+
+HubInfo = Info[Context, None]
+
+
+@strawberry.input(description="儿童筛选条件(同时满足) Conditions on children, all must hold")
+class ChildFilterInput:
+    region_code: str | None = strawberry.field(
+        default=None, description="行政区划代码(含下级) Region code, its subtree included"
+    )
+    organisation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="当前安置机构 Current placement's organisation id"
+    )
+    placement_type: PlacementType | None = strawberry.field(
+        default=None, description="当前安置方式 Current placement type"
+    )
+    stage: Stage | None = strawberry.field(default=None, description="当前学段 Current stage")
+    disability_category: DisabilityCategory | None = strawberry.field(
+        default=None, description="残疾类别 Disability category"
+    )
+    special_need: SpecialNeed | None = strawberry.field(
+        default=None, description="特殊需要 Special need"
+    )
+    name: str | None = strawberry.field(default=None, description="姓名(前缀) Name starts with")
+    min_age: int | None = strawberry.field(default=None, description="最小年龄 Minimum age")
+    max_age: int | None = strawberry.field(default=None, description="最大年龄 Maximum age")
+
+
+def _compiler(info: HubInfo) -> Compiler:
+    raw = info._raw_info
+    return Compiler(
+        raw.schema,
+        raw.fragments,
+        raw.variable_values,
+        max_page_size=info.context.settings.max_page_size,
+        scope=info.context.scope,
+    )
+
+
+def _field(info: HubInfo) -> tuple[GraphQLField, list[FieldNode]]:
+    raw = info._raw_info
+    parent = raw.parent_type
+    assert isinstance(parent, GraphQLObjectType)
+    return parent.fields[raw.field_name], list(raw.field_nodes)
+
+
+def _child_scope(compiler: Compiler, v: str) -> str:
+    conditions = [fill(c, c=v) for c in compiler.scope.child]
+    return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+
+async def _result(info: HubInfo, cypher: str, params: dict[str, Any], what: str) -> Any:
+    rows = await info.context.graph.run(cypher, params)
+    if not rows or rows[0]["result"] is None:
+        raise NotFound(f"未找到该{what}或无权查看 no such {what}, or not visible to you")
+    return rows[0]["result"]
+
+
+async def _by_key(info: HubInfo, label: str, key: str, value: str, what: str) -> Any:
+    """One node by its key, with the whole selection below it."""
+    compiler = _compiler(info)
+    field_def, nodes = _field(info)
+    v = compiler.var()
+    found = compiler.params.add(value)
+    scope = _child_scope(compiler, v) if label == "Child" else ""
+    projection = compiler.value(get_named_type(field_def.type), v, nodes)
+    cypher = f"MATCH ({v}:{label} {{{key}: {found}}}){scope} RETURN {projection} AS result"
+    return await _result(info, cypher, compiler.params.values, what)
+
+
+@strawberry.type(description="查询 Queries")
+class Query:
+    @strawberry.field(description="一名儿童 One child by id")
+    async def child(self, info: HubInfo, id: strawberry.ID) -> Child | None:
+        return cast(Child, await _by_key(info, "Child", "id", id, "儿童 child"))
+
+    @strawberry.field(description="儿童列表(分页) Children matching a filter, a page at a time")
+    async def children(
+        self,
+        info: HubInfo,
+        filter: ChildFilterInput | None = None,
+        first: First = None,
+        after: After = None,
+    ) -> ChildConnection:
+        spec = child_search.ChildFilter.model_validate(
+            strawberry.asdict(filter) if filter is not None else {}
+        )
+        compiler = _compiler(info)
+        field_def, nodes = _field(info)
+        conditions = child_search.conditions(spec, compiler.params, dt.date.today())
+        args = {"first": first, "after": after}
+        expr = compiler.connection("", None, None, field_def, nodes, args, conditions)
+        rows = await info.context.graph.run(f"RETURN {expr} AS result", compiler.params.values)
+        return cast(ChildConnection, rows[0]["result"])
+
+    @strawberry.field(
+        description="儿童时间线:各部门的全部记录,按日期排列 "
+        "Every dated fact of a child across departments, in order"
+    )
+    async def child_timeline(
+        self,
+        info: HubInfo,
+        child_id: strawberry.ID,
+        from_: Annotated[Date | None, strawberry.argument(name="from")] = None,
+        to: Date | None = None,
+        kinds: list[str] | None = None,
+        first: First = None,
+    ) -> list[Fact]:
+        compiler = _compiler(info)
+        field_def, nodes = _field(info)
+        mapping = _mapping_of(Child, "timeline")
+        v = compiler.var()
+        found = compiler.params.add(child_id)
+        items = compiler.related(mapping, field_def, v, nodes)
+        cypher = (
+            f"MATCH ({v}:Child {{id: {found}}}){_child_scope(compiler, v)} "
+            f"RETURN {items} AS result"
+        )
+        return cast(list[Fact], await _result(info, cypher, compiler.params.values, "儿童 child"))
+
+    @strawberry.field(description="一所学校 One school by id")
+    async def school(self, info: HubInfo, id: strawberry.ID) -> School | None:
+        return cast(School, await _by_key(info, "School", "id", id, "学校 school"))
+
+    @strawberry.field(description="一个资源中心 One resource centre by id")
+    async def resource_center(self, info: HubInfo, id: strawberry.ID) -> ResourceCenter | None:
+        found = await _by_key(info, "ResourceCenter", "id", id, "资源中心 resource centre")
+        return cast(ResourceCenter, found)
+
+    @strawberry.field(description="一个行政区划 One region by its six-digit code")
+    async def region(self, info: HubInfo, code: str) -> Region | None:
+        return cast(Region, await _by_key(info, "Region", "code", code, "行政区划 region"))
+
+    @strawberry.field(description="按全局 ID 取任一对象 Any object by its global id")
+    async def node(self, info: HubInfo, id: strawberry.ID) -> Node | None:
+        compiler = _compiler(info)
+        field_def, nodes = _field(info)
+        found = compiler.params.add(id)
+        v = compiler.var()
+        # Each branch is an index seek on its label's key; the id's shape is not trusted.
+        lookups = " UNION ".join(
+            f"MATCH ({v}:{label} {{{key}: {found}}}) RETURN {v}"
+            for label, key in _NODE_LABELS
+        )
+        scope = [fill(c, c=v) for c in compiler.scope.child]
+        guard = f" WHERE NOT {v}:Child OR ({' AND '.join(scope)})" if scope else ""
+        projection = compiler.value(get_named_type(field_def.type), v, nodes)
+        cypher = f"CALL () {{ {lookups} }} WITH {v}{guard} RETURN {projection} AS result"
+        return cast(Node, await _result(info, cypher, compiler.params.values, "对象 object"))
+
+
+_NODE_LABELS = (
+    ("Child", "id"), ("Fact", "id"), ("Organisation", "id"), ("SchoolClass", "id"),
+    ("ResourceRoom", "id"), ("Region", "code"),
+)
+
+
+def _mapping_of(type_: type, name: str) -> Related:
+    for field in type_.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if field.python_name == name:
+            mapping = field.metadata["graph"]
+            assert isinstance(mapping, Related)
+            return mapping
+    raise KeyError(name)
