@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from auth.subject import SYSTEM, Subject
 from hub.graph import Graph
 from hub.settings import Settings
 from schema.compile import Scope
@@ -18,4 +19,5 @@ class Context:
     settings: Settings
     request: Request | None = None
     scope: Scope = field(default_factory=Scope)
+    subject: Subject = SYSTEM
     response_extensions: dict[str, Any] = field(default_factory=dict)

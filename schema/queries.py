@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from hub import children as child_search
 from hub.errors import NotFound
-from hub.graph import fill
+from hub.graph import Transaction, fill
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
 from schema.compile import Compiler
 from schema.context import Context
@@ -182,3 +182,17 @@ def _mapping_of(type_: type, name: str) -> Related:
             assert isinstance(mapping, Related)
             return mapping
     raise KeyError(name)
+
+
+async def read_written(info: HubInfo, tx: Transaction, label: str, node_id: str) -> Any:
+    """A mutation's result: the node it wrote, with the client's selection, in its transaction."""
+    compiler = _compiler(info)
+    field_def, nodes = _field(info)
+    v = compiler.var()
+    found = compiler.params.add(node_id)
+    projection = compiler.value(get_named_type(field_def.type), v, nodes)
+    rows = await tx.run(
+        f"MATCH ({v}:{label} {{id: {found}}}) RETURN {projection} AS result",
+        compiler.params.values,
+    )
+    return rows[0]["result"] if rows else None

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from auth.subject import SYSTEM, Subject
 from hub.graph import Graph, counting
 from hub.settings import Settings
 from schema.api import build_schema
@@ -34,9 +35,10 @@ async def execute(
     query: str,
     variables: dict[str, Any] | None = None,
     scope: Scope | None = None,
+    subject: Subject = SYSTEM,
 ) -> Outcome:
     schema = _schemas.setdefault(id(settings), build_schema(settings))
-    context = Context(graph=graph, settings=settings, scope=scope or Scope())
+    context = Context(graph=graph, settings=settings, scope=scope or Scope(), subject=subject)
     async with counting() as trips:
         result = await schema.execute(query, variable_values=variables, context_value=context)
     errors = [e.formatted for e in result.errors or []]
