@@ -11,12 +11,19 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
+from auth.guard import GraphQLGuard
+from auth.keys import KeyStore
+from auth.policy import Policy, default_policy
+from auth.ratelimit import RateLimiter
+from auth.routes import oauth_routes
+from auth.tokens import TokenService
 from hub import migrate
 from hub.graph import Graph
 from hub.logs import RequestIdMiddleware, configure, log
 from hub.settings import Settings, get_settings
-from schema.endpoint import graphql_app
+from schema.endpoint import HubGraphQL
 
 _DB_ERRORS = (ServiceUnavailable, Neo4jError, OSError)
 
@@ -48,6 +55,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure(settings.log_level)
     graph = Graph.connect(settings)
     readiness = Readiness(graph)
+    policy = Policy.load(settings.policy_file) if settings.policy_file else default_policy()
+    keys = KeyStore(settings.keys_dir)
+    keys.ensure()
+    tokens = TokenService(keys, settings)
+    graphql: ASGIApp = HubGraphQL(graph, settings, policy if settings.auth_enabled else None)
+    graphql = GraphQLGuard(
+        graphql,
+        tokens if settings.auth_enabled else None,
+        RateLimiter(settings.rate_limit_per_minute),
+        set(policy.spec.purposes),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -70,7 +88,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql_app(graph, settings), methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            *oauth_routes(graph, keys, tokens),
         ],
         lifespan=lifespan,
     )

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Clearly-marked local demo default: used only by `make run` / tests on this machine.
@@ -23,6 +30,22 @@ BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
 
 class SettingsError(Exception):
     """Settings that cannot be used; the message names each bad variable."""
+
+
+class ExternalIssuer(BaseModel):
+    """A trusted OpenID Connect issuer (e.g. a province identity platform) and its claims."""
+
+    issuer: str
+    jwks_uri: str
+    audience: str
+    algorithms: list[Literal["RS256", "ES256", "PS256"]] = ["RS256"]
+    # our subject field -> the claim that carries it in this issuer's tokens
+    claims: dict[str, str] = Field(
+        default_factory=lambda: {
+            "id": "sub", "department": "department", "region": "region", "roles": "roles",
+            "organisations": "organisations",
+        }
+    )
 
 
 class Settings(BaseSettings):
@@ -46,6 +69,14 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=8, ge=2, le=20)
     max_aliases: int = Field(default=30, ge=1, le=500)
     max_query_tokens: int = Field(default=2000, ge=50, le=100000)
+    auth_enabled: bool = True
+    issuer: str = "http://127.0.0.1:8000"
+    token_audience: str = "special-education-hub"
+    token_ttl_s: int = Field(default=900, ge=60, le=86400)
+    keys_dir: Path = Path("var/keys")
+    policy_file: Path | None = None
+    oidc_issuers: list[ExternalIssuer] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
 
     @field_validator("id_encryption_key")
     @classmethod
@@ -74,6 +105,8 @@ class Settings(BaseSettings):
     def _production_needs_real_secrets(self) -> Settings:
         if self.env != "prod":
             return self
+        if not self.auth_enabled:
+            raise ValueError("HUB_AUTH_ENABLED=false is refused in production (HUB_ENV=prod)")
         demo = {
             "HUB_NEO4J_PASSWORD": (self.neo4j_password, LOCAL_DEMO_PASSWORD),
             "HUB_ID_HMAC_KEY": (self.id_hmac_key, LOCAL_DEMO_ID_HMAC_KEY),

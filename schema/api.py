@@ -9,6 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 from hub.settings import Settings
 from schema.errors import ErrorCodes
 from schema.queries import Query
+from schema.redactions import Redactions
 from schema.scalars import SCALARS
 from schema.types import ALL_TYPES
 
@@ -19,6 +20,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         types=list(ALL_TYPES),
         extensions=[
             ErrorCodes,
+            Redactions,
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),

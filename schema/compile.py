@@ -76,6 +76,7 @@ class Compiler:
         *,
         max_page_size: int,
         scope: Scope | None = None,
+        masked: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
         self.schema = schema
         self.fragments = fragments
@@ -83,6 +84,7 @@ class Compiler:
         self.variables = VariableValues(sources={}, coerced=dict(variables or {}))
         self.max_page_size = max_page_size
         self.scope = scope or Scope()
+        self.masked = masked
         self.params = Params()
         self.params.values.update(self.scope.params)
         self._counter = 0
@@ -185,6 +187,12 @@ class Compiler:
                 continue  # introspection fields are answered by the executor
             if not _NAME.match(key):
                 raise BadUserInput("字段别名无效 invalid alias")
+            if (runtime.name, name) in self.masked:
+                # Masked values never leave the database.
+                mapping = self._mapping(runtime.fields[name])
+                shown = mapping.masked if isinstance(mapping, Prop) and mapping.masked else None
+                entries.append(f"`{key}`: {fill(shown, v=v) if shown else 'null'}")
+                continue
             entries.append(f"`{key}`: {self.field(runtime.fields[name], v, nodes)}")
         return "{" + ", ".join(entries) + "}"
 

@@ -1,14 +1,15 @@
-"""What every resolver receives: the graph, the settings and the request."""
+"""What every resolver receives: the graph, the settings, the subject and what it may see."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.requests import Request
 
+from auth.policy import View
 from auth.subject import SYSTEM, Subject
 from hub.graph import Graph
+from hub.identity import IdProtector
 from hub.settings import Settings
 from schema.compile import Scope
 
@@ -20,4 +21,14 @@ class Context:
     request: Request | None = None
     scope: Scope = field(default_factory=Scope)
     subject: Subject = SYSTEM
-    response_extensions: dict[str, Any] = field(default_factory=dict)
+    view: View | None = None  # None: no policy applies (the hub's own jobs, auth switched off)
+    protector: IdProtector | None = None
+    redacted: list[str] = field(default_factory=list)
+
+    @property
+    def masked(self) -> frozenset[tuple[str, str]]:
+        # Without a policy decision an ID number is only ever shown masked.
+        return self.view.masked if self.view is not None else _ID_ONLY
+
+
+_ID_ONLY = frozenset({("Child", "idNumber")})

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from auth.policy import Policy
+from auth.scope import scope_for
 from hub.graph import Graph
+from hub.identity import IdProtector
 from hub.settings import Settings
 from schema.api import build_schema
+from schema.compile import Scope
 from schema.context import Context
 
 
 class HubGraphQL(GraphQL[Context, None]):
-    def __init__(self, graph: Graph, settings: Settings) -> None:
+    def __init__(self, graph: Graph, settings: Settings, policy: Policy | None) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.env == "dev" else None,
@@ -24,16 +26,24 @@ class HubGraphQL(GraphQL[Context, None]):
         )
         self.graph = graph
         self.settings = settings
+        self.policy = policy
+        self.protector = IdProtector(settings)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
+        http = request if isinstance(request, Request) else None
+        subject = getattr(http.state, "subject", None) if http is not None else None
+        if subject is None or self.policy is None:
+            # Auth switched off (dev, benchmarks' baseline): no policy, no row scope.
+            return Context(graph=self.graph, settings=self.settings, request=http)
+        view = self.policy.view(subject)
         return Context(
             graph=self.graph,
             settings=self.settings,
-            request=request if isinstance(request, Request) else None,
+            request=http,
+            subject=subject,
+            view=view,
+            scope=scope_for(view, subject) if view.sees_children else Scope(["false"], ["false"]),
+            protector=self.protector,
         )
-
-
-def graphql_app(graph: Graph, settings: Settings) -> Any:
-    return HubGraphQL(graph, settings)

@@ -17,13 +17,36 @@ from hub.errors import BadUserInput
 from schema.mapping import Connection, Prop, Related
 
 
+def response_path(info: Info) -> str:
+    return ".".join(str(key) for key in info.path.as_list())
+
+
+def _is_masked(info: Info) -> bool:
+    masked = info.context.masked
+    return bool(masked) and (info._raw_info.parent_type.name, info.field_name) in masked
+
+
 def lookup(root: Any, info: Info) -> Any:
-    return root.get(info.path.key)
+    value = root.get(info.path.key)
+    if _is_masked(info):
+        # The compiled query already returned nothing for it; say where, so clients can tell
+        # "hidden" from "empty".
+        info.context.redacted.append(response_path(info))
+    return value
 
 
-def prop(expr: str, description: str) -> Any:
+def reveal_id(root: Any, info: Info) -> Any:
+    """The resident ID number: its masked form, or decrypted for roles allowed to reveal it."""
+    value = root.get(info.path.key)
+    if _is_masked(info) or info.context.protector is None:
+        info.context.redacted.append(response_path(info))
+        return value
+    return None if value is None else info.context.protector.reveal(value)
+
+
+def prop(expr: str, description: str, masked: str | None = None) -> Any:
     return strawberry.field(resolver=lookup, description=description,
-                            metadata={"graph": Prop(expr)})
+                            metadata={"graph": Prop(expr, masked)})
 
 
 def related(description: str, pattern: str, **options: Any) -> Any:

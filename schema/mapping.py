@@ -22,9 +22,14 @@ ArgumentRule = Callable[[dict[str, Any], Params, str], tuple[list[str], int | No
 
 @dataclass(frozen=True)
 class Prop:
-    """A value computed from the node: ``{v}.name``, ``toString({v}.date)`` …"""
+    """A value computed from the node: ``{v}.name``, ``toString({v}.date)`` …
+
+    ``masked`` is what a subject gets instead when the policy masks the field (null unless
+    given: the resident ID number shows its masked form).
+    """
 
     expr: str
+    masked: str | None = None
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ def _compiler(info: HubInfo) -> Compiler:
         raw.variable_values,
         max_page_size=info.context.settings.max_page_size,
         scope=info.context.scope,
+        masked=info.context.masked,
     )
 
 

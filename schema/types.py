@@ -22,8 +22,8 @@ from hub.vocabulary import (
     Stage,
     TransitionStatus,
 )
-from schema.fields import connection, lookup, lookup_cursor, prop, related
-from schema.mapping import Related
+from schema.fields import connection, lookup, lookup_cursor, prop, related, reveal_id
+from schema.mapping import Prop, Related
 from schema.scalars import Date, DateTime
 
 strawberry.enum(Stage, description="学段 Education stage")
@@ -343,7 +343,12 @@ class Child(Node, Mapped):
     sex: str | None = prop("{v}.sex", "性别 Sex, M or F")
     birth_date: Date | None = prop(_DATE % "birthDate", "出生日期 Date of birth")
     age: int | None = prop("duration.between({v}.birthDate, date()).years", "年龄 Age in years")
-    id_number: str | None = prop("{v}.idMasked", "身份证号(脱敏) Resident ID number, masked")
+    id_number: str | None = strawberry.field(
+        resolver=reveal_id,
+        description="身份证号 Resident ID number: masked (first 6, last 4) unless the policy "
+        "lets the role reveal it for the declared purpose",
+        metadata={"graph": Prop("{v}.idCipher", masked="{v}.idMasked")},
+    )
     region_code: str | None = prop("{v}.regionCode", "所在区划代码 Region code")
     region: Region | None = related(
         "所在区划 Region where the child lives", "({v})-[:LIVES_IN]->({t}:Region)", single=True

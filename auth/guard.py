@@ -1,0 +1,113 @@
+"""The door of ``/graphql``: a bearer token, a rate limit and a declared purpose.
+
+No token, or any token that does not verify, is 401 with ``WWW-Authenticate`` (RFC 6750) and
+the same few words whatever the reason. The subject found, with its purpose of use (header
+``X-Purpose-Of-Use`` or the request's ``extensions.purpose``), goes to the GraphQL context.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from auth.ratelimit import RateLimiter
+from auth.subject import Subject
+from auth.tokens import InvalidToken, TokenService
+
+MAX_BODY = 1 << 20
+
+
+async def _respond(send: Send, status: int, body: dict[str, Any],
+                   headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(payload)).encode()), *(headers or [])],
+    })
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+class GraphQLGuard:
+    def __init__(self, app: ASGIApp, tokens: TokenService | None, limiter: RateLimiter,
+                 purposes: set[str]) -> None:
+        self.app = app
+        self.tokens = tokens
+        self.limiter = limiter
+        self.purposes = purposes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        if scope["method"] == "GET" and b"text/html" in headers.get(b"accept", b""):
+            await self.app(scope, receive, send)  # the GraphiQL page itself (dev only)
+            return
+        subject: Subject | None = None
+        if self.tokens is not None:
+            subject = await self._authenticate(headers.get(b"authorization", b""))
+            if subject is None:
+                given = headers.get(b"authorization", b"").lower().startswith(b"bearer ")
+                challenge = b'Bearer realm="hub"' + (b', error="invalid_token"' if given else b"")
+                await _respond(send, 401, _error(
+                    "UNAUTHENTICATED", "需要有效的访问令牌 a valid access token is required"
+                ), [(b"www-authenticate", challenge)])
+                return
+            wait = self.limiter.acquire(subject.id)
+            if wait:
+                await _respond(send, 429, _error(
+                    "RATE_LIMITED", "请求过于频繁,请稍后再试 too many requests, retry later"
+                ), [(b"retry-after", RateLimiter.retry_after(wait).encode())])
+                return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > MAX_BODY:
+                await _respond(send, 413, _error("BAD_USER_INPUT", "请求过大 request too large"))
+                return
+        purpose = headers.get(b"x-purpose-of-use", b"").decode("latin-1").strip() or None
+        if purpose is None and body:
+            try:
+                extensions = json.loads(body).get("extensions") or {}
+                purpose = extensions.get("purpose") if isinstance(extensions, dict) else None
+            except (ValueError, AttributeError):
+                purpose = None  # strawberry answers a malformed body itself
+        if purpose is not None and purpose not in self.purposes:
+            await _respond(send, 400, _error(
+                "BAD_USER_INPUT",
+                f"用途无效 unknown purpose of use; one of {sorted(self.purposes)}",
+            ))
+            return
+        state = scope.setdefault("state", {})
+        state["subject"] = dataclasses.replace(subject, purpose=purpose) if subject else None
+        state["purpose"] = purpose
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _authenticate(self, header: bytes) -> Subject | None:
+        if not header.lower().startswith(b"bearer ") or self.tokens is None:
+            return None
+        try:
+            return await self.tokens.verify(header[7:].decode("latin-1").strip())
+        except InvalidToken:
+            return None

@@ -1,0 +1,75 @@
+"""Token signing keys (ES256), kept outside the database in ``HUB_KEYS_DIR``.
+
+Each key is a PEM file named by its ``kid``; kids sort by creation time, the newest signs, and
+every key in the folder verifies and is published in the JWKS. Rotation without downtime: add a
+key (``hub keys rotate``); tokens signed by the old one stay valid until they expire; remove the
+old key after the token lifetime (``hub keys retire KID``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from joserfc.jwk import ECKey, KeySet
+
+ALGORITHM = "ES256"
+
+
+class KeyStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._keys: dict[str, ECKey] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        keys = {}
+        if self.directory.is_dir():
+            for path in sorted(self.directory.glob("*.pem")):
+                kid = path.stem
+                keys[kid] = ECKey.import_key(path.read_bytes(), {"kid": kid, "alg": ALGORITHM,
+                                                                 "use": "sig"})
+        self._keys = keys
+
+    def ensure(self) -> None:
+        """Creates the first key on first use."""
+        if not self._keys:
+            self.rotate()
+
+    def rotate(self) -> str:
+        kid = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+        key = ECKey.generate_key("P-256", {"kid": kid, "alg": ALGORITHM, "use": "sig"})
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{kid}.pem"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key.as_pem(private=True))
+        self.reload()
+        return kid
+
+    def retire(self, kid: str) -> bool:
+        path = self.directory / f"{kid}.pem"
+        if not path.exists() or len(self._keys) <= 1:
+            return False
+        path.unlink()
+        self.reload()
+        return True
+
+    @property
+    def signing(self) -> ECKey:
+        if not self._keys:
+            raise RuntimeError("no signing key: run `hub keys rotate`")
+        return self._keys[max(self._keys)]
+
+    @property
+    def kids(self) -> list[str]:
+        return sorted(self._keys)
+
+    def key_set(self) -> KeySet:
+        return KeySet(list(self._keys.values()))
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [key.as_dict(private=False) for key in self._keys.values()]}

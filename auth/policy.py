@@ -1,0 +1,163 @@
+"""The access policy as data (``auth/policy.yaml``) and what it grants one subject.
+
+A subject holds roles; each role names its department (a role only counts for a subject of that
+department), its row scope, the kinds of fact it sees, the fields always masked for it, the
+sensitive fields it may reveal with a declared purpose, and the kinds of fact it may write.
+Several roles add up: rows, facts, reveals and writes are united; a field is always masked only
+if every role masks it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from auth.subject import Subject
+from hub.facts import BY_LABEL
+
+DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
+RowScope = Literal["region", "organisation", "centre", "sessions", "none"]
+FieldRef = tuple[str, str]  # (GraphQL type, field), e.g. ("Screening", "diagnosis")
+
+
+class PolicyError(Exception):
+    pass
+
+
+class RoleRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str
+    department: str | None = None
+    rows: RowScope
+    facts: list[str] = Field(default_factory=list)
+    masked: list[str] = Field(default_factory=list)
+    reveal: list[str] = Field(default_factory=list)
+    write: list[str] = Field(default_factory=list)
+
+
+class PolicyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    purposes: dict[str, str]
+    sensitive: dict[str, list[str]]
+    roles: dict[str, RoleRule]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PolicyFile:
+        for name, role in self.roles.items():
+            for kind in [*role.facts, *role.write]:
+                if kind not in BY_LABEL:
+                    raise ValueError(f"role {name}: unknown kind of fact {kind}")
+            for ref in [*role.masked, *role.reveal]:
+                _split(ref)
+        for ref, purposes in self.sensitive.items():
+            _split(ref)
+            unknown = set(purposes) - set(self.purposes)
+            if unknown:
+                raise ValueError(f"sensitive {ref}: unknown purposes {sorted(unknown)}")
+        return self
+
+
+def _split(ref: str) -> FieldRef:
+    type_name, _, field_name = ref.partition(".")
+    if not type_name or not field_name:
+        raise ValueError(f"{ref}: fields are written Type.field")
+    return type_name, field_name
+
+
+@dataclass(frozen=True)
+class View:
+    """What one subject may see and do in one request."""
+
+    rows: frozenset[str]
+    facts: frozenset[str]
+    masked: frozenset[FieldRef]
+    # masked only for want of the right purpose: field → purposes that would reveal it
+    purpose_would_reveal: dict[FieldRef, tuple[str, ...]] = field(default_factory=dict)
+    write: frozenset[str] = frozenset()
+    roles: tuple[str, ...] = ()
+    policy_version: int = 0
+
+    @property
+    def sees_children(self) -> bool:
+        return bool(self.rows - {"none"})
+
+
+class Policy:
+    def __init__(self, spec: PolicyFile, digest: str) -> None:
+        self.spec = spec
+        self.digest = digest
+        self.version = spec.version
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_POLICY) -> Policy:
+        try:
+            raw = path.read_bytes()
+            spec = PolicyFile.model_validate(yaml.safe_load(raw))
+        except (OSError, yaml.YAMLError, ValueError) as exc:
+            raise PolicyError(f"policy {path}: {exc}") from None
+        return cls(spec, hashlib.sha256(raw).hexdigest()[:16])
+
+    def roles_of(self, subject: Subject) -> list[tuple[str, RoleRule]]:
+        """The subject's roles that the policy knows and that fit its department."""
+        found = []
+        for name in sorted(subject.roles):
+            role = self.spec.roles.get(name)
+            if role is not None and role.department in (None, subject.department):
+                found.append((name, role))
+        return found
+
+    def view(self, subject: Subject) -> View:
+        roles = self.roles_of(subject)
+        rows = frozenset(role.rows for _, role in roles) or frozenset({"none"})
+        facts = frozenset(kind for _, role in roles for kind in role.facts)
+        write = frozenset(kind for _, role in roles for kind in role.write)
+        always = [frozenset(_split(ref) for ref in role.masked) for _, role in roles]
+        masked = set(frozenset.intersection(*always)) if always else set()
+        may_reveal = {_split(ref) for _, role in roles for ref in role.reveal}
+        would_reveal: dict[FieldRef, tuple[str, ...]] = {}
+        for ref, purposes in self.spec.sensitive.items():
+            key = _split(ref)
+            if key in may_reveal and subject.purpose in purposes and key not in masked:
+                continue
+            masked.add(key)
+            if key in may_reveal:
+                would_reveal[key] = tuple(purposes)
+        return View(
+            rows=rows,
+            facts=facts,
+            masked=frozenset(masked),
+            purpose_would_reveal=would_reveal,
+            write=write,
+            roles=tuple(name for name, _ in roles),
+            policy_version=self.version,
+        )
+
+    def explain(self, subject: Subject, type_name: str, field_name: str) -> str:
+        """Why a field is visible to a subject or not, in words (``hub policy explain``)."""
+        view = self.view(subject)
+        ref = f"{type_name}.{field_name}"
+        if not view.roles:
+            return f"{ref}: 无可用角色 no role of this subject applies (policy v{self.version})"
+        if type_name in BY_LABEL and type_name not in view.facts:
+            return f"{ref}: 不可见 hidden: roles {list(view.roles)} do not see {type_name} facts"
+        if (type_name, field_name) in view.purpose_would_reveal:
+            purposes = view.purpose_would_reveal[(type_name, field_name)]
+            return (f"{ref}: 需声明用途 masked: declare one of {list(purposes)} to reveal it "
+                    f"(declared: {subject.purpose or 'none'})")
+        if (type_name, field_name) in view.masked:
+            return f"{ref}: 已脱敏 masked for roles {list(view.roles)}"
+        return f"{ref}: 可见 visible to roles {list(view.roles)}"
+
+
+@cache
+def default_policy() -> Policy:
+    return Policy.load()

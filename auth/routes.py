@@ -1,0 +1,94 @@
+"""OAuth2 endpoints: the client-credentials token endpoint, JWKS and discovery (RFC 6749, 8414).
+
+Errors follow RFC 6749 §5.2: ``invalid_client`` is 401 with ``WWW-Authenticate: Basic``;
+``unsupported_grant_type`` and ``invalid_request`` are 400. Responses are ``no-store``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from auth import clients
+from auth.keys import ALGORITHM, KeyStore
+from auth.tokens import TokenService
+from hub.graph import Graph
+from hub.logs import log
+
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _error(code: str, status: int, description: str) -> JSONResponse:
+    headers = dict(_NO_STORE)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="hub"'
+    return JSONResponse({"error": code, "error_description": description}, status, headers)
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, _, secret = decoded.partition(":")
+    return unquote(client_id), unquote(secret)
+
+
+def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService) -> list[Route]:
+    async def token(request: Request) -> JSONResponse:
+        if not request.headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            return _error("invalid_request", 400, "use application/x-www-form-urlencoded")
+        form = await request.form()
+        grant = form.get("grant_type")
+        if grant != "client_credentials":
+            return _error("unsupported_grant_type", 400, "only client_credentials is supported")
+        credentials = _basic_credentials(request)
+        if credentials is None:
+            client_id, secret = str(form.get("client_id", "")), str(form.get("client_secret", ""))
+        else:
+            client_id, secret = credentials
+        subject = await clients.authenticate(graph, client_id, secret) if client_id else None
+        if subject is None:
+            log.info("token refused", reason="invalid_client")
+            return _error("invalid_client", 401, "client authentication failed")
+        access_token, expires_in = tokens.issue(subject)
+        log.info("token issued", subject=subject.id, department=subject.department)
+        request.state.audit_subject = subject
+        return JSONResponse(
+            {"access_token": access_token, "token_type": "Bearer", "expires_in": expires_in},
+            headers=_NO_STORE,
+        )
+
+    async def jwks(_: Request) -> JSONResponse:
+        return JSONResponse(keys.jwks(), headers={"Cache-Control": "max-age=300"})
+
+    async def discovery(_: Request) -> JSONResponse:
+        issuer = tokens.issuer
+        return JSONResponse({
+            "issuer": issuer,
+            "token_endpoint": f"{issuer}/oauth/token",
+            "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                      "client_secret_post"],
+            "id_token_signing_alg_values_supported": [ALGORITHM],
+            "response_types_supported": ["token"],
+            "subject_types_supported": ["public"],
+        })
+
+    return [
+        Route("/oauth/token", token, methods=["POST"]),
+        Route("/.well-known/jwks.json", jwks),
+        Route("/.well-known/openid-configuration", discovery),
+        Route("/.well-known/oauth-authorization-server", discovery),
+    ]

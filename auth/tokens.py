@@ -1,0 +1,145 @@
+"""Access tokens: short-lived ES256 JWTs issued by the hub, and tokens from trusted issuers.
+
+Verification accepts only the algorithms configured for the token's issuer (ES256 for ours), so
+``alg: none`` and HS/RS confusion fail before any key is tried; the ``kid`` must name a known
+key; ``iss``, ``aud``, ``exp`` and ``nbf`` are checked. Every failure is the same
+:class:`InvalidToken`: the client learns nothing that would help an attacker.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from typing import Any
+
+import httpx
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from joserfc.jwt import JWTClaimsRegistry
+
+from auth.keys import ALGORITHM, KeyStore
+from auth.subject import Subject
+from hub.settings import ExternalIssuer, Settings
+
+LEEWAY_S = 30
+JWKS_CACHE_S = 600
+
+
+class InvalidToken(Exception):
+    """Any reason a token is not accepted; deliberately without detail."""
+
+
+def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and payload, unverified: only to pick the issuer and key."""
+    try:
+        header_b64, payload_b64, _ = token.split(".")
+        header = json.loads(base64.urlsafe_b64decode(header_b64 + "=" * (-len(header_b64) % 4)))
+        payload = json.loads(
+            base64.urlsafe_b64decode(payload_b64 + "=" * (-len(payload_b64) % 4))
+        )
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidToken from None
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise InvalidToken
+    return header, payload
+
+
+class TokenService:
+    def __init__(self, keys: KeyStore, settings: Settings) -> None:
+        self.keys = keys
+        self.issuer = settings.issuer
+        self.audience = settings.token_audience
+        self.ttl = settings.token_ttl_s
+        self.external = {issuer.issuer: issuer for issuer in settings.oidc_issuers}
+        self._jwks: dict[str, tuple[float, KeySet]] = {}
+
+    def issue(self, subject: Subject) -> tuple[str, int]:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer, "aud": self.audience, "sub": subject.id, "iat": now,
+            "nbf": now, "exp": now + self.ttl, "jti": secrets.token_hex(8),
+            "kind": subject.kind, "department": subject.department, "region": subject.region,
+            "roles": sorted(subject.roles), "organisations": list(subject.organisations),
+        }
+        key = self.keys.signing
+        header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
+        return jwt.encode(header, claims, key, algorithms=[ALGORITHM]), self.ttl
+
+    async def verify(self, token: str) -> Subject:
+        header, payload = _unverified(token)
+        issuer = payload.get("iss")
+        if issuer == self.issuer:
+            if header.get("alg") != ALGORITHM or header.get("kid") not in self.keys.kids:
+                raise InvalidToken
+            claims = self._decode(token, self.keys.key_set(), [ALGORITHM], self.audience)
+            return _subject(claims, _OWN_CLAIMS)
+        external = self.external.get(str(issuer))
+        if external is None or header.get("alg") not in external.algorithms:
+            raise InvalidToken
+        key_set = await self._external_keys(external, str(header.get("kid", "")))
+        claims = self._decode(token, key_set, list(external.algorithms), external.audience,
+                              external.issuer)
+        return _subject(claims, external.claims, kind="person")
+
+    def _decode(self, token: str, keys: KeySet, algorithms: list[str], audience: str,
+                issuer: str | None = None) -> dict[str, Any]:
+        try:
+            decoded = jwt.decode(token, keys, algorithms=algorithms)
+            registry = JWTClaimsRegistry(
+                leeway=LEEWAY_S,
+                iss={"essential": True, "value": issuer or self.issuer},
+                aud={"essential": True, "value": audience},
+                exp={"essential": True},
+                sub={"essential": True},
+            )
+            registry.validate(decoded.claims)
+        except (JoseError, ValueError, TypeError):
+            raise InvalidToken from None
+        return dict(decoded.claims)
+
+    async def _external_keys(self, issuer: ExternalIssuer, kid: str) -> KeySet:
+        cached = self._jwks.get(issuer.issuer)
+        fresh = cached is not None and time.monotonic() - cached[0] < JWKS_CACHE_S
+        if cached is not None and fresh and any(k.kid == kid for k in cached[1].keys):
+            return cached[1]
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(issuer.jwks_uri)
+                response.raise_for_status()
+                key_set = KeySet.import_key_set(response.json())
+        except (httpx.HTTPError, ValueError, JoseError):
+            raise InvalidToken from None
+        self._jwks[issuer.issuer] = (time.monotonic(), key_set)
+        return key_set
+
+
+_OWN_CLAIMS = {
+    "id": "sub", "department": "department", "region": "region", "roles": "roles",
+    "organisations": "organisations", "kind": "kind",
+}
+
+
+def _subject(claims: dict[str, Any], mapping: dict[str, str], kind: str = "client") -> Subject:
+    def claim(name: str) -> Any:
+        return claims.get(mapping.get(name, ""))
+
+    roles = claim("roles") or []
+    orgs = claim("organisations") or []
+    if isinstance(roles, str):
+        roles = roles.split()
+    if not isinstance(roles, list) or not isinstance(orgs, list):
+        raise InvalidToken
+    token_kind = claim("kind") or kind
+    if token_kind not in ("client", "person"):
+        raise InvalidToken
+    return Subject(
+        kind="client" if token_kind == "client" else "person",
+        id=str(claim("id")),
+        department=str(claim("department") or ""),
+        region=str(claim("region") or ""),
+        roles=frozenset(str(r) for r in roles),
+        organisations=tuple(str(o) for o in orgs),
+    )

@@ -1,0 +1,26 @@
+"""Tells clients what was hidden: ``extensions.redacted`` (paths) and the purposes that would
+reveal them (``extensions.purposeWouldReveal``), so "hidden" is never mistaken for "empty"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+
+
+class Redactions(SchemaExtension):
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context.context
+        redacted = getattr(context, "redacted", None)
+        if not redacted:
+            return {}
+        results: dict[str, Any] = {"redacted": list(redacted)}
+        view = context.view
+        if view is not None and view.purpose_would_reveal:
+            hidden = {path.rsplit(".", 1)[-1] for path in redacted}
+            results["purposeWouldReveal"] = {
+                f"{type_name}.{field}": list(purposes)
+                for (type_name, field), purposes in view.purpose_would_reveal.items()
+                if field in hidden
+            }
+        return results
