@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -48,7 +48,8 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService) -> list[Rou
             "application/x-www-form-urlencoded"
         ):
             return _error("invalid_request", 400, "use application/x-www-form-urlencoded")
-        form = await request.form()
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace"),
+                                               max_num_fields=20).items()}
         grant = form.get("grant_type")
         if grant != "client_credentials":
             return _error("unsupported_grant_type", 400, "only client_credentials is supported")

@@ -132,11 +132,11 @@ def _subject(claims: dict[str, Any], mapping: dict[str, str], kind: str = "clien
         roles = roles.split()
     if not isinstance(roles, list) or not isinstance(orgs, list):
         raise InvalidToken
-    token_kind = claim("kind") or kind
-    if token_kind not in ("client", "person"):
+    subject_kind = claim("kind") or kind
+    if subject_kind not in ("client", "person"):
         raise InvalidToken
     return Subject(
-        kind="client" if token_kind == "client" else "person",
+        kind="client" if subject_kind == "client" else "person",
         id=str(claim("id")),
         department=str(claim("department") or ""),
         region=str(claim("region") or ""),

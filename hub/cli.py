@@ -114,5 +114,11 @@ def serve() -> None:
                 log_config=None)
 
 
+# hub clients / keys / policy (auth/commands.py)
+from auth.commands import register as _register_auth  # noqa: E402 - after app exists
+
+_register_auth(app)
+
+
 def main() -> None:
     app()

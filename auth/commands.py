@@ -1,0 +1,162 @@
+"""`hub clients`, `hub keys` and `hub policy`: managing who may call the hub."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+
+from auth import clients
+from auth.keys import KeyStore
+from auth.policy import Policy, default_policy
+from auth.scope import scope_for
+from auth.subject import Subject
+from hub.errors import HubError
+from hub.graph import Graph, fill
+
+clients_app = typer.Typer(help="客户端 Registered department systems (OAuth2 clients)",
+                          no_args_is_help=True)
+keys_app = typer.Typer(help="签名密钥 Token signing keys", no_args_is_help=True)
+policy_app = typer.Typer(help="访问策略 The access policy", no_args_is_help=True)
+T = TypeVar("T")
+
+
+def _policy() -> Policy:
+    from hub.cli import settings
+
+    conf = settings()
+    return Policy.load(conf.policy_file) if conf.policy_file else default_policy()
+
+
+def _run(work: Callable[[Graph], Awaitable[T]]) -> T:
+    from hub.cli import fail, with_graph
+
+    try:
+        return with_graph(work)
+    except HubError as exc:
+        raise fail(exc.message) from None
+
+
+@clients_app.command("add")
+def add(
+    department: str = typer.Option(..., help="部门 EDU, HEALTH, CIVIL, DPF, FIN, …"),
+    region: str = typer.Option(..., help="行政区划代码 six-digit region code"),
+    roles: str = typer.Option(..., help="角色,逗号分隔 roles, comma-separated"),
+    name: str = typer.Option("", help="名称 a name people recognise"),
+    organisation: list[str] = typer.Option([], help="所属机构 id (repeatable)"),  # noqa: B008
+) -> None:
+    """登记客户端 Register a department system; its secret is shown once."""
+    policy = _policy()
+    role_list = [r.strip() for r in roles.split(",") if r.strip()]
+
+    async def work(graph: Graph) -> clients.Registered:
+        return await clients.add_client(
+            graph, policy, name=name or f"{department}@{region}", department=department,
+            region=region, roles=role_list, organisations=organisation,
+        )
+
+    registered = _run(work)
+    typer.echo(f"client_id: {registered.client_id}")
+    typer.echo(f"client_secret: {registered.secret}")
+    typer.echo("请妥善保存密钥,它不会再次显示 store the secret now: it is not shown again")
+
+
+@clients_app.command("list")
+def list_() -> None:
+    """客户端列表 List registered clients."""
+    rows = _run(clients.list_clients)
+    for row in rows:
+        typer.echo(f"{row['id']}  {row['status']:8} {row['department']:8} {row['region']}  "
+                   f"{','.join(row['roles'])}  {row['name']}")
+
+
+@clients_app.command("rotate")
+def rotate(client_id: str) -> None:
+    """更换密钥 Give a client a new secret (the old one stops working)."""
+    secret = _run(lambda graph: clients.rotate_secret(graph, client_id))
+    typer.echo(f"client_secret: {secret}")
+
+
+@clients_app.command("revoke")
+def revoke(client_id: str) -> None:
+    """吊销客户端 Revoke a client: it can get no new token."""
+    _run(lambda graph: clients.revoke(graph, client_id))
+    typer.echo(f"已吊销 revoked {client_id}")
+
+
+def _keys() -> KeyStore:
+    from hub.cli import settings
+
+    return KeyStore(settings().keys_dir)
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """新增签名密钥 Add a new signing key; older keys keep verifying until retired."""
+    typer.echo(f"新密钥 new key: {_keys().rotate()}")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """密钥列表 List keys (the last one signs)."""
+    for kid in _keys().kids:
+        typer.echo(kid)
+
+
+@keys_app.command("retire")
+def keys_retire(kid: str) -> None:
+    """停用密钥 Remove a key once tokens it signed have expired."""
+    if not _keys().retire(kid):
+        from hub.cli import fail
+
+        raise fail("无此密钥或这是最后一个 no such key, or it is the last one")
+    typer.echo(f"已停用 retired {kid}")
+
+
+@policy_app.command("explain")
+def explain(
+    subject: str = typer.Option(..., help="客户端 id a registered client id"),
+    child: str = typer.Option(..., help="儿童 id a child id"),
+    purpose: str | None = typer.Option(None, help="用途 declared purpose"),
+) -> None:
+    """解释可见性 Why a subject sees a child and each sensitive field, or not."""
+    policy = _policy()
+
+    async def work(graph: Graph) -> list[str]:
+        rows = await graph.run("MATCH (c:Client {id: $id}) RETURN c {.*} AS c", {"id": subject})
+        if not rows:
+            return ["未找到该客户端 no such client"]
+        client = rows[0]["c"]
+        who = Subject(kind="client", id=client["id"], department=client["department"],
+                      region=client["region"], roles=frozenset(client["roles"]),
+                      organisations=tuple(client.get("organisations") or ()), purpose=purpose)
+        view = policy.view(who)
+        lines = [f"角色 roles: {list(view.roles) or 'none'}; 行范围 rows: {sorted(view.rows)}"]
+        scope = scope_for(view, who)
+        condition = " AND ".join(fill(c, c="c") for c in scope.child) or "true"
+        found = await graph.run(
+            "MATCH (c:Child {id: $child}) RETURN " + condition + " AS visible",
+            {**scope.params, "child": child},
+        )
+        if not found:
+            lines.append("儿童不存在 no such child")
+        else:
+            seen = found[0]["visible"]
+            lines.append(f"儿童 child {child}: " + ("在范围内 in scope" if seen else
+                         "不在范围内 outside scope (answered as NOT_FOUND)"))
+        for ref in sorted(policy.spec.sensitive):
+            type_name, _, field_name = ref.partition(".")
+            lines.append(policy.explain(who, type_name, field_name))
+        return lines
+
+    for line in _run(work):
+        typer.echo(line)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(clients_app, name="clients")
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(policy_app, name="policy")
+
+
