@@ -34,6 +34,20 @@ class ChildFilter(BaseModel):
         return value
 
 
+# Which field of the graph each filter looks at, so a filter on a hidden field can be refused.
+FILTER_FIELDS: dict[str, tuple[str, str]] = {
+    "region_code": ("Child", "regionCode"),
+    "organisation_id": ("Placement", "organisation"),
+    "placement_type": ("Placement", "placementType"),
+    "stage": ("Placement", "stage"),
+    "disability_category": ("Child", "disabilityCategory"),
+    "special_need": ("Child", "specialNeeds"),
+    "name": ("Child", "name"),
+    "min_age": ("Child", "birthDate"),
+    "max_age": ("Child", "birthDate"),
+}
+
+
 def region_prefix(code: str) -> str:
     """A region's subtree as a code prefix: province 14, prefecture 1404, county 140404."""
     if code.endswith("0000"):

@@ -9,6 +9,7 @@ from typing import TypeVar
 import typer
 
 from hub import localdb, migrate
+from hub.demo import demo_data_command
 from hub.graph import Graph
 from hub.settings import Settings, SettingsError, load_settings
 
@@ -112,6 +113,15 @@ def serve() -> None:
     typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql")
     uvicorn.run(create_app(conf), host=conf.host, port=conf.port, access_log=False,
                 log_config=None)
+
+
+app.command("demo-data")(demo_data_command)
+
+
+# hub ingest / export children / bench ingest (connectors/commands.py)
+from connectors.commands import register as _register_ingest  # noqa: E402 - after app exists
+
+_register_ingest(app)
 
 
 # hub clients / keys / policy (auth/commands.py)

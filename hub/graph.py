@@ -22,7 +22,7 @@ class RoundTrips:
     """Counts queries sent while it is the current counter (see :func:`counting`)."""
 
     count: int = 0
-    queries: list[str] = field(default_factory=list)
+    queries: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 _round_trips: contextvars.ContextVar[RoundTrips | None] = contextvars.ContextVar(
@@ -40,11 +40,11 @@ async def counting() -> AsyncIterator[RoundTrips]:
         _round_trips.reset(token)
 
 
-def _count(cypher: str) -> None:
+def _count(cypher: str, params: Mapping[str, Any] | None) -> None:
     counter = _round_trips.get()
     if counter is not None:
         counter.count += 1
-        counter.queries.append(cypher)
+        counter.queries.append((cypher, dict(params or {})))
 
 
 Record = dict[str, Any]
@@ -98,7 +98,7 @@ class Graph:
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
         """A read in one round trip."""
-        _count(cypher)
+        _count(cypher, params)
         async with self.driver.session(database=self.database) as session:
             return await session.execute_read(_collect, cypher, dict(params or {}))
 
@@ -106,7 +106,7 @@ class Graph:
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
         """A write in one transaction (retried by the driver on transient errors)."""
-        _count(cypher)
+        _count(cypher, params)
         async with self.driver.session(database=self.database) as session:
             return await session.execute_write(_collect, cypher, dict(params or {}))
 
@@ -114,7 +114,7 @@ class Graph:
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
         """For schema commands and ``CALL {...} IN TRANSACTIONS``, which need their own."""
-        _count(cypher)
+        _count(cypher, params)
         async with self.driver.session(database=self.database) as session:
             result = await session.run(Query(cypher), dict(params or {}))
             return [record.data() async for record in result]
@@ -153,7 +153,7 @@ class Transaction:
     async def run(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
-        _count(cypher)
+        _count(cypher, params)
         result = await self._tx.run(cypher, dict(params or {}))
         return [record.data() async for record in result]
 

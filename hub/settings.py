@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=2000, ge=50, le=100000)
     auth_enabled: bool = True
     issuer: str = "http://127.0.0.1:8000"
-    token_audience: str = "special-education-hub"
+    token_audience: str = "special-education-hub"  # noqa: S105 - an audience, not a secret
     token_ttl_s: int = Field(default=900, ge=60, le=86400)
     keys_dir: Path = Path("var/keys")
     policy_file: Path | None = None

@@ -8,6 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from hub.settings import Settings
 from schema.errors import ErrorCodes
+from schema.mutations import Mutation
 from schema.queries import Query
 from schema.redactions import Redactions
 from schema.scalars import SCALARS
@@ -17,6 +18,7 @@ from schema.types import ALL_TYPES
 def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=list(ALL_TYPES),
         extensions=[
             ErrorCodes,

@@ -9,6 +9,7 @@ from strawberry.asgi import GraphQL
 
 from auth.policy import Policy
 from auth.scope import scope_for
+from auth.subject import Subject
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
@@ -37,13 +38,25 @@ class HubGraphQL(GraphQL[Context, None]):
         if subject is None or self.policy is None:
             # Auth switched off (dev, benchmarks' baseline): no policy, no row scope.
             return Context(graph=self.graph, settings=self.settings, request=http)
-        view = self.policy.view(subject)
-        return Context(
-            graph=self.graph,
-            settings=self.settings,
-            request=http,
-            subject=subject,
-            view=view,
-            scope=scope_for(view, subject) if view.sees_children else Scope(["false"], ["false"]),
-            protector=self.protector,
-        )
+        return context_for(self.graph, self.settings, self.policy, subject, self.protector, http)
+
+
+def context_for(
+    graph: Graph,
+    settings: Settings,
+    policy: Policy,
+    subject: Subject,
+    protector: IdProtector,
+    request: Request | None = None,
+) -> Context:
+    """The context of one subject's request: its view of the policy and its row scope."""
+    view = policy.view(subject)
+    return Context(
+        graph=graph,
+        settings=settings,
+        request=request,
+        subject=subject,
+        view=view,
+        scope=scope_for(view, subject) if view.sees_children else Scope(["false"], ["false"]),
+        protector=protector,
+    )

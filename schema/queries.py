@@ -10,7 +10,8 @@ from graphql import FieldNode, GraphQLField, GraphQLObjectType, get_named_type
 from strawberry.types import Info
 
 from hub import children as child_search
-from hub.errors import NotFound
+from hub.errors import Forbidden, NotFound
+from hub.facts import BY_LABEL
 from hub.graph import Transaction, fill
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
 from schema.compile import Compiler
@@ -106,6 +107,7 @@ class Query:
         spec = child_search.ChildFilter.model_validate(
             strawberry.asdict(filter) if filter is not None else {}
         )
+        _refuse_hidden_filters(info, spec)
         compiler = _compiler(info)
         field_def, nodes = _field(info)
         conditions = child_search.conditions(spec, compiler.params, dt.date.today())
@@ -168,6 +170,23 @@ class Query:
         projection = compiler.value(get_named_type(field_def.type), v, nodes)
         cypher = f"CALL () {{ {lookups} }} WITH {v}{guard} RETURN {projection} AS result"
         return cast(Node, await _result(info, cypher, compiler.params.values, "对象 object"))
+
+
+def _refuse_hidden_filters(info: HubInfo, spec: child_search.ChildFilter) -> None:
+    """A filter on what the subject may not see would reveal it by its answers."""
+    view = info.context.view
+    if view is None:
+        return
+    for name, ref in child_search.FILTER_FIELDS.items():
+        if getattr(spec, name) is None:
+            continue
+        type_name, _ = ref
+        hidden = ref in view.masked or (type_name in BY_LABEL and type_name not in view.facts)
+        if hidden:
+            raise Forbidden(
+                f"{name}: 无权按此字段筛选 you may not filter on a field you cannot see",
+                field=name,
+            )
 
 
 _NODE_LABELS = (

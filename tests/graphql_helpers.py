@@ -7,12 +7,15 @@ from typing import Any
 
 import strawberry
 
+from auth.policy import default_policy
 from auth.subject import SYSTEM, Subject
 from hub.graph import Graph, counting
+from hub.identity import IdProtector
 from hub.settings import Settings
 from schema.api import build_schema
 from schema.compile import Scope
 from schema.context import Context
+from schema.endpoint import context_for
 
 _schemas: dict[int, strawberry.Schema] = {}
 
@@ -23,6 +26,7 @@ class Outcome:
     errors: list[dict[str, Any]]
     round_trips: int
     extensions: dict[str, Any]
+    queries: list[tuple[str, dict[str, Any]]]
 
     @property
     def codes(self) -> list[str]:
@@ -38,11 +42,14 @@ async def execute(
     subject: Subject = SYSTEM,
 ) -> Outcome:
     schema = _schemas.setdefault(id(settings), build_schema(settings))
-    context = Context(graph=graph, settings=settings, scope=scope or Scope(), subject=subject)
+    if subject is SYSTEM:
+        context = Context(graph=graph, settings=settings, scope=scope or Scope())
+    else:
+        context = context_for(graph, settings, default_policy(), subject, IdProtector(settings))
     async with counting() as trips:
         result = await schema.execute(query, variable_values=variables, context_value=context)
-    errors = [e.formatted for e in result.errors or []]
-    return Outcome(result.data, errors, trips.count, dict(result.extensions or {}))
+    errors: list[dict[str, Any]] = [dict(e.formatted) for e in result.errors or []]
+    return Outcome(result.data, errors, trips.count, dict(result.extensions or {}), trips.queries)
 
 
 SEED = """

@@ -44,7 +44,9 @@ def _claims(settings: Settings, **changes: object) -> dict[str, object]:
     return claims
 
 
-async def test_client_credentials_token_and_discovery(graph: Graph, auth_settings: Settings) -> None:
+async def test_client_credentials_token_and_discovery(
+    graph: Graph, auth_settings: Settings
+) -> None:
     registered = await register(graph, "EDU", "140404", ["edu-officer"])
     async with http_client(auth_settings) as client:
         by_basic = await client.post("/oauth/token", data={"grant_type": "client_credentials"},

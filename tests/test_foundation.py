@@ -73,7 +73,7 @@ def test_bad_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
 def test_production_refuses_the_demo_password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_ENV", "prod")
     monkeypatch.delenv("HUB_NEO4J_PASSWORD", raising=False)
-    with pytest.raises(SettingsError, match="HUB_NEO4J_PASSWORD.*must be set in production"):
+    with pytest.raises(SettingsError, match=r"HUB_NEO4J_PASSWORD.*must be set in production"):
         load_settings()
 
 

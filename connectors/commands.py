@@ -1,0 +1,208 @@
+"""``hub ingest``, ``hub export children`` and ``hub bench ingest`` 导入、导出与基准.
+
+Registered on the ``hub`` command by :func:`register` (hub/cli.py). Console text is Chinese with
+English beside it; ``--report json`` prints only the JSON report on stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, LiteralString, TypeVar
+
+import typer
+
+from connectors.pipeline import LoadReport, UnreadableFile, load
+from connectors.sources import SOURCES
+from hub.graph import Graph
+from hub.identity import IdProtector
+from hub.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+export_app = typer.Typer(help="导出 Export data from the hub", no_args_is_help=True)
+bench_app = typer.Typer(help="基准测试 Benchmarks", no_args_is_help=True)
+
+_PROGRESS_FROM_ROWS = 5000  # smaller files finish before a bar is worth drawing
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"错误 error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise _fail(f"配置无效 bad settings: {exc}", 2) from None
+
+
+def _with_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
+    graph = Graph.connect(settings)
+
+    async def run() -> T:
+        try:
+            return await work(graph)
+        finally:
+            await graph.close()
+
+    try:
+        return asyncio.run(run())
+    except OSError as exc:  # includes the driver's ServiceUnavailable
+        raise _fail(f"数据库不可达 database unreachable: {exc}") from None
+
+
+def ingest(
+    source: Annotated[str, typer.Argument(help="来源 " + " | ".join(SOURCES))],
+    file: Annotated[Path, typer.Argument(help="导出文件 .csv 或 .xlsx the export file")],
+    report: Annotated[
+        str, typer.Option("--report", help="报告格式 report format: text | json")
+    ] = "text",
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=100, max=20000, hidden=True)
+    ] = 2000,
+) -> None:
+    """导入部门导出文件 Load a department export file (FORMATS.md)."""
+    if source not in SOURCES:
+        raise _fail(f"未知来源 unknown source {source!r}; 可用 known: {', '.join(SOURCES)}", 2)
+    if report not in ("text", "json"):
+        raise _fail("--report 只能是 text 或 json must be text or json", 2)
+    settings = _settings()
+    protector = IdProtector(settings)
+    show_bar = report == "text" and sys.stdout.isatty() and _large(file)
+
+    async def work(graph: Graph) -> LoadReport:
+        if not show_bar:
+            return await load(graph, SOURCES[source], file, protector, batch_size=batch_size)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+            task = bar.add_task("导入中 loading", total=_count_rows(file))
+            return await load(graph, SOURCES[source], file, protector, batch_size=batch_size,
+                              progress=lambda done: bar.update(task, completed=done))
+
+    try:
+        result = _with_graph(settings, work)
+    except UnreadableFile as exc:
+        raise _fail(str(exc), 3) from None
+    if report == "json":
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        _print_summary(result)
+
+
+def _large(file: Path) -> bool:
+    try:
+        return file.stat().st_size > _PROGRESS_FROM_ROWS * 100
+    except OSError:
+        return False
+
+
+def _count_rows(file: Path) -> int | None:
+    """Lines in a CSV (an upper bound on rows, good enough for a bar); None for xlsx."""
+    if file.suffix.lower() != ".csv":
+        return None
+    with file.open("rb") as stream:
+        return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+                   - 1)
+
+
+def _print_summary(report: LoadReport) -> None:
+    lines = [
+        f"来源 source: {report.source}    文件 file: {report.file}",
+        f"读取行数 rows read: {report.rows}",
+        f"已导入 loaded: {report.loaded} (其中未变化 unchanged: {report.unchanged})",
+        f"已拒绝 rejected: {report.rejected}",
+        f"新建儿童 new children: {report.new_children}",
+        f"关联到已有儿童 linked to existing children: {report.linked_children}",
+        f"新增疑似重复待核 new duplicate review items: {report.review_items}",
+    ]
+    if report.extra_columns:
+        lines.append(f"忽略的列 ignored columns: {'、'.join(report.extra_columns)}")
+    for reject in report.rejects[:50]:
+        column = reject.column or "-"
+        lines.append(f"  第 {reject.row} 行 row {reject.row} [{column}]: {reject.reason}")
+    if len(report.rejects) > 50:
+        lines.append(f"  …另有 {len(report.rejects) - 50} 行 and {len(report.rejects) - 50} more "
+                     "(--report json 查看全部 for all)")
+    typer.echo("\n".join(lines))
+
+
+_EXPORT: LiteralString = """
+MATCH (c:Child)
+WHERE $after IS NULL OR c.id > $after
+WITH c ORDER BY c.id LIMIT $limit
+OPTIONAL MATCH (c)-[:HAS_FACT]->(f:Fact)
+WITH c, f ORDER BY f.source, f.sourceKey
+RETURN c.id AS id,
+       [x IN collect(DISTINCT CASE WHEN f IS NULL THEN NULL
+                     ELSE {source: f.source, key: f.sourceKey} END) WHERE x IS NOT NULL] AS sources
+ORDER BY id
+"""
+
+
+async def export_children_lines(graph: Graph, page: int = 5000) -> list[str]:
+    """Every child as a JSON line ``{"id", "sources": [{"source", "key"}]}``, in id order."""
+    lines: list[str] = []
+    after: str | None = None
+    while True:
+        rows = await graph.run(_EXPORT, {"after": after, "limit": page})
+        for row in rows:
+            lines.append(json.dumps({"id": row["id"], "sources": row["sources"]},
+                                    ensure_ascii=False))
+        if len(rows) < page:
+            return lines
+        after = rows[-1]["id"]
+
+
+@export_app.command("children")
+def export_children(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="输出文件 write to FILE, not stdout")
+    ] = None,
+) -> None:
+    """导出儿童及其来源记录 Children and their source records, as JSON Lines."""
+    lines = _with_graph(_settings(), export_children_lines)
+    text = "".join(f"{line}\n" for line in lines)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"已导出 exported {len(lines)} 名儿童 children → {out}", err=True)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    rows: Annotated[int, typer.Option("--rows", min=100, help="edu-status 行数 rows")] = 100_000,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON print JSON")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="先清空图 empty the graph first")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=100, max=20000)] = 2000,
+) -> None:
+    """导入基准 Generate exports of each source and time their load end to end."""
+    from connectors import bench
+
+    settings = _settings()
+    if settings.env == "prod":
+        raise _fail("基准测试会写入数据，生产环境禁止 the benchmark writes data: not in prod", 2)
+    try:
+        result = _with_graph(settings, lambda graph: bench.run(
+            graph, IdProtector(settings), rows, reset=reset, batch_size=batch_size))
+    except bench.NotEmpty as exc:
+        raise _fail(str(exc), 2) from None
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        for line in bench.describe(result):
+            typer.echo(line)
+
+
+def register(app: typer.Typer) -> None:
+    """Adds the commands to the ``hub`` application."""
+    app.command("ingest")(ingest)
+    app.add_typer(export_app, name="export")
+    app.add_typer(bench_app, name="bench")

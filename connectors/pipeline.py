@@ -1,0 +1,478 @@
+"""The one load pipeline every source shares 数据导入流程.
+
+read (connectors.reading) → normalise + validate each row (the source's pydantic model, whose
+validators call connectors.normalise) → build the row's child identity and facts (the source) →
+link (hub.linkage, per batch) → write (UNWIND with parameters, one transaction per batch) →
+report (FORMATS.md: rows == loaded + rejected).
+
+A row is a no-op when its fact already exists with the same row hash, so loading a file again
+changes nothing and a crashed load can simply be run again. A rejected row writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, LiteralString
+
+from pydantic import BaseModel, ValidationError
+
+from connectors.reading import Table, UnreadableFile, read_table
+from hub.graph import Graph, Transaction
+from hub.identity import IdProtector
+from hub.linkage import ChildState, Identity, Linker, new_id
+
+__all__ = [
+    "BuildContext",
+    "FactOut",
+    "LoadReport",
+    "Record",
+    "Reject",
+    "RowError",
+    "Source",
+    "UnreadableFile",
+    "check_header",
+    "fact_writes",
+    "load",
+    "open_source_file",
+]
+
+DEFAULT_BATCH = 2000
+
+
+class RowError(Exception):
+    """A row that cannot be loaded; the reason never repeats personal data."""
+
+    def __init__(self, column: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class FactOut:
+    """One fact a row yields. ``props`` hold every property (None removes it on update)."""
+
+    label: str  # key into Source.writes
+    ref: str  # sourceRef, unique among facts
+    id_prefix: str
+    props: dict[str, Any]
+    org: str | None = None  # the organisation's code, for sources that link one
+
+
+@dataclass(frozen=True)
+class Record:
+    """A valid row: the child it is about and the facts it states."""
+
+    key: str  # the key as stored (hashed when it embeds an ID number)
+    identity: Identity
+    facts: tuple[FactOut, ...]
+    drop: tuple[str, ...] = ()  # refs of facts the row no longer states (emptied column)
+    orgs: tuple[dict[str, Any], ...] = ()  # organisations to upsert before the facts
+
+    @property
+    def ref(self) -> str:
+        return self.facts[0].ref
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    source: str
+    department: str
+    protector: IdProtector
+
+    def ref(self, key: str) -> str:
+        return f"{self.source}/{key}"
+
+    def hashed_key(self, number: str) -> str:
+        """A key that embeds a resident ID is stored as its keyed hash, never in clear."""
+        return f"hmac:{self.protector.hash(number)}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What one department export is and how its rows become facts (one small module each)."""
+
+    name: str
+    chinese: str
+    key_column: str
+    department: str  # recordedBy
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    model: type[BaseModel]
+    build: Callable[[Any, BuildContext], Record]
+    writes: Mapping[str, FactWrite]  # FactOut.label → the statements writing those facts
+    org_write: LiteralString | None = None  # UNWIND $orgs upsert, run before the facts
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+# --- report -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reject:
+    row: int
+    column: str | None
+    reason: str
+
+
+@dataclass
+class LoadReport:
+    source: str
+    file: str
+    rows: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    new_children: int = 0
+    linked_children: int = 0
+    unchanged: int = 0  # loaded rows that were already in the hub as they are
+    review_items: int = 0  # new DuplicateCandidate items this load opened
+    extra_columns: list[str] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def reject(self, row: int, column: str | None, reason: str) -> None:
+        self.rejected += 1
+        self.rejects.append(Reject(row, column, reason))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "file": self.file, "rows": self.rows,
+            "loaded": self.loaded, "rejected": self.rejected,
+            "new_children": self.new_children, "linked_children": self.linked_children,
+            "unchanged": self.unchanged, "review_items": self.review_items,
+            "extra_columns": self.extra_columns,
+            "rejects": [{"row": r.row, "column": r.column, "reason": r.reason}
+                        for r in self.rejects],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# --- reading and validating ---------------------------------------------------
+
+
+def check_header(source: Source, header: Sequence[str]) -> list[str]:
+    """Raises UnreadableFile unless every required column is there; returns extra columns."""
+    present = set(header)
+    if not present & set(source.columns):
+        raise UnreadableFile(
+            f"表头中没有 {source.name}（{source.chinese}）的任何已知列，请确认文件类型 "
+            f"no known {source.name} column in the header: is this the right kind of file?"
+        )
+    missing = [name for name in source.required if name not in present]
+    if missing:
+        raise UnreadableFile(
+            f"缺少必需的列 missing required columns: {'、'.join(missing)}"
+        )
+    return [name for name in header if name and name not in source.columns]
+
+
+def open_source_file(source: Source, path: str | Path) -> tuple[Table, list[str]]:
+    table = read_table(path)
+    return table, check_header(source, table.header)
+
+
+def parse_row(source: Source, cells: Mapping[str, object], ctx: BuildContext) -> Record:
+    """Validates one row and builds its record; raises RowError naming the column."""
+    values = {name: cells.get(name) for name in source.columns}
+    try:
+        model = source.model.model_validate(values)
+    except ValidationError as error:
+        first = error.errors(include_url=False, include_input=False)[0]
+        column = str(first["loc"][0]) if first["loc"] else None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise RowError(column, message) from None
+    return source.build(model, ctx)
+
+
+def row_hash_key(protector: IdProtector) -> bytes:
+    """The key row digests are made with, derived from the ID hashing key."""
+    return protector.hash("row-hash").encode()
+
+
+def row_hash(key: bytes, record: Record) -> str:
+    """A keyed digest of everything the row states: equal digests mean nothing changed.
+
+    Keyed (HMAC) because the row includes the ID number, which a plain hash would let anyone
+    recover by trying every plausible number.
+    """
+    identity = record.identity
+    payload = {
+        "i": [identity.id_number, identity.name, identity.sex, identity.birth_date,
+              identity.mother_id, identity.region_code, identity.student_key,
+              identity.disability_category, identity.disability_grade],
+        "f": [[fact.ref, fact.props, fact.org] for fact in record.facts],
+        "d": list(record.drop),
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=_json_default)
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- writing ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FactWrite:
+    """The two UNWIND statements writing facts of one label: new ones, and changed ones."""
+
+    create: LiteralString
+    update: LiteralString
+
+
+def fact_writes(
+    label: LiteralString, org: LiteralString = "", rel: LiteralString = ""
+) -> FactWrite:
+    """Statements for facts labelled ``label``, linked by ``rel`` to the ``org`` with code
+    ``row.org`` when the row names one. Labels are literals chosen by the source module, never
+    values from a file; an organisation's region becomes the fact's ``recordedIn`` when the row
+    gives none.
+    """
+    create: LiteralString = (
+        "UNWIND $rows AS row MATCH (c:Child {id: row.childId}) CREATE (f:Fact:" + label + ") "
+        "SET f = row.props, f.id = row.factId, f.sourceFile = $file, f.recordedAt = $at "
+        "CREATE (c)-[:HAS_FACT]->(f) "
+    )
+    update: LiteralString = (
+        "UNWIND $rows AS row MATCH (c:Child {id: row.childId}) "
+        "MERGE (f:Fact {sourceRef: row.ref}) ON CREATE SET f:" + label + ", f.id = row.factId "
+        "SET f += row.props, f.sourceFile = $file, f.recordedAt = $at "
+        "WITH row, c, f "
+        "CALL (c, f) { OPTIONAL MATCH (o:Child)-[r:HAS_FACT]->(f) WHERE o <> c DELETE r } "
+        "MERGE (c)-[:HAS_FACT]->(f) "
+    )
+    if not org:
+        return FactWrite(create, update)
+    link: LiteralString = (
+        "WITH f, row WHERE row.org IS NOT NULL MATCH (o:" + org + " {code: row.org}) "
+        "SET f.recordedIn = coalesce(f.recordedIn, o.regionCode) "
+    )
+    return FactWrite(
+        create + link + "CREATE (f)-[:" + rel + "]->(o)",
+        update
+        + "WITH f, row CALL (f, row) { OPTIONAL MATCH (f)-[r:" + rel + "]->(o) "
+        "WHERE row.org IS NULL OR o.code <> row.org DELETE r } "
+        + link + "MERGE (f)-[:" + rel + "]->(o)",
+    )
+
+
+_EXISTING: LiteralString = """
+UNWIND $refs AS ref
+MATCH (f:Fact {sourceRef: ref})
+OPTIONAL MATCH (c:Child)-[:HAS_FACT]->(f)
+RETURN ref, f.rowHash AS hash, c.id AS child
+"""
+_DROP: LiteralString = "UNWIND $refs AS ref MATCH (f:Fact {sourceRef: ref}) DETACH DELETE f"
+
+
+@dataclass
+class _Pending:
+    number: int
+    record: Record
+    hash: str
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.rows: list[_Pending] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+Progress = Callable[[int], None]
+
+
+async def load(
+    graph: Graph,
+    source: Source,
+    path: str | Path,
+    protector: IdProtector,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Progress | None = None,
+    file_name: str | None = None,
+    after_batch: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Loads one export file; raises UnreadableFile when the file as a whole cannot be read.
+
+    Parsing the next batch overlaps with writing the previous one (the database works while
+    Python validates); batches are still written one after another, in file order, because
+    each batch's linkage must see the children the previous one created.
+    """
+    started = time.perf_counter()
+    table, extra = open_source_file(source, path)
+    name = file_name or Path(path).name
+    report = LoadReport(source=source.name, file=name, extra_columns=extra)
+    ctx = BuildContext(source.name, source.department, protector)
+    writer = _Writer(graph, source, protector, report, name)
+    queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=1)
+
+    async def consume() -> None:
+        written = 0
+        while (batch := await queue.get()) is not None:
+            await writer.write(batch)
+            written += 1
+            if after_batch:
+                after_batch(written)
+
+    consumer = asyncio.create_task(consume())
+    try:
+        batch = _Batch()
+        digest_key = row_hash_key(protector)
+        for number, cells in table:
+            report.rows += 1
+            try:
+                record = parse_row(source, cells, ctx)
+            except RowError as error:
+                report.reject(number, error.column, error.reason)
+            else:
+                batch.rows.append(_Pending(number, record, row_hash(digest_key, record)))
+            if len(batch) >= batch_size:
+                await _hand_over(queue, consumer, batch)
+                batch = _Batch()
+            if report.rows % 50 == 0:
+                await asyncio.sleep(0)  # let the writer send its next statement
+                if progress:
+                    progress(report.rows)
+        if batch:
+            await _hand_over(queue, consumer, batch)
+        await _hand_over(queue, consumer, None)
+        await consumer
+    finally:
+        if not consumer.done():
+            consumer.cancel()
+    if progress:
+        progress(report.rows)
+    report.rejects.sort(key=lambda r: r.row)
+    report.loaded = report.rows - report.rejected
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _hand_over(
+    queue: asyncio.Queue[_Batch | None], consumer: asyncio.Task[None], batch: _Batch | None
+) -> None:
+    """Queues a batch for the writer, or raises the writer's error if it has failed."""
+    put = asyncio.ensure_future(queue.put(batch))
+    await asyncio.wait({put, consumer}, return_when=asyncio.FIRST_COMPLETED)
+    if not put.done():
+        put.cancel()
+    if consumer.done() and (consumer.cancelled() or consumer.exception() is not None):
+        consumer.result()  # raises
+
+
+class _Writer:
+    """Writes batches: one transaction each, lookups and writes as UNWIND statements."""
+
+    def __init__(
+        self, graph: Graph, source: Source, protector: IdProtector, report: LoadReport, file: str
+    ) -> None:
+        self.graph = graph
+        self.source = source
+        self.report = report
+        self.file = file
+        self.at = datetime.now(UTC)
+        self.linker = Linker(protector)
+
+    async def write(self, batch: _Batch) -> None:
+        async with self.graph.transaction() as tx:
+            await self._write(tx, batch)
+
+    async def _write(self, tx: Transaction, batch: _Batch) -> None:
+        refs = sorted({p.record.ref for p in batch.rows})
+        existing = {r["ref"]: (r["hash"], r["child"])
+                    for r in await tx.run(_EXISTING, {"refs": refs})}
+        changed = self._changed(batch.rows, existing)
+        await self.linker.prefetch(
+            tx, (p.record.identity for p in changed),
+            (existing[p.record.ref][1] for p in changed
+             if p.record.ref in existing and existing[p.record.ref][1]),
+        )
+        placed: dict[str, tuple[_Pending, ChildState, bool]] = {}
+        for pending in changed:
+            child_id = existing.get(pending.record.ref, (None, None))[1]
+            current = self.linker.known(child_id) if child_id else None
+            resolution = self.linker.resolve(pending.record.identity, current)
+            if resolution is None:
+                self.report.reject(
+                    pending.number, "学籍号",
+                    "找不到该学籍号的学生，请先导入学籍数据或填写身份证号 "
+                    "no child with this student number: load edu-status first or give the ID",
+                )
+                continue
+            if resolution.created:
+                self.report.new_children += 1
+            else:
+                self.report.linked_children += 1
+            # A later repeat of the key in the batch wins; "new" facts are created, not merged.
+            is_new = pending.record.ref not in existing
+            placed[pending.record.ref] = (pending, resolution.child, is_new)
+        self.report.review_items += await self.linker.flush(tx, self.at)
+        await self._write_facts(tx, list(placed.values()))
+
+    def _changed(
+        self, rows: Iterable[_Pending], existing: Mapping[str, tuple[str | None, str | None]]
+    ) -> list[_Pending]:
+        """Rows whose fact is new or differs; the rest are loaded no-ops."""
+        seen = {ref: found[0] for ref, found in existing.items()}
+        changed = []
+        for pending in rows:
+            ref = pending.record.ref
+            if seen.get(ref) == pending.hash:
+                self.report.unchanged += 1
+                self.report.linked_children += 1
+                continue
+            seen[ref] = pending.hash
+            changed.append(pending)
+        return changed
+
+    async def _write_facts(
+        self, tx: Transaction, placed: Sequence[tuple[_Pending, ChildState, bool]]
+    ) -> None:
+        orgs: dict[str, dict[str, Any]] = {}
+        by_label: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+        drops: list[str] = []
+        for pending, child, is_new in placed:
+            record = pending.record
+            for org in record.orgs:
+                orgs[org["code"]] = _merge_org(orgs.get(org["code"]), org)
+            for number, fact in enumerate(record.facts):
+                props = dict(fact.props)
+                if number == 0:
+                    props["rowHash"] = pending.hash
+                by_label.setdefault((fact.label, is_new), []).append({
+                    "childId": child.final().id, "ref": fact.ref, "org": fact.org,
+                    "factId": new_id(fact.id_prefix), "props": props,
+                })
+            if not is_new:
+                drops.extend(record.drop)
+        if orgs and self.source.org_write:
+            await tx.run(self.source.org_write, {"orgs": list(orgs.values())})
+        for (label, is_new), rows in by_label.items():
+            write = self.source.writes[label]
+            await tx.run(write.create if is_new else write.update,
+                         {"rows": rows, "file": self.file, "at": self.at})
+        if drops:
+            await tx.run(_DROP, {"refs": drops})
+
+
+def _merge_org(known: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    if known is None:
+        return {**new, "id": new_id(new.get("prefix", "org"))}
+    return {key: new.get(key) if new.get(key) is not None else value
+            for key, value in known.items()}

@@ -1,0 +1,698 @@
+"""Identity resolution 身份关联: which child a department's record is about.
+
+The rules, strongest first (docs/ingest.md has the reasoning):
+
+1. The resident ID number's keyed hash (``idHash``), wherever the ID came from: its own column,
+   the first 18 characters of a disability certificate number, a student number that embeds it.
+2. No ID number: the mother's ID hash + birth date, with sex and name to tell twins apart. Two
+   candidates left means the record cannot be placed: it gets a child of its own and a review
+   item per candidate — never a guess.
+3. A record bringing both the child's ID and the mother's ID bridges the two: the child known by
+   mother + birth date (+ sex, name) without an ID takes the ID hash, or, when a child with that
+   hash already exists, is folded into it. So the links do not depend on file or row order.
+
+Near matches (same name and birth date, and an ID one digit apart or a missing ID in a nearby
+region) are never merged automatically: they become ``DuplicateCandidate`` review items, which a
+person merges (reversibly) or rejects with :func:`merge_children` / :func:`reject_duplicate`.
+
+Resolution runs per batch: :meth:`Linker.prefetch` loads every child the batch could touch in a
+few UNWIND queries, then rows are resolved in memory in file order, then :meth:`Linker.flush`
+writes children, folds and review items inside the batch's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, LiteralString
+
+from hub.errors import Conflict, NotFound
+from hub.graph import Graph, Transaction
+from hub.identity import IdProtector
+from hub.vocabulary import Sex
+
+__all__ = [
+    "ChildState",
+    "DuplicatePage",
+    "DuplicateView",
+    "Identity",
+    "Linker",
+    "Resolution",
+    "merge_children",
+    "new_id",
+    "possible_duplicates",
+    "reject_duplicate",
+    "unmerge",
+]
+
+REASON_AMBIGUOUS = "AMBIGUOUS_MOTHER_BIRTH"  # mother + birth date (+ sex, name) fits several
+REASON_ONE_DIGIT = "ID_ONE_DIGIT_APART"  # same name and birth date, IDs differ in one digit
+REASON_NO_ID_NEARBY = "SAME_NAME_BIRTH_NEARBY"  # same name and birth date, one has no ID
+
+
+def new_id(prefix: str) -> str:
+    """A node id: short, random, its prefix naming the kind (``ch_``, ``plc_`` …)."""
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a record says about who the child is; plaintext IDs live only in memory."""
+
+    id_number: str | None = None
+    name: str | None = None
+    sex: Sex | None = None
+    birth_date: date | None = None
+    mother_id: str | None = None
+    region_code: str | None = None
+    # Link through an existing placement's student number only (home delivery without ID).
+    student_key: str | None = None
+    disability_category: int | None = None
+    disability_grade: int | None = None
+    # A certificate states category and grade with authority; other sources only fill gaps.
+    authoritative_disability: bool = False
+
+
+# Graph property ↔ ChildState attribute; the order is the order written.
+_PROPS: tuple[tuple[str, str], ...] = (
+    ("name", "name"),
+    ("sex", "sex"),
+    ("birthDate", "birth_date"),
+    ("idHash", "id_hash"),
+    ("idCipher", "id_cipher"),
+    ("idMasked", "id_masked"),
+    ("motherIdHash", "mother_hash"),
+    ("regionCode", "region_code"),
+    ("disabilityCategory", "disability_category"),
+    ("disabilityGrade", "disability_grade"),
+)
+
+
+@dataclass(eq=False)
+class ChildState:
+    """A child as the batch sees it: loaded from the graph or created by an earlier row."""
+
+    id: str
+    name: str | None = None
+    sex: str | None = None
+    birth_date: date | None = None
+    id_hash: str | None = None
+    id_cipher: str | None = None
+    id_masked: str | None = None
+    mother_hash: str | None = None
+    region_code: str | None = None
+    disability_category: int | None = None
+    disability_grade: int | None = None
+    new: bool = False
+    dirty: set[str] = field(default_factory=set)
+    absorbed_into: ChildState | None = None  # folded into another child by rule 3
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> ChildState:
+        values = {attr: _plain(record.get(prop)) for prop, attr in _PROPS}
+        return cls(id=record["id"], **values)
+
+    def final(self) -> ChildState:
+        child = self
+        while child.absorbed_into is not None:
+            child = child.absorbed_into
+        return child
+
+    def set(self, attr: str, value: object) -> None:
+        if value is not None and getattr(self, attr) != value:
+            setattr(self, attr, value)
+            self.dirty.add(attr)
+
+    def fill(self, attr: str, value: object) -> None:
+        """Set only when unknown: the first source to say it keeps it, whatever the order."""
+        if getattr(self, attr) is None:
+            self.set(attr, value)
+
+    def changes(self) -> dict[str, Any]:
+        attrs = {attr for _, attr in _PROPS} if self.new else self.dirty
+        return {prop: getattr(self, attr) for prop, attr in _PROPS
+                if attr in attrs and getattr(self, attr) is not None}
+
+
+def _plain(value: Any) -> Any:
+    """neo4j.time.Date → datetime.date, so cached and new values compare equal."""
+    to_native = getattr(value, "to_native", None)
+    return to_native() if callable(to_native) else value
+
+
+@dataclass(frozen=True)
+class Resolution:
+    child: ChildState
+    created: bool  # the child did not exist before this row
+
+
+@dataclass(frozen=True)
+class Review:
+    reason: str
+    first: ChildState
+    second: ChildState
+
+
+class Linker:
+    """Resolves a batch's identities against the graph and the batch's own earlier rows."""
+
+    def __init__(self, protector: IdProtector) -> None:
+        self._protector = protector
+        self._hash_cache: dict[str, str] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        self._by_id: dict[str, ChildState] = {}
+        self._by_hash: dict[str, ChildState] = {}
+        self._alias: dict[str, str] = {}  # idHash of a child merged away → the child kept
+        self._by_mother: dict[tuple[str, date], list[ChildState]] = {}
+        self._by_student: dict[str, ChildState] = {}
+        self._reviews: list[Review] = []
+        self._recheck: list[ChildState] = []  # new or re-identified: look for near matches
+
+    def hash(self, number: str) -> str:
+        found = self._hash_cache.get(number)
+        if found is None:
+            found = self._protector.hash(number)
+            if len(self._hash_cache) > 200_000:  # bound memory on very large loads
+                self._hash_cache.clear()
+            self._hash_cache[number] = found
+        return found
+
+    # --- prefetch -------------------------------------------------------------
+
+    async def prefetch(
+        self, tx: Transaction, identities: Iterable[Identity], fact_children: Iterable[str]
+    ) -> None:
+        """Loads, in a few UNWIND queries, every child this batch's rows could resolve to."""
+        self.reset()
+        hashes: set[str] = set()
+        pairs: set[tuple[str, date]] = set()
+        students: set[str] = set()
+        for identity in identities:
+            if identity.id_number:
+                hashes.add(self.hash(identity.id_number))
+            if identity.mother_id and identity.birth_date:
+                pairs.add((self.hash(identity.mother_id), identity.birth_date))
+            if identity.student_key:
+                students.add(identity.student_key)
+        if hashes:
+            aliases = await tx.run(_ALIASES, {"hashes": sorted(hashes)})
+            self._alias = {row["hash"]: row["into"] for row in aliases}
+            rows = await tx.run(_BY_HASH, {"hashes": sorted(hashes)})
+            self._load(row["c"] for row in rows)
+        if pairs:
+            params = [{"m": m, "b": b} for m, b in sorted(pairs)]
+            self._load(row["c"] for row in await tx.run(_BY_MOTHER, {"pairs": params}))
+        if students:
+            rows = await tx.run(_BY_STUDENT, {"keys": sorted(students)})
+            for row in rows:  # several children on one number: the first, until reviewed
+                self._by_student.setdefault(row["key"], self._load_one(row["c"]))
+        ids = sorted((set(fact_children) | set(self._alias.values())) - self._by_id.keys())
+        if ids:
+            self._load(row["c"] for row in await tx.run(_BY_ID, {"ids": ids}))
+
+    def _load(self, records: Iterable[dict[str, Any]]) -> None:
+        for record in records:
+            self._load_one(record)
+
+    def _load_one(self, record: dict[str, Any]) -> ChildState:
+        known = self._by_id.get(record["id"])
+        if known is not None:
+            return known
+        child = ChildState.from_record(record)
+        self._index(child)
+        return child
+
+    def _index(self, child: ChildState) -> None:
+        self._by_id[child.id] = child
+        if child.id_hash:
+            self._by_hash[child.id_hash] = child
+        if child.mother_hash and child.birth_date:
+            self._by_mother.setdefault((child.mother_hash, child.birth_date), []).append(child)
+
+    def known(self, child_id: str) -> ChildState | None:
+        child = self._by_id.get(child_id)
+        return child.final() if child else None
+
+    # --- resolution -----------------------------------------------------------
+
+    def resolve(self, identity: Identity, current: ChildState | None = None) -> Resolution | None:
+        """The child a record belongs to; None when it names no child the hub can find.
+
+        ``current`` is the child the record's fact already hangs on (a re-load): records
+        without an ID number stay where they are rather than being resolved again.
+        """
+        id_hash = self.hash(identity.id_number) if identity.id_number else None
+        mother = self.hash(identity.mother_id) if identity.mother_id else None
+        if id_hash:
+            resolution = self._by_id_hash(identity, id_hash, mother)
+        elif current is not None:
+            resolution = Resolution(current.final(), created=False)
+        elif mother and identity.birth_date:
+            resolution = self._by_mother_only(identity, mother)
+        elif identity.student_key:
+            found = self._by_student.get(identity.student_key)
+            if found is None:
+                return None
+            resolution = Resolution(found.final(), created=False)
+        else:
+            resolution = Resolution(self._create(identity, None, None), created=True)
+        self._absorb_facts(resolution.child, identity, mother)
+        return resolution
+
+    def _by_id_hash(self, identity: Identity, id_hash: str, mother: str | None) -> Resolution:
+        child = self._by_hash.get(id_hash)
+        if child is None and id_hash in self._alias:
+            kept = self._by_id.get(self._alias[id_hash])
+            child = kept.final() if kept else None
+        candidates = self._mother_candidates(identity, mother, without_id=True)
+        if child is not None:
+            child = child.final()
+            candidates = [c for c in candidates if c is not child]
+            chosen = _pick(candidates, identity)
+            if chosen is not None:
+                self._fold(chosen, child)
+            else:
+                self._review_all(child, candidates)
+            return Resolution(child, created=False)
+        chosen = _pick(candidates, identity)
+        if chosen is not None:  # the infant known by its mother gets its own ID number
+            self._give_id(chosen, identity.id_number or "", id_hash)
+            return Resolution(chosen, created=False)
+        created = self._create(identity, id_hash, mother)
+        self._review_all(created, candidates)
+        return Resolution(created, created=True)
+
+    def _by_mother_only(self, identity: Identity, mother: str) -> Resolution:
+        candidates = self._mother_candidates(identity, mother, without_id=False)
+        chosen = _pick(candidates, identity)
+        if chosen is not None:
+            return Resolution(chosen, created=False)
+        created = self._create(identity, None, mother)
+        self._review_all(created, candidates)
+        return Resolution(created, created=True)
+
+    def _mother_candidates(
+        self, identity: Identity, mother: str | None, *, without_id: bool
+    ) -> list[ChildState]:
+        if mother is None or identity.birth_date is None:
+            return []
+        found = self._by_mother.get((mother, identity.birth_date), [])
+        return [
+            c for c in found
+            if c.absorbed_into is None
+            and not (without_id and c.id_hash)
+            and _compatible(c.sex, identity.sex)
+            and _compatible(c.name, identity.name)
+        ]
+
+    def _create(self, identity: Identity, id_hash: str | None, mother: str | None) -> ChildState:
+        child = ChildState(id=new_id("ch"), new=True)
+        if identity.id_number and id_hash:
+            protected = self._protector.protect(identity.id_number)
+            child.id_hash, child.id_cipher = id_hash, protected.cipher
+            child.id_masked = protected.masked
+        child.mother_hash = mother
+        child.birth_date = identity.birth_date
+        self._index(child)
+        self._recheck.append(child)
+        return child
+
+    def _give_id(self, child: ChildState, number: str, id_hash: str) -> None:
+        protected = self._protector.protect(number)
+        child.set("id_hash", id_hash)
+        child.set("id_cipher", protected.cipher)
+        child.set("id_masked", protected.masked)
+        self._by_hash[id_hash] = child
+        self._recheck.append(child)
+
+    def _fold(self, absorbed: ChildState, kept: ChildState) -> None:
+        """Rule 3: the ID-less child and the child with the ID are one; keep the latter."""
+        absorbed.absorbed_into = kept
+        for attr in ("name", "sex", "birth_date", "mother_hash", "region_code",
+                     "disability_category", "disability_grade"):
+            kept.fill(attr, getattr(absorbed, attr))
+
+    def _absorb_facts(self, child: ChildState, identity: Identity, mother: str | None) -> None:
+        had_name = child.name
+        child.fill("name", identity.name)
+        child.fill("sex", identity.sex)
+        child.fill("birth_date", identity.birth_date)
+        child.fill("region_code", identity.region_code)
+        if mother and child.mother_hash is None and child.birth_date:
+            child.set("mother_hash", mother)
+            self._by_mother.setdefault((mother, child.birth_date), []).append(child)
+        if identity.authoritative_disability:
+            child.set("disability_category", identity.disability_category)
+            child.set("disability_grade", identity.disability_grade)
+        else:
+            child.fill("disability_category", identity.disability_category)
+            child.fill("disability_grade", identity.disability_grade)
+        if had_name is None and child.name is not None and not child.new:
+            self._recheck.append(child)
+
+    def _review_all(self, child: ChildState, candidates: Sequence[ChildState]) -> None:
+        for other in candidates:
+            self._reviews.append(Review(REASON_AMBIGUOUS, child, other))
+
+    # --- writing --------------------------------------------------------------
+
+    async def flush(self, tx: Transaction, recorded_at: datetime) -> int:
+        """Writes the batch's children, folds and review items; returns review items made."""
+        live = [c for c in self._by_id.values() if c.absorbed_into is None]
+        created = [{**c.changes(), "id": c.id} for c in live if c.new]
+        if created:
+            await tx.run(_CREATE_CHILDREN, {"children": created})
+        changed = [{"id": c.id, "props": c.changes()} for c in live if not c.new and c.dirty]
+        if changed:
+            await tx.run(_UPDATE_CHILDREN, {"children": changed})
+        folds = [
+            {"from": c.id, "into": c.final().id}
+            for c in self._by_id.values()
+            if c.absorbed_into is not None and not c.new
+        ]
+        if folds:
+            await tx.run(_FOLD, {"folds": folds})
+        reviews = self._reviews + await self._near_matches(tx)
+        return await _write_reviews(tx, reviews, recorded_at)
+
+    async def _near_matches(self, tx: Transaction) -> list[Review]:
+        checks = {c.final().id: c.final() for c in self._recheck}
+        checks = {k: c for k, c in checks.items() if c.name and c.birth_date}
+        if not checks:
+            return []
+        rows = await tx.run(_SAME_NAME_BIRTH, {"ids": sorted(checks)})
+        found: list[Review] = []
+        for row in rows:
+            child = checks[row["id"]]
+            other = self._load_one(row["o"]).final()
+            if other is child:
+                continue
+            reason = self._near(child, other)
+            if reason:
+                found.append(Review(reason, child, other))
+        return found
+
+    def _near(self, child: ChildState, other: ChildState) -> str | None:
+        if child.id_cipher and other.id_cipher:
+            # Plaintexts exist only here, in memory, to count differing digits.
+            mine = self._protector.reveal(child.id_cipher)
+            theirs = self._protector.reveal(other.id_cipher)
+            differing = sum(a != b for a, b in zip(mine[:17], theirs[:17], strict=True))
+            return REASON_ONE_DIGIT if differing == 1 else None
+        if child.mother_hash and other.mother_hash and child.mother_hash != other.mother_hash:
+            return None
+        if not _compatible(child.sex, other.sex):
+            return None
+        if _nearby(child.region_code, other.region_code):
+            return REASON_NO_ID_NEARBY
+        return None
+
+
+def _compatible(known: object, given: object) -> bool:
+    return known is None or given is None or known == given
+
+
+def _nearby(first: str | None, second: str | None) -> bool:
+    """Same prefecture (first four digits), or a region unknown on either side."""
+    return first is None or second is None or first[:4] == second[:4]
+
+
+def _pick(candidates: Sequence[ChildState], identity: Identity) -> ChildState | None:
+    """The one candidate the record fits; None when there are none or several (no guessing)."""
+    if len(candidates) == 1:
+        return candidates[0]
+    if identity.name:
+        named = [c for c in candidates if c.name == identity.name]
+        if len(named) == 1:
+            return named[0]
+    return None
+
+
+def _pair(first: str, second: str) -> str:
+    return "|".join(sorted((first, second)))
+
+
+async def _write_reviews(tx: Transaction, reviews: Sequence[Review], at: datetime) -> int:
+    items: dict[str, dict[str, Any]] = {}
+    for review in reviews:
+        first, second = review.first.final(), review.second.final()
+        if first is second:
+            continue
+        pair = _pair(first.id, second.id)
+        digest = hashlib.sha256(pair.encode()).hexdigest()[:16]
+        items.setdefault(pair, {
+            "pair": pair, "id": f"dup_{digest}", "reason": review.reason,
+            "first": first.id, "second": second.id,
+        })
+    if not items:
+        return 0
+    rows = await tx.run(_REVIEWS, {"items": list(items.values()), "at": at})
+    return int(rows[0]["created"]) if rows else 0
+
+
+_CHILD_FIELDS: LiteralString = (
+    "c {.id, .name, .sex, .birthDate, .idHash, .idCipher, .idMasked, .motherIdHash, "
+    ".regionCode, .disabilityCategory, .disabilityGrade}"
+)
+_ALIASES: LiteralString = (
+    "MATCH (m:MergedChild) WHERE m.idHash IN $hashes "
+    "RETURN m.idHash AS hash, m.mergedInto AS into"
+)
+_BY_HASH: LiteralString = (
+    "UNWIND $hashes AS h MATCH (c:Child {idHash: h}) RETURN " + _CHILD_FIELDS + " AS c"
+)
+_BY_ID: LiteralString = (
+    "UNWIND $ids AS i MATCH (c:Child {id: i}) RETURN " + _CHILD_FIELDS + " AS c"
+)
+_BY_MOTHER: LiteralString = (
+    "UNWIND $pairs AS p MATCH (c:Child {motherIdHash: p.m}) WHERE c.birthDate = p.b "
+    "RETURN " + _CHILD_FIELDS + " AS c"
+)
+_BY_STUDENT: LiteralString = (
+    "UNWIND $keys AS k MATCH (c:Child)-[:HAS_FACT]->(:Placement {studentNumber: k}) "
+    "RETURN k AS key, " + _CHILD_FIELDS + " AS c ORDER BY c.id"
+)
+_SAME_NAME_BIRTH: LiteralString = (
+    "UNWIND $ids AS i MATCH (n:Child {id: i}) "
+    "MATCH (c:Child {name: n.name}) WHERE c.birthDate = n.birthDate AND c <> n "
+    "RETURN i AS id, " + _CHILD_FIELDS + " AS o"
+)
+_CREATE_CHILDREN: LiteralString = """
+UNWIND $children AS props
+CREATE (c:Child)
+SET c = props
+WITH c WHERE c.regionCode IS NOT NULL
+MATCH (r:Region {code: c.regionCode})
+CREATE (c)-[:LIVES_IN]->(r)
+"""
+_UPDATE_CHILDREN: LiteralString = """
+UNWIND $children AS ch
+MATCH (c:Child {id: ch.id})
+SET c += ch.props
+WITH c, ch WHERE ch.props.regionCode IS NOT NULL
+CALL (c, ch) {
+  MATCH (r:Region {code: ch.props.regionCode})
+  OPTIONAL MATCH (c)-[old:LIVES_IN]->(o:Region) WHERE o <> r
+  DELETE old
+  MERGE (c)-[:LIVES_IN]->(r)
+}
+"""
+# Rule 3 folds: facts and open review items move to the kept child, the ID-less one goes.
+_FOLD: LiteralString = """
+UNWIND $folds AS fold
+MATCH (gone:Child {id: fold.from}), (kept:Child {id: fold.into})
+CALL (gone, kept) {
+  MATCH (gone)-[r:HAS_FACT]->(f)
+  MERGE (kept)-[:HAS_FACT]->(f)
+  DELETE r
+}
+CALL (gone, kept) {
+  MATCH (d:DuplicateCandidate)-[r:CANDIDATE]->(gone)
+  MERGE (d)-[:CANDIDATE]->(kept)
+  DELETE r
+}
+DETACH DELETE gone
+"""
+_REVIEWS: LiteralString = """
+UNWIND $items AS item
+MATCH (a:Child {id: item.first}), (b:Child {id: item.second})
+MERGE (d:DuplicateCandidate {pair: item.pair})
+ON CREATE SET d.id = item.id, d.reason = item.reason, d.status = 'OPEN', d.createdAt = $at,
+              d.isNew = true
+MERGE (d)-[:CANDIDATE]->(a)
+MERGE (d)-[:CANDIDATE]->(b)
+WITH d, coalesce(d.isNew, false) AS created
+REMOVE d.isNew
+RETURN count(CASE WHEN created THEN 1 END) AS created
+"""
+
+
+# --- the review queue ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateChild:
+    id: str
+    name: str | None
+    sex: str | None
+    birth_date: date | None
+    id_masked: str | None
+    region_code: str | None
+    facts: int
+
+
+@dataclass(frozen=True)
+class DuplicateView:
+    id: str
+    reason: str
+    status: str
+    created_at: datetime | None
+    children: tuple[DuplicateChild, ...]
+
+
+@dataclass(frozen=True)
+class DuplicatePage:
+    items: tuple[DuplicateView, ...]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+_PAGE: LiteralString = """
+MATCH (d:DuplicateCandidate) WHERE d.status = $status AND ($after IS NULL OR d.id > $after)
+WITH d ORDER BY d.id LIMIT $limit
+MATCH (d)-[:CANDIDATE]->(c)
+WITH d, c, COUNT { (c)-[:HAS_FACT]->() } AS facts ORDER BY c.id
+RETURN d {.id, .reason, .status, .createdAt} AS d,
+       collect(c {.id, .name, .sex, .birthDate, .idMasked, .regionCode, facts: facts}) AS cs
+ORDER BY d.id
+"""
+
+
+async def possible_duplicates(
+    graph: Graph, first: int = 20, after: str | None = None, status: str = "OPEN"
+) -> DuplicatePage:
+    """A page of review items 疑似重复, oldest id first; ``after`` is the last id seen."""
+    first = max(1, min(first, 200))
+    rows = await graph.run(_PAGE, {"status": status, "after": after, "limit": first + 1})
+    items = tuple(_view(row) for row in rows[:first])
+    return DuplicatePage(
+        items=items,
+        end_cursor=items[-1].id if items else None,
+        has_next_page=len(rows) > first,
+    )
+
+
+def _view(row: dict[str, Any]) -> DuplicateView:
+    d = row["d"]
+    children = tuple(
+        DuplicateChild(
+            id=c["id"], name=c.get("name"), sex=c.get("sex"),
+            birth_date=_plain(c.get("birthDate")), id_masked=c.get("idMasked"),
+            region_code=c.get("regionCode"), facts=int(c["facts"]),
+        )
+        for c in row["cs"]
+    )
+    created = d.get("createdAt")
+    return DuplicateView(d["id"], d["reason"], d["status"], _plain(created), children)
+
+
+_CANDIDATE: LiteralString = """
+MATCH (d:DuplicateCandidate {id: $id})-[:CANDIDATE]->(c)
+WITH d, c, COUNT { (c)-[:HAS_FACT]->() } AS facts
+RETURN d.status AS status, d.mergedInto AS mergedInto,
+       collect(c {.id, .idHash, facts: facts, child: c:Child}) AS cs
+"""
+_MERGE: LiteralString = """
+MATCH (d:DuplicateCandidate {id: $candidate})
+MATCH (kept:Child {id: $kept}), (gone:Child {id: $gone})
+OPTIONAL MATCH (gone)-[r:HAS_FACT]->(f)
+WITH d, kept, gone, collect(r) AS rels, collect(f) AS facts
+FOREACH (f IN facts | MERGE (kept)-[:HAS_FACT]->(f))
+FOREACH (r IN rels | DELETE r)
+WITH d, kept, gone, [f IN facts | f.id] AS moved,
+     CASE WHEN kept.motherIdHash IS NULL AND gone.motherIdHash IS NOT NULL
+          THEN ['motherIdHash'] ELSE [] END AS filled
+SET kept.motherIdHash = coalesce(kept.motherIdHash, gone.motherIdHash),
+    gone:MergedChild, gone.mergedInto = kept.id
+REMOVE gone:Child
+SET d.status = 'MERGED', d.mergedInto = kept.id, d.mergedFrom = gone.id, d.movedFacts = moved,
+    d.filled = filled, d.mergedBy = $by, d.mergedAt = $at,
+    d.history = coalesce(d.history, []) + [$at + ' MERGED by ' + $by]
+RETURN size(moved) AS moved
+"""
+_UNMERGE: LiteralString = """
+MATCH (d:DuplicateCandidate {id: $candidate, status: 'MERGED'})
+MATCH (kept:Child {id: d.mergedInto}), (gone:MergedChild {id: d.mergedFrom})
+SET gone:Child
+REMOVE gone:MergedChild, gone.mergedInto
+WITH d, kept, gone
+OPTIONAL MATCH (kept)-[r:HAS_FACT]->(f) WHERE f.id IN d.movedFacts
+WITH d, kept, gone, collect(r) AS rels, collect(f) AS facts
+FOREACH (f IN facts | MERGE (gone)-[:HAS_FACT]->(f))
+FOREACH (r IN rels | DELETE r)
+FOREACH (_ IN CASE WHEN 'motherIdHash' IN d.filled THEN [1] ELSE [] END |
+  REMOVE kept.motherIdHash)
+SET d.status = 'OPEN', d.unmergedBy = $by, d.unmergedAt = $at,
+    d.history = coalesce(d.history, []) + [$at + ' UNMERGED by ' + $by]
+REMOVE d.mergedInto, d.mergedFrom, d.movedFacts, d.filled, d.mergedBy, d.mergedAt
+RETURN size(facts) AS moved
+"""
+_REJECT: LiteralString = """
+MATCH (d:DuplicateCandidate {id: $candidate}) WHERE d.status = 'OPEN'
+SET d.status = 'REJECTED', d.rejectedBy = $by, d.rejectedAt = $at,
+    d.history = coalesce(d.history, []) + [$at + ' REJECTED by ' + $by]
+RETURN d.id AS id
+"""
+
+
+async def merge_children(
+    graph: Graph, candidate_id: str, by: str, keep: str | None = None
+) -> str:
+    """Merges a review item's two children 合并; returns the id of the child kept.
+
+    The child kept is ``keep`` if given, else the one with an ID number, else the one with
+    more facts, else the smaller id. The other one is not deleted: it is relabelled
+    ``MergedChild`` and the facts moved are listed on the review item, so :func:`unmerge` can
+    put everything back. Who merged and when is kept on the item (``history``).
+    """
+    rows = await graph.run(_CANDIDATE, {"id": candidate_id})
+    if not rows:
+        raise NotFound("未找到该疑似重复记录 no such duplicate candidate")
+    row = rows[0]
+    if row["status"] != "OPEN":
+        raise Conflict(f"该记录状态为 {row['status']}，不能合并 only OPEN items can be merged")
+    children = [c for c in row["cs"] if c["child"]]
+    if len(children) != 2:
+        raise Conflict("该记录中的儿童已被合并或删除 a child of this item no longer exists")
+    ids = {c["id"] for c in children}
+    if keep is not None and keep not in ids:
+        raise Conflict("要保留的儿童不属于该记录 the child to keep is not part of this item")
+    if keep is None:
+        ranked = sorted(children, key=lambda c: (c["idHash"] is None, -c["facts"], c["id"]))
+        keep = ranked[0]["id"]
+    gone = next(iter(ids - {keep}))
+    at = datetime.now(UTC).isoformat()
+    await graph.write(_MERGE, {"candidate": candidate_id, "kept": keep, "gone": gone,
+                               "by": by, "at": at})
+    return keep
+
+
+async def unmerge(graph: Graph, candidate_id: str, by: str) -> None:
+    """Reverses :func:`merge_children`: the merged-away child and its facts come back."""
+    at = datetime.now(UTC).isoformat()
+    rows = await graph.write(_UNMERGE, {"candidate": candidate_id, "by": by, "at": at})
+    if not rows:
+        raise Conflict("该记录未处于已合并状态 the item is not merged")
+
+
+async def reject_duplicate(graph: Graph, candidate_id: str, by: str) -> None:
+    """Marks a review item as two different children 不是同一人."""
+    at = datetime.now(UTC).isoformat()
+    rows = await graph.write(_REJECT, {"candidate": candidate_id, "by": by, "at": at})
+    if not rows:
+        raise Conflict("该记录不存在或不是待处理状态 no OPEN duplicate candidate with this id")
