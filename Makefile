@@ -22,6 +22,7 @@ run: install
 	$(RUN_ENV) $(BIN)/hub db start
 	$(RUN_ENV) $(BIN)/hub db migrate
 	$(RUN_ENV) $(BIN)/hub demo-data --children $(DEMO_CHILDREN) --seed 1 --if-empty
+	$(RUN_ENV) $(BIN)/hub clients demo
 	$(RUN_ENV) $(BIN)/hub serve
 
 lint: install

@@ -43,14 +43,18 @@ def _check(policy: Policy, department: str, region: str, roles: list[str]) -> No
 async def add_client(
     graph: Graph, policy: Policy, *, name: str, department: str, region: str,
     roles: list[str], organisations: list[str] | None = None,
+    client_id: str | None = None, secret: str | None = None,
 ) -> Registered:
+    """Registers a client. ``client_id``/``secret`` are given only for the local demo clients;
+    otherwise both are random. Registering an existing id again replaces it."""
     _check(policy, department, region, roles)
-    client_id = "cl_" + secrets.token_hex(8)
-    secret = secrets.token_urlsafe(32)
+    client_id = client_id or "cl_" + secrets.token_hex(8)
+    secret = secret or secrets.token_urlsafe(32)
     await graph.write(
-        "CREATE (:Client {id: $id, name: $name, secretHash: $hash, department: $department, "
-        "region: $region, roles: $roles, organisations: $organisations, status: 'ACTIVE', "
-        "createdAt: datetime()})",
+        "MERGE (c:Client {id: $id}) SET c.name = $name, c.secretHash = $hash, "
+        "c.department = $department, c.region = $region, c.roles = $roles, "
+        "c.organisations = $organisations, c.status = 'ACTIVE', "
+        "c.createdAt = coalesce(c.createdAt, datetime())",
         {"id": client_id, "name": name, "hash": hash_secret(secret), "department": department,
          "region": region, "roles": sorted(roles), "organisations": organisations or []},
     )

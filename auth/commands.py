@@ -62,6 +62,47 @@ def add(
     typer.echo("请妥善保存密钥,它不会再次显示 store the secret now: it is not shown again")
 
 
+# Local demo clients: fixed ids and clearly-marked demo secrets, refused in production.
+DEMO_CLIENTS = (
+    ("cl_demo_edu", "市教育局(演示) City education bureau (demo)", "EDU", "140400",
+     ["edu-officer", "supervisor"], "local-demo-secret-edu"),
+    ("cl_demo_health", "市卫健委(演示) City health commission (demo)", "HEALTH", "140400",
+     ["health-officer"], "local-demo-secret-health"),
+    ("cl_demo_fin", "市财政局(演示) City finance bureau (demo)", "FIN", "140400",
+     ["figures"], "local-demo-secret-fin"),
+)
+
+
+@clients_app.command("demo")
+def demo() -> None:
+    """登记演示客户端 Register the local demo clients and show how to call the hub (dev only)."""
+    from hub.cli import fail, settings
+
+    conf = settings()
+    if conf.env == "prod":
+        raise fail("演示客户端不能用于生产环境 demo clients are refused in production")
+    policy = _policy()
+
+    async def work(graph: Graph) -> None:
+        for client_id, name, department, region, roles, secret in DEMO_CLIENTS:
+            await clients.add_client(graph, policy, name=name, department=department,
+                                     region=region, roles=roles, client_id=client_id,
+                                     secret=secret)
+
+    _run(work)
+    base = f"http://{conf.host}:{conf.port}"
+    client_id, _, _, _, _, secret = DEMO_CLIENTS[0]
+    typer.echo(f"""演示客户端已登记 demo clients registered: {', '.join(c[0] for c in DEMO_CLIENTS)}
+取令牌 get a token:
+  TOKEN=$(curl -s -u {client_id}:{secret} -d grant_type=client_credentials \\
+          {base}/oauth/token \\
+          | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+查询 query:
+  curl -s {base}/graphql -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+       -d '{{"query":"{{ children(first: 3) {{ totalCount edges {{ node {{ id name }} }} }} }}"}}'
+GraphiQL: {base}/graphql (add the header Authorization: Bearer <token>)""")
+
+
 @clients_app.command("list")
 def list_() -> None:
     """客户端列表 List registered clients."""
