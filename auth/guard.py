@@ -13,6 +13,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from audit.service import respond_unavailable, service_for
+from audit.store import AuditUnavailable
 from auth.ratelimit import RateLimiter
 from auth.subject import Subject
 from auth.tokens import InvalidToken, TokenService
@@ -52,9 +54,23 @@ class GraphQLGuard:
         if scope["method"] == "GET" and b"text/html" in headers.get(b"accept", b""):
             await self.app(scope, receive, send)  # the GraphiQL page itself (dev only)
             return
+        # Every answer of this door, refusals included, is on the audit record before it leaves.
+        try:
+            audit = service_for(scope.get("app"))
+        except AuditUnavailable:
+            await respond_unavailable(send)
+            return
+        if audit is None:
+            await self._guarded(scope, headers, receive, send)
+            return
+        await audit.around(scope, lambda held: self._guarded(scope, headers, receive, held), send)
+
+    async def _guarded(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive,
+                       send: Send) -> None:
         subject: Subject | None = None
         if self.tokens is not None:
             subject = await self._authenticate(headers.get(b"authorization", b""))
+            scope.setdefault("state", {})["subject"] = subject  # for the audit of a refusal
             if subject is None:
                 given = headers.get(b"authorization", b"").lower().startswith(b"bearer ")
                 challenge = b'Bearer realm="hub"' + (b', error="invalid_token"' if given else b"")

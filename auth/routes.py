@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import time
 from urllib.parse import parse_qs, unquote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from audit.service import UNAVAILABLE_MESSAGE, service_for
+from audit.store import AuditUnavailable
 from auth import clients
 from auth.keys import ALGORITHM, KeyStore
 from auth.tokens import TokenService
@@ -44,6 +48,28 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService) -> list[Route]:
     async def token(request: Request) -> JSONResponse:
+        """Every issue and refusal is on the audit record before the answer leaves."""
+        started = time.perf_counter()
+        try:
+            audit = service_for(request.app)
+        except AuditUnavailable:
+            return _error("temporarily_unavailable", 503, UNAVAILABLE_MESSAGE)
+        response = await _token(request)
+        if audit is None:
+            return response
+        error = json.loads(bytes(response.body)).get("error")
+        try:
+            await audit.token_event(
+                subject=getattr(request.state, "audit_subject", None),
+                attempted=getattr(request.state, "audit_client", None),
+                status=response.status_code, error=error,
+                client_address=request.client.host if request.client else None,
+                started=started)
+        except AuditUnavailable:
+            return _error("temporarily_unavailable", 503, UNAVAILABLE_MESSAGE)
+        return response
+
+    async def _token(request: Request) -> JSONResponse:
         if not request.headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"
         ):
@@ -58,6 +84,7 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService) -> list[Rou
             client_id, secret = str(form.get("client_id", "")), str(form.get("client_secret", ""))
         else:
             client_id, secret = credentials
+        request.state.audit_client = client_id
         subject = await clients.authenticate(graph, client_id, secret) if client_id else None
         if subject is None:
             log.info("token refused", reason="invalid_client")

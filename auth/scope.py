@@ -15,8 +15,9 @@ from hub.children import region_prefix
 from hub.facts import BY_LABEL
 from schema.compile import Scope
 
-# Transitions in progress give the receiving organisation access from the start of hand-over.
-_IN_PROGRESS = "['PLANNED', 'HANDED_OVER']"
+# Transitions in progress give the receiving organisation access from the start of hand-over;
+# a stalled one stays on its list (it is the case it must act on).
+_IN_PROGRESS = "['PLANNED', 'HANDED_OVER', 'STALLED']"
 
 _ROWS = {
     "region": "{c}.regionCode STARTS WITH $scope_region",

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from connectors.reading import Table, UnreadableFile, read_table
 from hub.graph import Graph, Transaction
 from hub.identity import IdProtector
-from hub.linkage import ChildState, Identity, Linker, new_id
+from hub.linkage import ChildState, Identity, Linker, LinkWrites, new_id, write_links
 
 __all__ = [
     "BuildContext",
@@ -310,9 +310,10 @@ async def load(
 ) -> LoadReport:
     """Loads one export file; raises UnreadableFile when the file as a whole cannot be read.
 
-    Parsing the next batch overlaps with writing the previous one (the database works while
-    Python validates); batches are still written one after another, in file order, because
-    each batch's linkage must see the children the previous one created.
+    Three stages overlap: parsing (Python), linking a batch (its reads, then Python), and
+    writing the batch before it (one transaction). Batches are still written one after
+    another, in file order, and each batch's linkage sees the children every earlier batch
+    created: those of the batch still being written are carried over in memory.
     """
     started = time.perf_counter()
     table, extra = open_source_file(source, path)
@@ -321,16 +322,7 @@ async def load(
     ctx = BuildContext(source.name, source.department, protector)
     writer = _Writer(graph, source, protector, report, name)
     queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=1)
-
-    async def consume() -> None:
-        written = 0
-        while (batch := await queue.get()) is not None:
-            await writer.write(batch)
-            written += 1
-            if after_batch:
-                after_batch(written)
-
-    consumer = asyncio.create_task(consume())
+    consumer = asyncio.create_task(writer.run(queue, after_batch))
     try:
         batch = _Batch()
         digest_key = row_hash_key(protector)
@@ -376,8 +368,26 @@ async def _hand_over(
         consumer.result()  # raises
 
 
+@dataclass
+class _Prepared:
+    """A linked batch: everything its transaction writes, as statement parameters."""
+
+    links: LinkWrites
+    orgs: list[dict[str, Any]]
+    facts: dict[tuple[str, bool], list[dict[str, Any]]]  # (label, new) → rows
+    drops: list[str]
+
+
+_Carried = dict[str, tuple[str | None, str | None] | None]  # ref → (hash, child); None: gone
+
+
 class _Writer:
-    """Writes batches: one transaction each, lookups and writes as UNWIND statements."""
+    """Links and writes batches: reads and linking of one batch overlap the previous write.
+
+    Each batch is one transaction, written strictly after the one before it. The reads of batch
+    k run while batch k-1 is being written (batch k-2 is committed by then), so what batch k-1
+    wrote is carried over in memory: its children (for the linker) and its facts' row hashes.
+    """
 
     def __init__(
         self, graph: Graph, source: Source, protector: IdProtector, report: LoadReport, file: str
@@ -388,20 +398,59 @@ class _Writer:
         self.file = file
         self.at = datetime.now(UTC)
         self.linker = Linker(protector)
+        self.carried_children: list[ChildState] = []
+        self.carried_facts: _Carried = {}
+        self.orgs_written: dict[str, dict[str, Any]] = {}  # code → as last written (no id)
 
-    async def write(self, batch: _Batch) -> None:
+    async def run(
+        self, queue: asyncio.Queue[_Batch | None], after_batch: Callable[[int], None] | None
+    ) -> None:
+        """Takes batches off the queue until None; at most one write is in flight."""
+        written = 0
+        writing: asyncio.Task[None] | None = None
+        try:
+            while (batch := await queue.get()) is not None:
+                prepared = await self.prepare(batch)
+                if writing is not None:
+                    await writing
+                    written += 1
+                    if after_batch:
+                        after_batch(written)
+                writing = asyncio.create_task(self.write(prepared))
+            if writing is not None:
+                await writing
+                written += 1
+                if after_batch:
+                    after_batch(written)
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()  # its transaction rolls back
+                await asyncio.gather(writing, return_exceptions=True)
+
+    async def write(self, prepared: _Prepared) -> None:
         async with self.graph.transaction() as tx:
-            await self._write(tx, batch)
+            await self._write(tx, prepared)
 
-    async def _write(self, tx: Transaction, batch: _Batch) -> None:
+    async def prepare(self, batch: _Batch) -> _Prepared:
+        """Reads what the batch needs and links it; writes nothing."""
         refs = sorted({p.record.ref for p in batch.rows})
-        existing = {r["ref"]: (r["hash"], r["child"])
-                    for r in await tx.run(_EXISTING, {"refs": refs})}
+        existing: dict[str, tuple[str | None, str | None]] = {
+            r["ref"]: (r["hash"], r["child"])
+            for r in await self.graph.run(_EXISTING, {"refs": refs})
+        }
+        for ref in refs:
+            if ref in self.carried_facts:
+                carried = self.carried_facts[ref]
+                if carried is None:
+                    existing.pop(ref, None)
+                else:
+                    existing[ref] = carried
         changed = self._changed(batch.rows, existing)
         await self.linker.prefetch(
-            tx, (p.record.identity for p in changed),
-            (existing[p.record.ref][1] for p in changed
+            self.graph, (p.record.identity for p in changed),
+            (existing[p.record.ref][1] or "" for p in changed
              if p.record.ref in existing and existing[p.record.ref][1]),
+            carried=self.carried_children,
         )
         placed: dict[str, tuple[_Pending, ChildState, bool]] = {}
         for pending in changed:
@@ -422,8 +471,14 @@ class _Writer:
             # A later repeat of the key in the batch wins; "new" facts are created, not merged.
             is_new = pending.record.ref not in existing
             placed[pending.record.ref] = (pending, resolution.child, is_new)
-        self.report.review_items += await self.linker.flush(tx, self.at)
-        await self._write_facts(tx, list(placed.values()))
+        links = await self.linker.settle(self.graph)
+        prepared = self._plan_facts(links, list(placed.values()))
+        self.carried_children = self.linker.children()
+        self.carried_facts = {ref: (pending.hash, child.final().id)
+                              for ref, (pending, child, _) in placed.items()}
+        for ref in prepared.drops:
+            self.carried_facts[ref] = None
+        return prepared
 
     def _changed(
         self, rows: Iterable[_Pending], existing: Mapping[str, tuple[str | None, str | None]]
@@ -441,9 +496,9 @@ class _Writer:
             changed.append(pending)
         return changed
 
-    async def _write_facts(
-        self, tx: Transaction, placed: Sequence[tuple[_Pending, ChildState, bool]]
-    ) -> None:
+    def _plan_facts(
+        self, links: LinkWrites, placed: Sequence[tuple[_Pending, ChildState, bool]]
+    ) -> _Prepared:
         orgs: dict[str, dict[str, Any]] = {}
         by_label: dict[tuple[str, bool], list[dict[str, Any]]] = {}
         drops: list[str] = []
@@ -451,24 +506,37 @@ class _Writer:
             record = pending.record
             for org in record.orgs:
                 orgs[org["code"]] = _merge_org(orgs.get(org["code"]), org)
+            child_id = child.final().id
             for number, fact in enumerate(record.facts):
                 props = dict(fact.props)
                 if number == 0:
                     props["rowHash"] = pending.hash
                 by_label.setdefault((fact.label, is_new), []).append({
-                    "childId": child.final().id, "ref": fact.ref, "org": fact.org,
+                    "childId": child_id, "ref": fact.ref, "org": fact.org,
                     "factId": new_id(fact.id_prefix), "props": props,
                 })
             if not is_new:
                 drops.extend(record.drop)
-        if orgs and self.source.org_write:
-            await tx.run(self.source.org_write, {"orgs": list(orgs.values())})
-        for (label, is_new), rows in by_label.items():
+        # An organisation written the same way earlier in this load is left alone: the upsert
+        # would change nothing, and dense organisation nodes are costly to touch.
+        fresh = []
+        for code, org in orgs.items():
+            plain = {key: value for key, value in org.items() if key != "id"}
+            if self.orgs_written.get(code) != plain:
+                self.orgs_written[code] = plain
+                fresh.append(org)
+        return _Prepared(links, fresh, by_label, drops)
+
+    async def _write(self, tx: Transaction, prepared: _Prepared) -> None:
+        self.report.review_items += await write_links(tx, prepared.links, self.at)
+        if prepared.orgs and self.source.org_write:
+            await tx.run(self.source.org_write, {"orgs": prepared.orgs})
+        for (label, is_new), rows in prepared.facts.items():
             write = self.source.writes[label]
             await tx.run(write.create if is_new else write.update,
                          {"rows": rows, "file": self.file, "at": self.at})
-        if drops:
-            await tx.run(_DROP, {"refs": drops})
+        if prepared.drops:
+            await tx.run(_DROP, {"refs": prepared.drops})
 
 
 def _merge_org(known: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

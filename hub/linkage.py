@@ -16,18 +16,24 @@ region) are never merged automatically: they become ``DuplicateCandidate`` revie
 person merges (reversibly) or rejects with :func:`merge_children` / :func:`reject_duplicate`.
 
 Resolution runs per batch: :meth:`Linker.prefetch` loads every child the batch could touch in a
-few UNWIND queries, then rows are resolved in memory in file order, then :meth:`Linker.flush`
-writes children, folds and review items inside the batch's transaction.
+few UNWIND queries, then rows are resolved in memory in file order, then :meth:`Linker.settle`
+looks for near matches (one more read) and returns what to write, which
+:func:`write_links` writes inside the batch's transaction (:meth:`Linker.flush` does both).
+
+The reads of a batch may run while the previous batch's transaction is still being written
+(connectors.pipeline overlaps them): ``prefetch`` is then given that batch's children
+(``carried``), which take precedence over what the graph returns, so the result is the same as
+if the reads had waited for the previous commit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, LiteralString
+from typing import Any, LiteralString, Protocol
 
 from hub.errors import Conflict, NotFound
 from hub.graph import Graph, Transaction
@@ -39,13 +45,16 @@ __all__ = [
     "DuplicatePage",
     "DuplicateView",
     "Identity",
+    "LinkWrites",
     "Linker",
+    "Reader",
     "Resolution",
     "merge_children",
     "new_id",
     "possible_duplicates",
     "reject_duplicate",
     "unmerge",
+    "write_links",
 ]
 
 REASON_AMBIGUOUS = "AMBIGUOUS_MOTHER_BIRTH"  # mother + birth date (+ sex, name) fits several
@@ -156,6 +165,24 @@ class Review:
     second: ChildState
 
 
+class Reader(Protocol):
+    """What the linker reads through: a Graph (its own read transactions) or a Transaction."""
+
+    async def run(
+        self, cypher: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class LinkWrites:
+    """A batch's linkage outcome as statement parameters, ready for :func:`write_links`."""
+
+    created: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+    folds: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+
+
 class Linker:
     """Resolves a batch's identities against the graph and the batch's own earlier rows."""
 
@@ -185,10 +212,21 @@ class Linker:
     # --- prefetch -------------------------------------------------------------
 
     async def prefetch(
-        self, tx: Transaction, identities: Iterable[Identity], fact_children: Iterable[str]
+        self,
+        tx: Reader,
+        identities: Iterable[Identity],
+        fact_children: Iterable[str],
+        carried: Iterable[ChildState] = (),
     ) -> None:
-        """Loads, in a few UNWIND queries, every child this batch's rows could resolve to."""
+        """Loads, in a few UNWIND queries, every child this batch's rows could resolve to.
+
+        ``carried`` are the children of the batch before, whose writes the graph may not show
+        yet: they are known first, so a stale copy the reads return is ignored.
+        """
         self.reset()
+        for child in carried:
+            if child.id not in self._by_id:
+                self._index(child)
         hashes: set[str] = set()
         pairs: set[tuple[str, date]] = set()
         students: set[str] = set()
@@ -237,6 +275,10 @@ class Linker:
     def known(self, child_id: str) -> ChildState | None:
         child = self._by_id.get(child_id)
         return child.final() if child else None
+
+    def children(self) -> list[ChildState]:
+        """Every child this batch knows, for the next batch's ``prefetch(carried=...)``."""
+        return list(self._by_id.values())
 
     # --- resolution -----------------------------------------------------------
 
@@ -363,39 +405,65 @@ class Linker:
 
     async def flush(self, tx: Transaction, recorded_at: datetime) -> int:
         """Writes the batch's children, folds and review items; returns review items made."""
-        live = [c for c in self._by_id.values() if c.absorbed_into is None]
-        created = [{**c.changes(), "id": c.id} for c in live if c.new]
-        if created:
-            await tx.run(_CREATE_CHILDREN, {"children": created})
-        changed = [{"id": c.id, "props": c.changes()} for c in live if not c.new and c.dirty]
-        if changed:
-            await tx.run(_UPDATE_CHILDREN, {"children": changed})
-        folds = [
-            {"from": c.id, "into": c.final().id}
-            for c in self._by_id.values()
-            if c.absorbed_into is not None and not c.new
-        ]
-        if folds:
-            await tx.run(_FOLD, {"folds": folds})
-        reviews = self._reviews + await self._near_matches(tx)
-        return await _write_reviews(tx, reviews, recorded_at)
+        return await write_links(tx, await self.settle(tx), recorded_at)
 
-    async def _near_matches(self, tx: Transaction) -> list[Review]:
+    async def settle(self, reader: Reader) -> LinkWrites:
+        """Finds near matches (one read) and returns what the batch's linkage writes.
+
+        Afterwards the children count as written: the next batch may carry them.
+        """
+        reviews = self._reviews + await self._near_matches(reader)
+        live = [c for c in self._by_id.values() if c.absorbed_into is None]
+        writes = LinkWrites(
+            created=[{**c.changes(), "id": c.id} for c in live if c.new],
+            changed=[{"id": c.id, "props": c.changes()} for c in live
+                     if not c.new and c.dirty],
+            folds=[{"from": c.id, "into": c.final().id} for c in self._by_id.values()
+                   if c.absorbed_into is not None and not c.new],
+            reviews=_review_items(reviews),
+        )
+        for child in self._by_id.values():
+            child.new = False
+            child.dirty = set()
+        return writes
+
+    async def _near_matches(self, reader: Reader) -> list[Review]:
+        """Same name and birth date: children in the graph, and those this batch knows.
+
+        The graph is read before the batch writes, so children the batch (or the one before)
+        created or changed are matched in memory; a child folded away is no candidate.
+        """
         checks = {c.final().id: c.final() for c in self._recheck}
         checks = {k: c for k, c in checks.items() if c.name and c.birth_date}
         if not checks:
             return []
-        rows = await tx.run(_SAME_NAME_BIRTH, {"ids": sorted(checks)})
+        rows = await reader.run(_SAME_NAME_BIRTH, {"checks": [
+            {"id": k, "name": c.name, "birthDate": c.birth_date}
+            for k, c in sorted(checks.items())
+        ]})
         found: list[Review] = []
         for row in rows:
-            child = checks[row["id"]]
-            other = self._load_one(row["o"]).final()
-            if other is child:
+            known = self._by_id.get(row["o"]["id"])
+            if known is not None and known.absorbed_into is not None:
                 continue
-            reason = self._near(child, other)
-            if reason:
-                found.append(Review(reason, child, other))
+            self._review_near(found, checks[row["id"]], self._load_one(row["o"]))
+        same: dict[tuple[str, date], list[ChildState]] = {}
+        for child in self._by_id.values():
+            if child.absorbed_into is None and child.name and child.birth_date:
+                same.setdefault((child.name, child.birth_date), []).append(child)
+        for child in checks.values():
+            assert child.name and child.birth_date
+            for other in same.get((child.name, child.birth_date), ()):
+                self._review_near(found, child, other)
         return found
+
+    def _review_near(self, found: list[Review], child: ChildState, other: ChildState) -> None:
+        other = other.final()
+        if other is child:
+            return
+        reason = self._near(child, other)
+        if reason:
+            found.append(Review(reason, child, other))
 
     def _near(self, child: ChildState, other: ChildState) -> str | None:
         if child.id_cipher and other.id_cipher:
@@ -437,7 +505,21 @@ def _pair(first: str, second: str) -> str:
     return "|".join(sorted((first, second)))
 
 
-async def _write_reviews(tx: Transaction, reviews: Sequence[Review], at: datetime) -> int:
+async def write_links(tx: Transaction, writes: LinkWrites, recorded_at: datetime) -> int:
+    """Writes a batch's children, folds and review items; returns review items made."""
+    if writes.created:
+        await tx.run(_CREATE_CHILDREN, {"children": writes.created})
+    if writes.changed:
+        await tx.run(_UPDATE_CHILDREN, {"children": writes.changed})
+    if writes.folds:
+        await tx.run(_FOLD, {"folds": writes.folds})
+    if not writes.reviews:
+        return 0
+    rows = await tx.run(_REVIEWS, {"items": writes.reviews, "at": recorded_at})
+    return int(rows[0]["created"]) if rows else 0
+
+
+def _review_items(reviews: Sequence[Review]) -> list[dict[str, Any]]:
     items: dict[str, dict[str, Any]] = {}
     for review in reviews:
         first, second = review.first.final(), review.second.final()
@@ -449,10 +531,7 @@ async def _write_reviews(tx: Transaction, reviews: Sequence[Review], at: datetim
             "pair": pair, "id": f"dup_{digest}", "reason": review.reason,
             "first": first.id, "second": second.id,
         })
-    if not items:
-        return 0
-    rows = await tx.run(_REVIEWS, {"items": list(items.values()), "at": at})
-    return int(rows[0]["created"]) if rows else 0
+    return list(items.values())
 
 
 _CHILD_FIELDS: LiteralString = (
@@ -478,9 +557,9 @@ _BY_STUDENT: LiteralString = (
     "RETURN k AS key, " + _CHILD_FIELDS + " AS c ORDER BY c.id"
 )
 _SAME_NAME_BIRTH: LiteralString = (
-    "UNWIND $ids AS i MATCH (n:Child {id: i}) "
-    "MATCH (c:Child {name: n.name}) WHERE c.birthDate = n.birthDate AND c <> n "
-    "RETURN i AS id, " + _CHILD_FIELDS + " AS o"
+    "UNWIND $checks AS k MATCH (c:Child {name: k.name}) "
+    "WHERE c.birthDate = k.birthDate AND c.id <> k.id "
+    "RETURN k.id AS id, " + _CHILD_FIELDS + " AS o"
 )
 _CREATE_CHILDREN: LiteralString = """
 UNWIND $children AS props
@@ -564,6 +643,8 @@ class DuplicatePage:
 
 _PAGE: LiteralString = """
 MATCH (d:DuplicateCandidate) WHERE d.status = $status AND ($after IS NULL OR d.id > $after)
+  AND ($prefix IS NULL OR all(x IN [(d)-[:CANDIDATE]->(y) | y]
+                              WHERE x.regionCode STARTS WITH $prefix))
 WITH d ORDER BY d.id LIMIT $limit
 MATCH (d)-[:CANDIDATE]->(c)
 WITH d, c, COUNT { (c)-[:HAS_FACT]->() } AS facts ORDER BY c.id
@@ -574,11 +655,14 @@ ORDER BY d.id
 
 
 async def possible_duplicates(
-    graph: Graph, first: int = 20, after: str | None = None, status: str = "OPEN"
+    graph: Graph, first: int = 20, after: str | None = None, status: str = "OPEN",
+    region_prefix: str | None = None,
 ) -> DuplicatePage:
-    """A page of review items 疑似重复, oldest id first; ``after`` is the last id seen."""
+    """A page of review items 疑似重复, oldest id first; ``after`` is the last id seen.
+    With ``region_prefix``, only items whose children all live in that region subtree."""
     first = max(1, min(first, 200))
-    rows = await graph.run(_PAGE, {"status": status, "after": after, "limit": first + 1})
+    rows = await graph.run(_PAGE, {"status": status, "after": after, "limit": first + 1,
+                                   "prefix": region_prefix})
     items = tuple(_view(row) for row in rows[:first])
     return DuplicatePage(
         items=items,

@@ -77,6 +77,20 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     oidc_issuers: list[ExternalIssuer] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    indicator_rules: Path | None = None  # YAML/JSON figures per region (hub/indicators/rules.py)
+    # The access audit log (audit/, docs/audit.md).
+    audit_enabled: bool = True
+    audit_key: SecretStr | None = None  # HMAC key for variables' digests; HUB_ID_HMAC_KEY if unset
+    audit_signing_key_file: Path = Path("var/audit/ed25519.pem")
+    audit_checkpoint_every: int = Field(default=1000, ge=1, le=10_000_000)
+    audit_checkpoint_seconds: int = Field(default=300, ge=1, le=86_400)
+    audit_retention_days: int = Field(default=180, ge=1, le=36_500)
+    audit_work_hours: str = Field(default="08:00-18:00", pattern=r"^\d\d:\d\d-\d\d:\d\d$")
+    audit_timezone: str = "Asia/Shanghai"
+    audit_window_minutes: int = Field(default=60, ge=1, le=10_080)
+    audit_bulk_children: int = Field(default=50, ge=1)
+    audit_bulk_window_children: int = Field(default=200, ge=1)
+    audit_denial_burst: int = Field(default=5, ge=1)
 
     @field_validator("id_encryption_key")
     @classmethod
@@ -107,6 +121,11 @@ class Settings(BaseSettings):
             return self
         if not self.auth_enabled:
             raise ValueError("HUB_AUTH_ENABLED=false is refused in production (HUB_ENV=prod)")
+        if not self.audit_enabled:
+            raise ValueError("HUB_AUDIT_ENABLED=false is refused in production (HUB_ENV=prod)")
+        if self.audit_retention_days < 180:
+            raise ValueError("HUB_AUDIT_RETENTION_DAYS: the law asks for at least 180 days online "
+                             "in production (HUB_ENV=prod)")
         demo = {
             "HUB_NEO4J_PASSWORD": (self.neo4j_password, LOCAL_DEMO_PASSWORD),
             "HUB_ID_HMAC_KEY": (self.id_hmac_key, LOCAL_DEMO_ID_HMAC_KEY),

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
+from audit.extension import AuditCapture
 from hub.settings import Settings
+from schema.audit import AuditQuery
+from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.errors import ErrorCodes
+from schema.fields import install_fast_path
+from schema.indicators import IndicatorQuery
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.redactions import Redactions
@@ -15,17 +26,38 @@ from schema.scalars import SCALARS
 from schema.types import ALL_TYPES
 
 
+# Each area of the API adds its root fields by adding its class here.
+@strawberry.type(name="Query", description="查询 Queries")
+class RootQuery(Query, DuplicateQuery, AuditQuery, IndicatorQuery):
+    pass
+
+
+@strawberry.type(name="Mutation", description="变更 Mutations")
+class RootMutation(Mutation, DuplicateMutation):
+    pass
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
+    # One instance each, shared by every request: their validation rules are then the same
+    # objects each time, so the validation cache can hit (new instances would miss it).
+    limits = (
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+    )
+    schema = strawberry.Schema(
+        query=RootQuery,
+        mutation=RootMutation,
         types=list(ALL_TYPES),
         extensions=[
+            AuditCapture,  # first, so it runs last: after ErrorCodes has coded every error
             ErrorCodes,
             Redactions,
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            *(lambda limit=limit: limit for limit in limits),
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
+    install_fast_path(schema)
+    return schema

@@ -44,7 +44,7 @@ from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
 from hub.errors import BadUserInput
 from hub.facts import BY_LABEL
 from hub.graph import Params, fill
-from schema.fields import decode_cursor
+from schema.fields import CHILD_KEY, decode_cursor
 from schema.mapping import Connection, Prop, Related
 
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
@@ -181,6 +181,8 @@ class Compiler:
         typename: bool = False,
     ) -> str:
         entries = [f"__typename: '{runtime.name}'"] if typename else []
+        if runtime.name == "Child":
+            entries.append(f"`{CHILD_KEY}`: {v}.id")  # for the audit, whatever was selected
         for key, nodes in self.collect(runtime, selection_sets).items():
             name = nodes[0].name.value
             if name.startswith("__"):

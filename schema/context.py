@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from audit.service import AuditRecord
 from auth.policy import View
 from auth.subject import SYSTEM, Subject
 from hub.graph import Graph
@@ -24,6 +25,7 @@ class Context:
     view: View | None = None  # None: no policy applies (the hub's own jobs, auth switched off)
     protector: IdProtector | None = None
     redacted: list[str] = field(default_factory=list)
+    audit: AuditRecord | None = None  # what this request disclosed, for its audit event
 
     @property
     def masked(self) -> frozenset[tuple[str, str]]:

@@ -35,10 +35,14 @@ class HubGraphQL(GraphQL[Context, None]):
     ) -> Context:
         http = request if isinstance(request, Request) else None
         subject = getattr(http.state, "subject", None) if http is not None else None
+        audit = getattr(http.state, "audit", None) if http is not None else None
         if subject is None or self.policy is None:
             # Auth switched off (dev, benchmarks' baseline): no policy, no row scope.
-            return Context(graph=self.graph, settings=self.settings, request=http)
-        return context_for(self.graph, self.settings, self.policy, subject, self.protector, http)
+            return Context(graph=self.graph, settings=self.settings, request=http, audit=audit)
+        context = context_for(self.graph, self.settings, self.policy, subject, self.protector,
+                              http)
+        context.audit = audit
+        return context
 
 
 def context_for(

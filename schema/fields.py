@@ -23,11 +23,29 @@ def response_path(info: Info) -> str:
 
 def _is_masked(info: Info) -> bool:
     masked = info.context.masked
-    return bool(masked) and (info._raw_info.parent_type.name, info.field_name) in masked
+    return bool(masked) and (_parent_name(info), info.field_name) in masked
+
+
+# The compiler puts every Child's id under this key, selected or not, so the audit knows which
+# children a response disclosed. Not a GraphQL name: no alias can collide with it.
+CHILD_KEY = "audit.childId"
+
+
+def _parent_name(info: Info) -> str:
+    # Called with strawberry's Info or, on the fast path, graphql-core's own resolve info.
+    raw: Any = getattr(info, "_raw_info", info)
+    return str(raw.parent_type.name)
+
+
+def _note_child(root: Any, info: Info) -> None:
+    audit = getattr(info.context, "audit", None)
+    if audit is not None and _parent_name(info) == "Child":
+        audit.note_child(root.get(CHILD_KEY))
 
 
 def lookup(root: Any, info: Info) -> Any:
     value = root.get(info.path.key)
+    _note_child(root, info)
     if _is_masked(info):
         # The compiled query already returned nothing for it; say where, so clients can tell
         # "hidden" from "empty".
@@ -38,6 +56,7 @@ def lookup(root: Any, info: Info) -> Any:
 def reveal_id(root: Any, info: Info) -> Any:
     """The resident ID number: its masked form, or decrypted for roles allowed to reveal it."""
     value = root.get(info.path.key)
+    _note_child(root, info)
     if _is_masked(info) or info.context.protector is None:
         info.context.redacted.append(response_path(info))
         return value
@@ -93,3 +112,37 @@ def decode_cursor(cursor: str) -> str:
 def lookup_cursor(root: Any, info: Info) -> Any:
     key = root.get(info.path.key)
     return None if key is None else encode_cursor(str(key))
+
+
+def install_fast_path(schema: strawberry.Schema) -> None:
+    """Lets graphql-core call the look-up resolvers directly, without strawberry's per-field
+    wrapper: these fields take no input of their own (their arguments were compiled into the
+    query), so the wrapper's argument conversion and Info object are pure overhead on every
+    field of every response."""
+    fast = {lookup, lookup_page, lookup_cursor, reveal_id, *_EXTRA_FAST}
+    for named in schema._schema.type_map.values():
+        fields = getattr(named, "fields", None)
+        if not isinstance(fields, dict) or not hasattr(named, "is_type_of"):
+            continue
+        for field_def in fields.values():
+            definition = (field_def.extensions or {}).get("strawberry-definition")
+            resolver = getattr(definition, "base_resolver", None)
+            func = getattr(resolver, "wrapped_func", None)
+            if func in fast:
+                field_def.resolve = _direct(func)
+
+
+_EXTRA_FAST: set[Any] = set()
+
+
+def fast_resolver(func: Any) -> Any:
+    """Marks another pass-through resolver (one that ignores its arguments) for the fast path."""
+    _EXTRA_FAST.add(func)
+    return func
+
+
+def _direct(func: Any) -> Any:
+    def resolve(root: Any, info: Any, **_: Any) -> Any:
+        return func(root, info)
+
+    return resolve

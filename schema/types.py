@@ -22,7 +22,15 @@ from hub.vocabulary import (
     Stage,
     TransitionStatus,
 )
-from schema.fields import connection, lookup, lookup_cursor, prop, related, reveal_id
+from schema.fields import (
+    connection,
+    fast_resolver,
+    lookup,
+    lookup_cursor,
+    prop,
+    related,
+    reveal_id,
+)
 from schema.mapping import Prop, Related
 from schema.scalars import Date, DateTime
 
@@ -316,12 +324,14 @@ def _service_arguments(args: dict[str, Any], params: Any, t: str) -> tuple[list[
     return conditions, args.get("first")
 
 
+@fast_resolver
 def _services(
     root: Any, info: Info, kind: ServiceKind | None = None, first: int | None = None
 ) -> Any:
     return lookup(root, info)
 
 
+@fast_resolver
 def _timeline(
     root: Any,
     info: Info,

@@ -96,8 +96,41 @@ def record_key(value: object) -> str:
     return key
 
 
+_MEMO_SIZE = 20_000  # distinct cells remembered per column type before starting afresh
+
+
+def memo(normaliser: Callable[[Any], T]) -> Callable[[Any], T]:
+    """The normaliser with its answers remembered per distinct cell.
+
+    Most columns repeat a handful of values (sex, stage, region, school, dates), so a large
+    file normalises each distinct cell once. Normalisers are pure and return immutable values;
+    a failure is remembered as its message and raised afresh each time.
+    """
+    answers: dict[tuple[type, object], T | NormaliseError] = {}
+
+    def run(value: Any) -> T:
+        key = (type(value), value)
+        try:
+            found = answers.get(key)
+        except TypeError:  # an unhashable cell: nothing to remember
+            return normaliser(value)
+        if found is None:
+            try:
+                found = normaliser(value)
+            except NormaliseError as error:
+                found = error
+            if len(answers) >= _MEMO_SIZE:
+                answers.clear()
+            answers[key] = found
+        if isinstance(found, NormaliseError):
+            raise NormaliseError(str(found))
+        return found
+
+    return run
+
+
 def _v(normaliser: Callable[[Any], Any]) -> BeforeValidator:
-    return BeforeValidator(normaliser)
+    return BeforeValidator(memo(normaliser))
 
 
 Name = Annotated[str, _v(normalise.person_name)]

@@ -1,0 +1,61 @@
+"""Captures what a GraphQL operation asked for and disclosed, for its audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import FieldNode, OperationDefinitionNode
+from strawberry.extensions import SchemaExtension
+
+from audit import events as ev
+from audit.service import AuditRecord, outcome_of
+from hub.errors import HubError
+
+
+def _code(error: Any) -> str:
+    extensions = getattr(error, "extensions", None) or {}
+    code = extensions.get("code")
+    if code is None and isinstance(getattr(error, "original_error", None), HubError):
+        code = error.original_error.code
+    return str(code or "BAD_USER_INPUT")
+
+
+class AuditCapture(SchemaExtension):
+    """Listed first in the schema's extensions so it runs last, after ErrorCodes has given
+    every error its code."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        ctx = self.execution_context
+        record = getattr(ctx.context, "audit", None)
+        if not isinstance(record, AuditRecord):
+            return  # not an HTTP request (tests, the hub's own jobs)
+        context = ctx.context
+        record.document_hash = ev.document_hash(ctx.query)
+        record.operation_name = ctx.operation_name
+        settings = context.settings
+        record.variables_digest = ev.variables_digest(settings, ctx.variables)
+        view = getattr(context, "view", None)
+        if view is not None:
+            record.roles = view.roles
+        document = ctx.graphql_document
+        if document is not None:
+            for definition in document.definitions:
+                if isinstance(definition, OperationDefinitionNode) and (
+                    ctx.operation_name is None
+                    or (definition.name and definition.name.value == ctx.operation_name)
+                ):
+                    record.operation_type = definition.operation.value
+                    record.root_fields = sorted({
+                        s.name.value for s in definition.selection_set.selections
+                        if isinstance(s, FieldNode)
+                    })
+                    break
+        result = ctx.result
+        data = getattr(result, "data", None)
+        errors = list(getattr(result, "errors", None) or [])
+        record.fields = ev.field_paths(data)
+        record.redacted = ev.strip_indices(getattr(context, "redacted", []))
+        record.error_codes = sorted({_code(e) for e in errors})
+        record.outcome = outcome_of(record.error_codes)

@@ -1,0 +1,46 @@
+"""Inclusion pupils per ordinary class 随班就读人数 (000 一(二): 1–2 advised, at most 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.graph import Graph
+from hub.indicators.common import Inputs, in_force, result, run
+from hub.indicators.model import Item, Result
+
+# From the region's ordinary schools (the class's region is its school's) to the inclusion
+# pupils placed in each ordinary class on the census day.
+QUERY = (
+    "MATCH (s:School)-[:HAS_CLASS]->(k:SchoolClass)<-[:IN_CLASS]-(p:Placement)"
+    "<-[:HAS_FACT]-(c:Child) "
+    "WHERE s.regionCode STARTS WITH $prefix AND coalesce(s.schoolType, '') <> 'SPECIAL' "
+    "AND coalesce(k.special, false) = false AND p.type = 'REGULAR_CLASS' "
+    "AND " + in_force("p", "$census") + " "
+    "WITH s, k, count(DISTINCT c) AS pupils, "
+    "  collect(DISTINCT CASE WHEN {visible} THEN c.id END) AS kids "
+    "RETURN count(k) AS classes, count(CASE WHEN pupils > $limit THEN 1 END) AS over, "
+    "  collect(CASE WHEN pupils > $limit THEN {id: k.id, name: k.name, school: s.name, "
+    "    schoolId: s.id, pupils: pupils, kids: kids} END) AS rows, "
+    "  count(CASE WHEN pupils = 1 THEN 1 END) AS one, count(CASE WHEN pupils = 2 THEN 1 END) "
+    "  AS two, count(CASE WHEN pupils = 3 THEN 1 END) AS three"
+)
+
+
+async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
+    limit = inputs.rules.inclusion_per_class
+    rows = await run(graph, QUERY, inputs, limit=limit)
+    row: dict[str, Any] = rows[0] if rows else {}
+    over = sorted(row.get("rows", []), key=lambda r: r["id"])
+    items = [
+        Item("SchoolClass", r["id"], f"{r['school']} {r['name']}",
+             {"inclusionPupils": r["pupils"], "limit": limit}, flagged=True)
+        for r in over
+    ]
+    items += [
+        Item("ClassSize", str(n), f"{n} 名随班就读学生的班级 classes with {n}",
+             {"classes": row.get(key, 0)})
+        for n, key in ((1, "one"), (2, "two"), (3, "three"))
+    ]
+    kids = [str(k) for r in over for k in r["kids"]]
+    return [result(inputs, "classes.overLimit", row.get("over", 0), row.get("classes", 0), kids,
+                   items=items)]

@@ -1,0 +1,113 @@
+"""What every indicator family's query shares: the region, the year, the rules, who is asking.
+
+Each family sends one Cypher aggregation. The child lists behind the figures are filtered in
+the same query by the asking subject's row scope (``{visible}`` in a family's text becomes the
+scope's conditions on ``c``), so children outside it never leave the database; a subject who
+sees no child gets ``false`` there and the figures only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.children import region_prefix
+from hub.graph import Graph, fill
+from hub.indicators.model import Definition, Result, SchoolYear, ratio
+from hub.indicators.registry import BY_KEY
+from hub.indicators.rules import RuleBook, Rules
+
+# School status 学籍 counts while the placement is in one of these states.
+IN_FORCE = ["ACTIVE", "SUSPENDED"]
+COMPULSORY_STAGES = ["PRIMARY", "JUNIOR"]
+BANDS: dict[str, tuple[int, int]] = {"PRESCHOOL": (3, 5), "COMPULSORY": (6, 14), "SENIOR": (15, 17)}
+NEXT_STAGE = {"PRESCHOOL": "PRIMARY", "PRIMARY": "JUNIOR", "JUNIOR": "SENIOR"}
+
+# A placement in force on day ``{d}`` (a parameter name), for placement variable ``{p}``.
+# The status is the record's state now, so it only decides for a placement that has not ended;
+# an ended one was in force until its end date, whatever it ended as.
+_IN_FORCE_ON = (
+    "{p}.date <= {d} AND ({p}.endDate > {d} "
+    "OR ({p}.endDate IS NULL AND coalesce({p}.status, 'ACTIVE') IN $inForce))"
+)
+
+
+def in_force(p: str, day: str) -> str:
+    return fill(_IN_FORCE_ON, p=p, d=day)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which children the subject may see: Cypher conditions on ``{c}`` and their params."""
+
+    conditions: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    sees_children: bool = True
+
+    def on(self, v: str) -> str:
+        if not self.sees_children:
+            return "false"
+        if not self.conditions:
+            return "true"
+        return " AND ".join(f"({fill(c, c=v)})" for c in self.conditions)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    region: str
+    year: SchoolYear
+    as_of: dt.date
+    book: RuleBook
+    visibility: Visibility = field(default_factory=Visibility)
+
+    @property
+    def rules(self) -> Rules:
+        return self.book.for_region(self.region)
+
+    def params(self, **extra: Any) -> dict[str, Any]:
+        return {
+            **self.visibility.params,
+            "prefix": region_prefix(self.region),
+            "census": self.year.census,
+            "yearStart": self.year.start,
+            "yearEnd": self.year.end,
+            "asOf": self.as_of,
+            "inForce": IN_FORCE,
+            **extra,
+        }
+
+    def target(self, key: str) -> float | None:
+        override = self.rules.targets.get(key)
+        return override if override is not None else BY_KEY[key].target
+
+
+async def run(graph: Graph, template: str, inputs: Inputs, **params: Any) -> list[dict[str, Any]]:
+    """One family's query: ``{visible}`` becomes the row-scope test on the child ``c``."""
+    cypher = fill(template, visible=inputs.visibility.on("c"))
+    return await graph.run(cypher, inputs.params(**params))
+
+
+def result(
+    inputs: Inputs,
+    key: str,
+    numerator: float | None,
+    denominator: float | None,
+    children: list[str] | None = None,
+    value: float | None = None,
+    **kwargs: Any,
+) -> Result:
+    definition: Definition = BY_KEY[key]
+    if value is None and definition.unit == "rate" and numerator is not None:
+        value = ratio(numerator, denominator or 0)
+    elif value is None and definition.unit == "count":
+        value = numerator
+    return Result(
+        definition, numerator, denominator, value, inputs.target(key),
+        children=sorted(set(children or [])), **kwargs,
+    )
+
+
+def ids(values: list[Any] | None) -> list[str]:
+    """Child ids from a collected list (nulls, the children out of scope, dropped)."""
+    return [str(v) for v in values or [] if v is not None]

@@ -1,0 +1,147 @@
+"""What an indicator is 督导指标: its definition, the school year it covers, and its result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Unit = Literal["rate", "count", "yuan", "days"]
+Op = Literal[">=", "<="]
+
+
+@dataclass(frozen=True)
+class SchoolYear:
+    """School year ``year`` 学年: 1 September ``year`` to 31 August ``year + 1``.
+
+    Ages are taken on 31 August of ``year`` (a child who is 6 on that day starts primary school
+    that September, the Chinese school-entry rule), so a child's stage band is fixed for the
+    whole year: one born on 1 September turns six a day too late and waits a year. The census
+    day for school status 学籍 is the first day of the year (学年初统计).
+    """
+
+    year: int
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 9, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return dt.date(self.year + 1, 8, 31)
+
+    @property
+    def age_day(self) -> dt.date:
+        return dt.date(self.year, 8, 31)
+
+    @property
+    def census(self) -> dt.date:
+        return self.start
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def born(self, youngest: int, oldest: int) -> tuple[dt.date, dt.date]:
+        """Birth dates (earliest, latest) of children aged youngest..oldest on 31 August."""
+        return dt.date(self.year - oldest - 1, 9, 1), dt.date(self.year - youngest, 8, 31)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One indicator, written once: what it counts, the rule's target and where the rule is."""
+
+    key: str
+    family: str
+    chinese: str
+    english: str
+    unit: Unit
+    numerator: str  # what is counted above the line
+    denominator: str | None  # … and below it (None for a plain count or sum)
+    children: str  # which children the list behind it holds
+    source: str  # file and section in shared/seeds, as DOMAIN.md cites them
+    target: float | None = None
+    op: Op | None = None
+    note: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.chinese} {self.english}"
+
+
+@dataclass
+class Item:
+    """One row of detail: a child, a class, a school, a stage pair, a placement type."""
+
+    kind: str  # Child, SchoolClass, School, StagePair, PlacementType, Band
+    id: str
+    label: str
+    values: dict[str, float | None] = field(default_factory=dict)
+    flagged: bool = False
+    child: bool = False  # a row about one child: hidden from subjects who see no child
+
+
+@dataclass
+class Result:
+    definition: Definition
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    target: float | None
+    children: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def meets_target(self) -> bool | None:
+        op = self.definition.op
+        if self.target is None or self.value is None or op is None:
+            return None
+        return self.value >= self.target if op == ">=" else self.value <= self.target
+
+
+@dataclass
+class Report:
+    region: str
+    region_name: str | None
+    year: SchoolYear
+    as_of: dt.date
+    children_visible: bool
+    results: list[Result]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "regionName": self.region_name,
+            "year": self.year.year,
+            "from": self.year.start.isoformat(),
+            "to": self.year.end.isoformat(),
+            "census": self.year.census.isoformat(),
+            "asOf": self.as_of.isoformat(),
+            "childrenVisible": self.children_visible,
+            "indicators": [
+                {
+                    "key": r.definition.key,
+                    "name": r.definition.title,
+                    "unit": r.definition.unit,
+                    "numerator": r.numerator,
+                    "denominator": r.denominator,
+                    "value": r.value,
+                    "target": r.target,
+                    "op": r.definition.op,
+                    "meetsTarget": r.meets_target,
+                    "source": r.definition.source,
+                    "children": r.children,
+                    "items": [
+                        {"kind": i.kind, "id": i.id, "label": i.label, "values": i.values,
+                         "flagged": i.flagged}
+                        for i in r.items
+                    ],
+                }
+                for r in self.results
+            ],
+        }
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None

@@ -1,0 +1,49 @@
+"""Placement shares 安置结构: inclusion and home delivery (003 一, 003 二(一))."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.graph import Graph
+from hub.indicators.common import COMPULSORY_STAGES, Inputs, in_force, result, run
+from hub.indicators.model import Item, Result, ratio
+from hub.vocabulary import PlacementType
+
+# Pupils with school status on the census day, by stage group and placement type. A child
+# with two placements in force (should not happen) is counted once, by the latest.
+QUERY = (
+    "MATCH (p:Placement) WHERE " + in_force("p", "$census") + " "
+    "MATCH (c)-[:HAS_FACT]->(p) WHERE c.regionCode STARTS WITH $prefix "
+    "WITH c, p ORDER BY p.date DESC "
+    "WITH c, head(collect(p)) AS p "
+    "WITH p.stage IN $compulsory AS compulsory, p.type AS type, c "
+    "RETURN compulsory, type, count(*) AS pupils, "
+    "collect(CASE WHEN {visible} THEN c.id END) AS kids"
+)
+
+
+async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
+    rows = await run(graph, QUERY, inputs, compulsory=COMPULSORY_STAGES)
+    compulsory = [row for row in rows if row["compulsory"]]
+    all_pupils = sum(int(row["pupils"]) for row in rows)
+    compulsory_pupils = sum(int(row["pupils"]) for row in compulsory)
+
+    def pupils(selected: list[dict[str, Any]], kind: PlacementType) -> tuple[int, list[str]]:
+        found = [row for row in selected if row["type"] == kind.value]
+        count = sum(int(row["pupils"]) for row in found)
+        return count, [str(k) for row in found for k in row["kids"]]
+
+    items = []
+    for kind in PlacementType:
+        count, _ = pupils(compulsory, kind)
+        items.append(Item("PlacementType", kind.value, f"{kind.label} {kind.value}",
+                          {"pupils": count, "share": ratio(count, compulsory_pupils)}))
+    compulsory_kids = [str(k) for row in compulsory for k in row["kids"]]
+    inclusion, inclusion_kids = pupils(rows, PlacementType.REGULAR_CLASS)
+    home, home_kids = pupils(compulsory, PlacementType.HOME_DELIVERY)
+    return [
+        result(inputs, "placement.compulsoryPupils", compulsory_pupils, None, compulsory_kids,
+               items=items),
+        result(inputs, "placement.inclusion", inclusion, all_pupils, inclusion_kids),
+        result(inputs, "placement.homeDelivery", home, compulsory_pupils, home_kids),
+    ]

@@ -1,0 +1,76 @@
+"""The roster of school-age disabled children and enrolment rates 名册与入学率 (000 一(一))."""
+
+from __future__ import annotations
+
+from hub.graph import Graph
+from hub.indicators.common import BANDS, Inputs, in_force, result, run
+from hub.indicators.model import Item, Result, ratio
+
+# Every piece of evidence, read from its own label (a child's HAS_FACT relationships are
+# mostly service sessions, so expanding them per child would cost far more), grouped by child:
+# on the roster by certificate, screening or welfare listing; enrolled when a placement is in
+# force on the census day. Then the region and the age on 31 August (3–17).
+QUERY = (
+    "CALL () { "
+    "  MATCH (c:Child)-[:HAS_FACT]->(f:DisabilityCertificate) WHERE f.date <= $yearEnd "
+    "  RETURN c, 1 AS listed, 0 AS enrolled "
+    "  UNION ALL "
+    "  MATCH (c:Child)-[:HAS_FACT]->(s:Screening) WHERE s.date <= $yearEnd "
+    "  AND (s.result = 'POSITIVE' OR s.diagnosis IS NOT NULL) "
+    "  RETURN c, 1 AS listed, 0 AS enrolled "
+    "  UNION ALL "
+    "  MATCH (c:Child)-[:HAS_FACT]->(w:WelfareStatus) WHERE w.date <= $yearEnd "
+    "  AND (w.endDate IS NULL OR w.endDate >= $yearStart) "
+    "  AND (c.disabilityCategory IS NOT NULL "
+    "       OR (c.specialNeeds IS NOT NULL AND NOT c.specialNeeds IN [[], ''])) "
+    "  RETURN c, 1 AS listed, 0 AS enrolled "
+    "  UNION ALL "
+    "  MATCH (c:Child)-[:HAS_FACT]->(p:Placement) WHERE " + in_force("p", "$census") + " "
+    "  RETURN c, 0 AS listed, 1 AS enrolled "
+    "} "
+    "WITH c, max(listed) AS listed, max(enrolled) = 1 AS enrolled "
+    "WHERE listed = 1 AND c.regionCode STARTS WITH $prefix "
+    "AND c.birthDate >= $oldest AND c.birthDate <= $youngest "
+    "WITH c, enrolled, CASE WHEN c.birthDate >= $compulsoryFrom AND c.birthDate <= $compulsoryTo "
+    "  THEN 'COMPULSORY' WHEN c.birthDate > $compulsoryTo THEN 'PRESCHOOL' ELSE 'SENIOR' END "
+    "  AS band "
+    "WITH band, count(*) AS roster, sum(CASE WHEN enrolled THEN 1 ELSE 0 END) AS enrolled, "
+    "  collect(CASE WHEN {visible} THEN c.id END) AS everyone, "
+    "  collect(CASE WHEN NOT enrolled AND {visible} THEN c.id END) AS missing "
+    "RETURN band, roster, enrolled, everyone, missing"
+)
+
+_RATES = {"COMPULSORY": "enrolment.compulsory", "PRESCHOOL": "enrolment.preschool",
+          "SENIOR": "enrolment.senior"}
+_BAND_LABELS = {"PRESCHOOL": "学前 3–5 preschool", "COMPULSORY": "义务教育 6–14 compulsory",
+                "SENIOR": "高中阶段 15–17 senior secondary"}
+
+
+async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
+    year = inputs.year
+    oldest, _ = year.born(0, BANDS["SENIOR"][1])
+    _, youngest = year.born(BANDS["PRESCHOOL"][0], 0)
+    compulsory_from, compulsory_to = year.born(*BANDS["COMPULSORY"])
+    rows = await run(graph, QUERY, inputs, oldest=oldest, youngest=youngest,
+                     compulsoryFrom=compulsory_from, compulsoryTo=compulsory_to)
+    by_band = {row["band"]: row for row in rows}
+    everyone: list[str] = []
+    items = []
+    for band in BANDS:
+        row = by_band.get(band, {})
+        everyone += row.get("everyone", [])
+        roster, enrolled = row.get("roster", 0), row.get("enrolled", 0)
+        items.append(Item("Band", band, _BAND_LABELS[band],
+                          {"roster": roster, "enrolled": enrolled,
+                           "rate": ratio(enrolled, roster)}))
+    total = sum(int(row["roster"]) for row in rows)
+    out = [result(inputs, "roster.schoolAge", total, None, everyone, items=items)]
+    for band, key in _RATES.items():
+        row = by_band.get(band, {})
+        out.append(result(inputs, key, row.get("enrolled", 0), row.get("roster", 0),
+                          row.get("missing", [])))
+    compulsory = by_band.get("COMPULSORY", {})
+    missing = int(compulsory.get("roster", 0)) - int(compulsory.get("enrolled", 0))
+    out.append(result(inputs, "enrolment.notEnrolled", missing, None,
+                      compulsory.get("missing", [])))
+    return out

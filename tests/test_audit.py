@@ -1,0 +1,248 @@
+"""The access audit log over HTTP: one event per access, fail closed, no gaps under load."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from neo4j.exceptions import ServiceUnavailable
+from typer.testing import CliRunner
+
+from audit.service import AuditService
+from hub.app import create_app
+from hub.cli import app as cli
+from hub.graph import Graph
+from hub.settings import Settings
+from tests.auth_helpers import gql, register, token_for
+from tests.graphql_helpers import seed
+from tests.test_ingest import csv_file, edu_row
+
+
+@pytest.fixture
+def audit_settings(settings: Settings, tmp_path: Path) -> Settings:
+    return settings.model_copy(update={
+        "keys_dir": tmp_path / "keys", "auth_enabled": True, "audit_enabled": True,
+        "audit_signing_key_file": tmp_path / "audit" / "ed25519.pem",
+    })
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+            yield client, app
+
+
+async def events(graph: Graph, **where: Any) -> list[dict[str, Any]]:
+    rows = await graph.run("MATCH (e:AuditEvent) RETURN e {.*} AS e ORDER BY e.seq")
+    found = [r["e"] for r in rows]
+    return [e for e in found if all(e.get(k) == v for k, v in where.items())]
+
+
+async def test_each_kind_of_access_has_exactly_one_event(
+    graph: Graph, audit_settings: Settings
+) -> None:
+    await seed(graph)
+    edu = await register(graph, "EDU", "140404", ["edu-officer"])
+    async with serve(audit_settings) as (client, _):
+        token = await token_for(client, edu)
+        issued = await events(graph, kind="token", outcome="ok")
+        assert len(issued) == 1 and issued[0]["subjectId"] == edu.client_id
+        assert issued[0]["department"] == "EDU" and issued[0]["roles"] == ["edu-officer"]
+
+        refused = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                    auth=(edu.client_id, "wrong"))
+        assert refused.status_code == 401
+        assert len(await events(graph, kind="token", outcome="unauthenticated",
+                                subjectId=edu.client_id)) == 1
+
+        ok = await gql(client, token, 'query One($id: ID!) { child(id: $id) { name } }',
+                       {"id": "ch_1"}, purpose="SERVICE_DELIVERY")
+        assert ok.status_code == 200 and ok.json()["data"]["child"]["name"]
+        [read] = await events(graph, kind="graphql", outcome="ok")
+        assert read["id"] == ok.headers["x-audit-event"]
+        assert read["children"] == ["ch_1"] and read["childCount"] == 1
+        assert read["fields"] == ["child.name"] and read["redacted"] == []
+        assert read["operationName"] == "One" and read["operationType"] == "query"
+        assert read["purpose"] == "SERVICE_DELIVERY" and read["subjectKind"] == "client"
+        assert read["clientAddress"] == "127.0.0.1" and read["latencyMs"] > 0
+        assert len(read["documentHash"]) == 64 and len(read["variablesDigest"]) == 64
+        assert "ch_1" not in json.dumps({k: v for k, v in read.items() if k != "children"})
+        assert "张小明" not in json.dumps(read, ensure_ascii=False)  # no name on the record
+
+        masked = await gql(client, token, '{ child(id: "ch_1") { idNumber } }')
+        assert masked.json()["extensions"]["redacted"] == ["child.idNumber"]
+        [partly] = await events(graph, id=masked.headers["x-audit-event"])
+        assert partly["outcome"] == "ok" and partly["redacted"] == ["child.idNumber"]
+        assert partly["children"] == ["ch_1"]
+
+        hidden = await gql(client, token, '{ child(id: "ch_2") { id } }')
+        assert hidden.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        [denied] = await events(graph, outcome="not_found")
+        assert denied["children"] == [] and denied["errorCodes"] == ["NOT_FOUND"]
+
+        forbidden = await gql(client, token, "{ accessEvents { edges { node { seq } } } }")
+        assert forbidden.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert len(await events(graph, outcome="forbidden", subjectId=edu.client_id)) == 1
+
+        anonymous = await client.post("/graphql", json={"query": "{ apiVersion }"})
+        assert anonymous.status_code == 401
+        [unauth] = await events(graph, kind="graphql", outcome="unauthenticated")
+        assert unauth["subjectKind"] == "anonymous" and unauth["status"] == 401
+
+        page = await gql(client, token, "{ children(first: 5) { edges { node { sex } } } }")
+        assert page.status_code == 200
+        [listed] = await events(graph, id=page.headers["x-audit-event"])
+        assert listed["children"] == ["ch_1", "ch_3"]  # found though `id` was not selected
+
+    all_events = await events(graph)
+    assert [e["seq"] for e in all_events] == list(range(1, len(all_events) + 1))
+    assert [e["kind"] for e in all_events].count("policy") == 1  # first use: policy recorded
+
+
+def test_ingest_and_export_have_one_event_each(
+    graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUB_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit.pem"))
+    runner = CliRunner()
+    path = csv_file(tmp_path, "edu-status", [edu_row()])
+    assert runner.invoke(cli, ["ingest", "edu-status", str(path)]).exit_code == 0
+    result = runner.invoke(cli, ["export", "children"])
+    assert result.exit_code == 0
+    child = json.loads(result.stdout.splitlines()[0])["id"]
+
+    async def check() -> None:
+        from hub.settings import load_settings
+
+        local = Graph.connect(load_settings())
+        try:
+            [ingest] = await events(local, kind="ingest")
+            detail = json.loads(ingest["detail"])
+            assert detail["loaded"] == 1 and detail["source"] == "edu-status"
+            assert ingest["subjectId"].startswith("cli:") and "张" not in ingest["detail"]
+            [export] = await events(local, kind="export")
+            assert export["children"] == [child] and export["action"] == "R"
+        finally:
+            await local.close()
+
+    asyncio.run(check())
+
+
+async def test_request_refused_when_the_audit_cannot_be_written(
+    graph: Graph, audit_settings: Settings
+) -> None:
+    await seed(graph)
+    edu = await register(graph, "EDU", "140404", ["edu-officer"])
+    async with serve(audit_settings) as (client, app):
+        token = await token_for(client, edu)
+        broken = Graph.connect(audit_settings)
+
+        async def refuse(*_: Any, **__: Any) -> Any:
+            raise ServiceUnavailable("audit database gone")
+
+        broken.write = refuse  # type: ignore[method-assign]
+        app.state.audit = AuditService(broken, audit_settings)  # a writer that cannot write
+        response = await gql(client, token, '{ child(id: "ch_1") { name } }')
+        assert response.status_code == 503
+        body = response.json()
+        assert body["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+        assert "data" not in body and "张小明" not in response.text
+        refused = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                    auth=(edu.client_id, edu.secret))
+        assert refused.status_code == 503 and "access_token" not in refused.text
+        await broken.close()
+
+
+async def test_fifty_concurrent_clients_leave_no_gap(
+    graph: Graph, audit_settings: Settings
+) -> None:
+    await seed(graph)
+    edu = await register(graph, "EDU", "140404", ["edu-officer"])
+    async with serve(audit_settings) as (client, _):
+        token = await token_for(client, edu)
+        before = len(await events(graph))
+        responses = await asyncio.gather(*[
+            gql(client, token, '{ child(id: "ch_1") { id } }') for _ in range(50)])
+        assert all(r.status_code == 200 for r in responses)
+    found = await events(graph)
+    assert len(found) - before == 50
+    assert len(await events(graph, kind="graphql")) == 50
+    assert [e["seq"] for e in found] == list(range(1, len(found) + 1))
+    ids = {r.headers["x-audit-event"] for r in responses}
+    assert ids == {e["id"] for e in found if e["kind"] == "graphql"}
+
+
+async def test_auditors_api(graph: Graph, audit_settings: Settings) -> None:
+    await seed(graph)
+    conf = audit_settings.model_copy(update={
+        "audit_bulk_children": 1, "audit_work_hours": "00:00-00:00", "audit_denial_burst": 3})
+    edu = await register(graph, "EDU", "140404", ["edu-officer"])
+    school = await register(graph, "EDU", "140404", ["school-staff"], organisations=["sch_2"])
+    auditor = await register(graph, "EDU", "140400", ["auditor"])
+    async with serve(conf) as (client, _):
+        edu_token = await token_for(client, edu)
+        await gql(client, edu_token, "{ children(first: 5) { edges { node { id } } } }",
+                  purpose="SUPERVISION")
+        school_token = await token_for(client, school)
+        assert (await gql(client, school_token, '{ child(id: "ch_2") { id } }')).json()[
+            "data"] == {"child": {"id": "ch_2"}}
+        for _ in range(3):
+            await client.post("/graphql", json={"query": "{ apiVersion }"})
+        token = await token_for(client, auditor)
+        assert (await gql(client, token, '{ child(id: "ch_1") { id } }')).json()["errors"][0][
+            "extensions"]["code"] == "NOT_FOUND"  # an auditor sees no child data
+
+        page = await gql(client, token, """query ($child: ID) {
+          accessEvents(filter: {childId: $child}, first: 1) {
+            edges { cursor node { seq subjectId department purpose children outcome } }
+            hasNextPage endCursor } }""", {"child": "ch_1"})
+        body = page.json()["data"]["accessEvents"]
+        assert body["hasNextPage"] is False
+        [edge] = body["edges"]
+        assert edge["node"]["subjectId"] == edu.client_id
+        assert edge["node"]["purpose"] == "SUPERVISION"
+        paged = await gql(client, token, "query ($after: String) { accessEvents(first: 2, "
+                          "after: $after) { edges { node { seq } } } }",
+                          {"after": edge["cursor"]})
+        seqs = [e["node"]["seq"] for e in paged.json()["data"]["accessEvents"]["edges"]]
+        assert seqs == [edge["node"]["seq"] - 1, edge["node"]["seq"] - 2]
+
+        window = {"from": "2000-01-01T00:00:00+08:00", "to": "2100-01-01T00:00:00+08:00"}
+        volumes = (await gql(client, token, """query ($from: DateTime!, $to: DateTime!) {
+          accessVolumes(from: $from, to: $to) {
+            bySubject { key requests distinctChildren denials }
+            byDepartment { key requests } } }""", window)).json()["data"]["accessVolumes"]
+        by_subject = {v["key"]: v for v in volumes["bySubject"]}
+        assert by_subject[edu.client_id]["distinctChildren"] == 2
+        assert any(v["key"] == "EDU" for v in volumes["byDepartment"])
+
+        flags = (await gql(client, token, """query ($from: DateTime!, $to: DateTime!) {
+          unusualAccess(from: $from, to: $to) { kind subjectId count children description }
+        }""", window)).json()["data"]["unusualAccess"]
+        kinds = {(f["kind"], f["subjectId"]) for f in flags}
+        assert ("BULK_READ", edu.client_id) in kinds
+        assert ("OFF_HOURS", edu.client_id) in kinds
+        assert ("OUT_OF_REGION", school.client_id) in kinds
+        assert ("DENIAL_BURST", "anonymous@127.0.0.1") in kinds
+        assert ("OUT_OF_REGION", edu.client_id) not in kinds
+
+        report = (await gql(client, token, """{ childAccessReport(childId: "ch_1") {
+          childId summary entries { department purpose text } } }""")).json()["data"][
+            "childAccessReport"]
+        [entry] = report["entries"]
+        assert entry["department"] == "EDU" and entry["purpose"] == "SUPERVISION"
+        assert "教育局" in entry["text"] and "viewed this child's record" in entry["text"]
+        assert "督导" in entry["text"] and "张小明" not in json.dumps(report, ensure_ascii=False)
+
+        schema = (await gql(client, token, '{ __type(name: "AccessEvent") { description '
+                            "fields { name description } } }")).json()["data"]["__type"]
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in f["description"])
+                   for f in schema["fields"])

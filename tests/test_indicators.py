@@ -1,0 +1,308 @@
+"""Every indicator against the hand-computed graph of ``test_indicators_graph`` (read its table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auth.subject import Subject
+from hub import indicators
+from hub.graph import Graph
+from hub.indicators import RuleBook
+from hub.indicators.registry import DEFINITIONS, markdown
+from hub.indicators.rules import RulesFile
+from hub.settings import Settings
+from tests.graphql_helpers import execute
+from tests.test_indicators_graph import AS_OF, YEAR, load
+
+SPECIAL_PUPILS = [f"sp_{n:03d}" for n in range(1, 98)]
+
+
+@pytest.fixture
+async def loaded(graph: Graph) -> Graph:
+    await load(graph)
+    return graph
+
+
+async def _report(graph: Graph, region: str = "140404", **kwargs: Any) -> dict[str, Any]:
+    report = await indicators.compute(graph, region, YEAR, as_of=AS_OF, **kwargs)
+    return {r.definition.key: r for r in report.results}
+
+
+async def test_roster_and_enrolment(loaded: Graph) -> None:
+    r = await _report(loaded)
+    roster = r["roster.schoolAge"]
+    # ch_x is 18 on 31 August; ch_z lives in another county; the others have no evidence.
+    assert roster.children == ["ch_a", "ch_b", "ch_c", "ch_d", "ch_e", "ch_f", "ch_g",
+                               "ch_n", "ch_q", "ch_r"]
+    assert roster.numerator == 10 and roster.value == 10
+    bands = {i.id: i.values for i in roster.items}
+    # ch_a turns 6 on 31 August: compulsory; ch_b a day later: still preschool.
+    assert bands["COMPULSORY"]["roster"] == 7 and bands["PRESCHOOL"]["roster"] == 1
+    compulsory = r["enrolment.compulsory"]
+    assert (compulsory.numerator, compulsory.denominator) == (6, 7)
+    assert compulsory.value == pytest.approx(6 / 7)
+    assert compulsory.target == 0.97 and compulsory.meets_target is False
+    assert compulsory.children == ["ch_n"]
+    preschool = r["enrolment.preschool"]
+    assert (preschool.numerator, preschool.denominator, preschool.children) == (0, 1, ["ch_b"])
+    senior = r["enrolment.senior"]
+    assert (senior.numerator, senior.denominator, senior.children) == (1, 2, ["ch_q"])
+    missing = r["enrolment.notEnrolled"]
+    assert (missing.value, missing.children, missing.meets_target) == (1, ["ch_n"], False)
+    assert missing.definition.source == "000 一(五)"
+
+
+async def test_placement_shares(loaded: Graph) -> None:
+    r = await _report(loaded)
+    pupils = r["placement.compulsoryPupils"]
+    # 9 regular class (a, h–m, f, g) + 2 home delivery + 1 welfare class + 97 special school
+    assert pupils.numerator == 109
+    shares = {i.id: i.values["pupils"] for i in pupils.items}
+    assert shares == {"REGULAR_CLASS": 9, "SPECIAL_CLASS": 0, "SPECIAL_SCHOOL": 97,
+                      "HOME_DELIVERY": 2, "REMOTE": 0, "WELFARE_CLASS": 1}
+    inclusion = r["placement.inclusion"]
+    assert (inclusion.numerator, inclusion.denominator) == (10, 110)  # + ch_r, senior
+    assert inclusion.meets_target is False
+    home = r["placement.homeDelivery"]
+    assert (home.numerator, home.denominator) == (2, 109)
+    assert home.value == pytest.approx(2 / 109) and home.meets_target is True
+    assert home.children == ["ch_c", "ch_d"]
+
+
+async def test_home_delivery_compliance(loaded: Graph) -> None:
+    r = await _report(loaded)
+    rows = {i.id: i for i in r["homeDelivery.hours"].items}
+    assert rows["ch_c"].values["hours"] == 120.0  # exactly 120: meets the rule
+    assert rows["ch_c"].values["visits"] == 40 and not rows["ch_c"].flagged
+    assert rows["ch_c"].values["visitsPerWeek"] == pytest.approx(40 / 35)
+    assert rows["ch_d"].values["hours"] == 112.5 and rows["ch_d"].flagged
+    assert rows["ch_d"].values["shortestVisit"] == 1.5
+    hours = r["homeDelivery.hours"]
+    assert (hours.numerator, hours.denominator, hours.children) == (1, 2, ["ch_d"])
+    frequency = r["homeDelivery.frequency"]
+    assert (frequency.numerator, frequency.denominator, frequency.children) == (2, 2, [])
+    length = r["homeDelivery.visitLength"]
+    assert (length.numerator, length.denominator, length.children) == (1, 2, ["ch_d"])
+    subsidy = r["homeDelivery.subsidy"]
+    assert subsidy.numerator == 78 and subsidy.value == 78 * 50.0
+    assert subsidy.definition.source == "001 §12"
+
+
+async def test_home_delivery_more_than_two_visits_a_week(loaded: Graph) -> None:
+    await loaded.write(
+        "MATCH (c:Child {id: 'ch_c'}) UNWIND [1, 2] AS n "
+        "CREATE (c)-[:HAS_FACT]->(:Fact:ServiceSession {id: 'svc_extra' + n, "
+        "kind: 'HOME_DELIVERY', date: date('2025-09-03') + duration({days: n}), hours: 2.0, "
+        "source: 't', sourceKey: 'x' + n, sourceRef: 't/x' + n})"
+    )
+    r = await _report(loaded)
+    assert r["homeDelivery.frequency"].children == ["ch_c"]  # 3 visits in the first week
+
+
+async def test_hollow_enrolment(loaded: Graph) -> None:
+    r = await _report(loaded)
+    hollow = r["hollow.suspects"]
+    # ch_d's last visit was 30 days before the as-of day: 30 days without a visit.
+    assert (hollow.numerator, hollow.denominator, hollow.children) == (1, 2, ["ch_d"])
+    assert hollow.items[0].values["daysWithoutEvidence"] == 30
+    book = RuleBook(RulesFile(regions={"140404": {"hollow_window_days": {"HOME_DELIVERY": 31}}}))
+    r = await _report(loaded, book=book)
+    assert r["hollow.suspects"].children == []
+
+
+async def test_inclusion_pupils_per_class(loaded: Graph) -> None:
+    r = await _report(loaded)
+    classes = r["classes.overLimit"]
+    # cls_1 has exactly 3 (allowed), cls_2 has 4 (flagged).
+    assert (classes.numerator, classes.denominator) == (1, 2)
+    assert classes.children == ["ch_j", "ch_k", "ch_l", "ch_m"]
+    flagged = [i for i in classes.items if i.kind == "SchoolClass"]
+    assert [(i.id, i.values["inclusionPupils"]) for i in flagged] == [("cls_2", 4)]
+    sizes = {i.id: i.values["classes"] for i in classes.items if i.kind == "ClassSize"}
+    assert sizes == {"1": 0, "2": 0, "3": 1}
+
+
+async def test_funding(loaded: Graph) -> None:
+    r = await _report(loaded)
+    special = r["funding.specialSchools"]
+    # sch_s has 99 pupils (97 + two home-delivery pupils it holds): funded as 100.
+    (school,) = special.items
+    assert school.values == {"pupils": 99, "fundedPupils": 100, "perPupilYuan": 7000.0,
+                             "dueYuan": 700000.0}
+    assert school.flagged
+    assert (special.numerator, special.denominator, special.value) == (700000.0, 100.0, 7000.0)
+    assert special.meets_target is True
+    others = r["funding.otherPupils"]
+    assert (others.numerator, others.denominator) == (77000.0, 11.0)  # 7 + 3 + 1 pupils
+    # Per-pupil funding set for the county (e.g. Jinshan's 10,000, 002 七1).
+    book = RuleBook(RulesFile(regions={"140404": {"per_pupil_yuan": 10000}}))
+    r = await _report(loaded, "140400", book=book)
+    assert r["funding.specialSchools"].numerator == 1_000_000.0
+
+
+async def test_transitions(loaded: Graph) -> None:
+    r = await _report(loaded)
+    assert r["transitions.open"].children == ["ch_a"]
+    completed = r["transitions.completed"]  # trn_c completed the day before the year began
+    assert (completed.numerator, completed.children) == (1, ["ch_e"])
+    assert [(i.id, i.values) for i in completed.items] == [("PRIMARY→JUNIOR",
+                                                            {"transitions": 1})]
+    stalled = r["transitions.stalled"]
+    # ch_f ended 31 days before the as-of day: stalled; ch_g 30 days: not yet.
+    assert stalled.children == ["ch_f", "ch_s"]
+    pairs = {i.id: i.values["children"] for i in stalled.items if i.kind == "StagePair"}
+    assert pairs == {"JUNIOR→JUNIOR": 1, "PRIMARY→JUNIOR": 1}
+    assert stalled.meets_target is False
+    book = RuleBook(RulesFile(regions={"140400": {"stalled_after_days": 29}}))
+    r = await _report(loaded, book=book)
+    assert r["transitions.stalled"].children == ["ch_f", "ch_g", "ch_s"]
+
+
+async def test_dropout_cases(loaded: Graph) -> None:
+    r = await _report(loaded)
+    assert (r["dropout.open"].value, r["dropout.open"].children) == (1, ["ch_n"])
+    assert r["dropout.closed"].children == ["ch_o", "ch_p"]
+    assert r["dropout.medianDays"].value == 30.0  # 20 and 40 days
+
+
+async def test_region_subtrees(loaded: Graph) -> None:
+    county = await _report(loaded, "140404")
+    city = await _report(loaded, "140400")
+    province = await _report(loaded, "140000")
+    other = await _report(loaded, "140406")
+    assert city["roster.schoolAge"].value == county["roster.schoolAge"].value + 1  # ch_z
+    assert province["roster.schoolAge"].value == city["roster.schoolAge"].value
+    assert other["roster.schoolAge"].children == ["ch_z"]
+    assert other["placement.compulsoryPupils"].value == 0
+
+
+async def test_children_only_within_scope(loaded: Graph) -> None:
+    outside = indicators.Visibility(conditions=("{c}.regionCode STARTS WITH $scope_region",),
+                                    params={"scope_region": "140406"})
+    r = await _report(loaded, visibility=outside)
+    assert r["roster.schoolAge"].value == 10  # the figures do not change
+    assert all(result.children == [] for result in r.values())
+    assert all(not i.child for result in r.values() for i in result.items)
+    nobody = await _report(loaded, visibility=indicators.Visibility(sees_children=False))
+    assert nobody["enrolment.compulsory"].numerator == 6
+    assert all(result.children == [] for result in nobody.values())
+
+
+QUERY = """query ($region: String!, $year: Int!, $asOf: Date) {
+  indicators(region: $region, year: $year, asOf: $asOf) {
+    region regionName year from to census asOf
+    indicators { key name english unit numerator denominator value target targetOp meetsTarget
+      source definition childrenVisible childIds
+      items { kind id label flagged values { key value } }
+    }
+  }
+}"""
+
+
+def _subject(role: str, department: str, region: str) -> Subject:
+    return Subject(kind="client", id=f"test-{role}", department=department, region=region,
+                   roles=frozenset({role}))
+
+
+async def _graphql(graph: Graph, settings: Settings, subject: Subject) -> dict[str, Any]:
+    outcome = await execute(graph, settings, QUERY,
+                            {"region": "140404", "year": YEAR, "asOf": AS_OF.isoformat()},
+                            subject=subject)
+    assert outcome.errors == []
+    data: dict[str, Any] = outcome.data["indicators"]
+    return data
+
+
+async def test_graphql_supervisor_sees_children(loaded: Graph, settings: Settings) -> None:
+    data = await _graphql(loaded, settings, _subject("supervisor", "EDU", "140400"))
+    assert (data["from"], data["to"], data["census"]) == ("2025-09-01", "2026-08-31",
+                                                          "2025-09-01")
+    by_key = {i["key"]: i for i in data["indicators"]}
+    assert set(by_key) == {d.key for d in DEFINITIONS}
+    rate = by_key["enrolment.compulsory"]
+    assert (rate["numerator"], rate["denominator"], rate["target"], rate["targetOp"]) == (
+        6, 7, 0.97, ">=")
+    assert rate["childIds"] == ["ch_n"] and rate["childrenVisible"] is True
+    assert rate["source"] == "000 一(一); 001 一"
+
+
+async def test_graphql_figures_role_gets_figures_only(loaded: Graph, settings: Settings) -> None:
+    data = await _graphql(loaded, settings, _subject("figures", "FIN", "140400"))
+    for item in data["indicators"]:
+        assert item["childIds"] == [] and item["childrenVisible"] is False
+        assert all(row["kind"] != "Child" for row in item["items"])
+    by_key = {i["key"]: i for i in data["indicators"]}
+    assert by_key["funding.specialSchools"]["numerator"] == 700000.0
+    assert by_key["classes.overLimit"]["items"][0]["id"] == "cls_2"  # classes are figures
+
+
+async def test_graphql_other_county_sees_figures_not_children(
+    loaded: Graph, settings: Settings
+) -> None:
+    data = await _graphql(loaded, settings, _subject("edu-officer", "EDU", "140406"))
+    by_key = {i["key"]: i for i in data["indicators"]}
+    assert by_key["roster.schoolAge"]["value"] == 10
+    assert by_key["roster.schoolAge"]["childIds"] == []
+
+
+async def test_graphql_hides_lists_of_fact_kinds_the_role_does_not_see(
+    loaded: Graph, settings: Settings
+) -> None:
+    data = await _graphql(loaded, settings, _subject("health-officer", "HEALTH", "140404"))
+    by_key = {i["key"]: i for i in data["indicators"]}
+    assert by_key["dropout.open"]["childIds"] == []  # health does not see dropout cases
+    assert by_key["enrolment.compulsory"]["childIds"] == ["ch_n"]
+
+
+async def test_graphql_rejects_unknown_region(graph: Graph, settings: Settings) -> None:
+    outcome = await execute(graph, settings, QUERY, {"region": "999999", "year": 2025})
+    assert outcome.codes == ["BAD_USER_INPUT"]
+
+
+async def test_one_query_per_family(loaded: Graph, settings: Settings) -> None:
+    outcome = await execute(loaded, settings, QUERY,
+                            {"region": "140404", "year": YEAR, "asOf": AS_OF.isoformat()})
+    assert outcome.errors == []
+    assert outcome.round_trips == len(indicators.FAMILIES)
+    for cypher, _ in outcome.queries:
+        assert "140404" not in cypher and "2025" not in cypher  # values travel as parameters
+
+
+def test_docs_page_is_generated_from_the_registry() -> None:
+    from pathlib import Path
+
+    page = Path(__file__).parent.parent / "docs" / "indicators.md"
+    assert page.read_text(encoding="utf-8") == markdown() + "\n", (
+        "docs/indicators.md is stale: run `python -m hub.indicators.registry > "
+        "docs/indicators.md`"
+    )
+
+
+def test_every_definition_cites_a_source() -> None:
+    for d in DEFINITIONS:
+        assert d.source and d.chinese and d.english
+        assert (d.op is None) == (d.target is None) or d.unit == "yuan", d.key
+
+
+def test_school_year_ages_and_days() -> None:
+    year = indicators.SchoolYear(2025)
+    assert (year.start.isoformat(), year.end.isoformat()) == ("2025-09-01", "2026-08-31")
+    earliest, latest = year.born(6, 14)
+    assert (earliest.isoformat(), latest.isoformat()) == ("2010-09-01", "2019-08-31")
+
+
+
+def test_graphql_fields_are_described(settings: Settings) -> None:
+    from schema.api import build_schema
+
+    schema = build_schema(settings)._schema
+    for name in ("indicators", "stalledTransitions", "openDropoutCases"):
+        field = schema.query_type.fields[name]  # type: ignore[union-attr]
+        assert field.description, name
+        assert all(arg.description for arg in field.args.values()), name
+    for type_name in ("IndicatorReport", "Indicator", "IndicatorItem", "NamedValue"):
+        named = schema.type_map[type_name]
+        assert named.description, type_name
+        assert all(f.description for f in named.fields.values()), type_name  # type: ignore[attr-defined]

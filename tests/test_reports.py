@@ -1,0 +1,116 @@
+"""``hub report``: the workbook opens in LibreOffice, the HTML page's charts render in Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from hub.cli import app
+from hub.graph import Graph
+from hub.indicators import DEFINITIONS
+from tests.test_indicators_graph import AS_OF, load
+
+runner = CliRunner()
+ARGS = ["report", "--region", "140404", "--year", "2025", "--as-of", AS_OF.isoformat()]
+LIBREOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+async def loaded(graph: Graph) -> Graph:
+    await load(graph)
+    return graph
+
+
+def _report(tmp_path: Path, fmt: str) -> Path:
+    out = tmp_path / f"report.{fmt}"
+    result = runner.invoke(app, [*ARGS, "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "已写入 wrote" in result.output
+    return out
+
+
+def test_workbook_has_a_sheet_per_indicator_with_the_children(
+    loaded: Graph, tmp_path: Path
+) -> None:
+    book = load_workbook(_report(tmp_path, "xlsx"))
+    assert book.sheetnames[0] == "概览 Overview"
+    assert len(book.sheetnames) == 1 + len(DEFINITIONS)
+    overview = book["概览 Overview"]
+    assert [c.value for c in overview[4]][:3] == ["指标 Indicator", "键 Key", "分子 Numerator"]
+    sheet = book[next(n for n in book.sheetnames if n.endswith("应入学未入学"))]
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    heading = [row[:2] for row in cells].index(["儿童编号 Child id", "姓名 Name"])
+    assert cells[heading + 1][:2] == ["ch_n", "测试ch_n"]
+    hd = book[next(n for n in book.sheetnames if n.endswith("送教课时达标率"))]
+    rows = [[c.value for c in row] for row in hd.iter_rows()]
+    assert any(row[1] == "ch_c" and row[3] == "测试ch_c" for row in rows)
+
+
+@pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice is not installed "
+                    "(apt-get install -y libreoffice-calc-nogui)")
+def test_workbook_opens_in_libreoffice(loaded: Graph, tmp_path: Path) -> None:
+    workbook = _report(tmp_path, "xlsx")
+    profile = tmp_path / "lo-profile"
+    done = subprocess.run(
+        [str(LIBREOFFICE), f"-env:UserInstallation=file://{profile}", "--headless",
+         "--convert-to", "csv", "--outdir", str(tmp_path / "out"), str(workbook)],
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    converted = tmp_path / "out" / "report.csv"
+    assert done.returncode == 0 and converted.exists(), done.stdout + done.stderr
+    text = converted.read_text(encoding="utf-8", errors="replace")
+    assert "Supervision indicators" in text and "enrolment.compulsory" in text
+
+
+def test_json_report(loaded: Graph, tmp_path: Path) -> None:
+    data = json.loads(_report(tmp_path, "json").read_text(encoding="utf-8"))
+    assert (data["region"], data["year"], data["asOf"]) == ("140404", 2025, "2026-06-30")
+    keys = [i["key"] for i in data["indicators"]]
+    assert keys == [d.key for d in DEFINITIONS]
+
+
+def test_html_page_is_self_contained(loaded: Graph, tmp_path: Path) -> None:
+    page = _report(tmp_path, "html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 4 and "<script" not in page
+    assert not re.search(r"(src|href)=\"https?://", page)  # no CDN, no network
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed "
+                    "(apt-get install -y chromium)")
+def test_html_charts_render_in_headless_chromium(loaded: Graph, tmp_path: Path) -> None:
+    page = _report(tmp_path, "html")
+    # A copy of the page that records, after layout, how many bars the browser drew.
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace(
+        "</body>",
+        "<script>window.addEventListener('load', () => { const bars = [...document"
+        ".querySelectorAll('svg.chart rect.bar')].filter(b => b.getBoundingClientRect()"
+        ".width > 0); document.body.setAttribute('data-bars', bars.length); "
+        "document.body.setAttribute('data-charts', document.querySelectorAll('svg.chart')"
+        ".length); });</script></body>"), encoding="utf-8")
+    common = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+              f"--user-data-dir={tmp_path / 'chrome'}"]
+    dom = subprocess.run([*common, "--dump-dom", probe.as_uri()], capture_output=True,
+                         text=True, timeout=120, check=False)
+    drawn = re.search(r'data-bars="(\d+)"', dom.stdout)
+    charts = re.search(r'data-charts="(\d+)"', dom.stdout)
+    assert drawn and charts, dom.stderr[-2000:]
+    assert int(charts[1]) == 4 and int(drawn[1]) >= 10
+    shot = tmp_path / "page.png"
+    subprocess.run([*common, f"--screenshot={shot}", "--window-size=1100,1400",
+                    page.as_uri()], capture_output=True, timeout=120, check=False)
+    assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_report_refuses_an_unknown_format_and_region(tmp_path: Path) -> None:
+    assert runner.invoke(app, [*ARGS, "--format", "pdf"]).exit_code == 2
+    bad = ["report", "--region", "999999", "--year", "2025"]
+    assert runner.invoke(app, bad).exit_code == 2
