@@ -29,24 +29,24 @@ _DB_ERRORS = (ServiceUnavailable, Neo4jError, OSError)
 
 
 class Readiness:
-    """Whether Neo4j answers and carries the latest migration; migrates when it first can."""
+    """Whether Neo4j answers and carries every migration; migrates when it first can."""
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        self.latest = migrate.latest_version()
         self._lock = asyncio.Lock()
 
     async def check(self) -> tuple[bool, str]:
         try:
-            applied = await migrate.applied_version(self.graph)
-            if applied < self.latest:
+            missing = await migrate.pending(self.graph)
+            if missing:
                 async with self._lock:
                     await migrate.migrate(self.graph)
-                applied = await migrate.applied_version(self.graph)
+                missing = await migrate.pending(self.graph)
         except _DB_ERRORS:
             return False, "database unreachable"
-        if applied < self.latest:
-            return False, f"schema at version {applied}, expected {self.latest}"
+        if missing:
+            versions = ", ".join(f"{m.version:04d}" for m in missing)
+            return False, f"migrations not applied: {versions}"
         return True, "ready"
 
 

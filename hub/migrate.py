@@ -61,19 +61,27 @@ def latest_version(directory: Path = MIGRATIONS_DIR) -> int:
     return max((m.version for m in available(directory)), default=0)
 
 
-async def applied_version(graph: Graph) -> int:
+async def applied_versions(graph: Graph) -> set[int]:
     # Auto-commit, not a retried transaction: /readyz must answer at once when Neo4j is down.
-    rows = await graph.autocommit("MATCH (m:Migration) RETURN max(m.version) AS version")
-    return int(rows[0]["version"] or 0) if rows else 0
+    rows = await graph.autocommit("MATCH (m:Migration) RETURN collect(m.version) AS versions")
+    return {int(v) for v in rows[0]["versions"]} if rows else set()
+
+
+async def applied_version(graph: Graph) -> int:
+    return max(await applied_versions(graph), default=0)
+
+
+async def pending(graph: Graph, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Migrations not yet recorded, in order: a version merged later with a lower number than
+    one already applied (branches landing out of order) is still applied."""
+    done = await applied_versions(graph)
+    return [m for m in available(directory) if m.version not in done]
 
 
 async def migrate(graph: Graph, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Applies what is not yet recorded; returns the migrations it applied."""
-    done = await applied_version(graph)
     applied = []
-    for migration in available(directory):
-        if migration.version <= done:
-            continue
+    for migration in await pending(graph, directory):
         for statement in migration.statements:
             # Schema commands need their own transaction; the text is the repo's, not input.
             await graph.autocommit(statement)

@@ -38,7 +38,24 @@ async def test_migrations_apply_once_and_are_recorded(graph: Graph, tmp_path: Pa
 
 async def test_repo_migrations_are_all_applied(graph: Graph) -> None:
     assert await migrate.applied_version(graph) == migrate.latest_version()
+    assert await migrate.pending(graph) == []
     assert await migrate.migrate(graph) == []
+
+
+async def test_a_lower_version_landing_late_is_still_applied(
+    graph: Graph, tmp_path: Path
+) -> None:
+    for migration in migrate.MIGRATIONS_DIR.glob("*.cypher"):
+        (tmp_path / migration.name).write_text(migration.read_text())
+    (tmp_path / "0998_late.cypher").write_text(
+        "CREATE INDEX late_probe IF NOT EXISTS FOR (p:LateProbe) ON (p.name);"
+    )
+    await graph.write("MERGE (:Migration {version: 999, name: 'newer', checksum: 'x'})")
+    try:
+        assert [m.version for m in await migrate.migrate(graph, tmp_path)] == [998]
+    finally:
+        await graph.autocommit("DROP INDEX late_probe IF EXISTS")
+        await graph.write("MATCH (m:Migration) WHERE m.version IN [998, 999] DELETE m")
 
 
 def test_migration_file_names_are_checked(tmp_path: Path) -> None:
