@@ -106,6 +106,13 @@ class Policy:
             raise PolicyError(f"policy {path}: {exc}") from None
         return cls(spec, hashlib.sha256(raw).hexdigest()[:16])
 
+    def maskable(self) -> frozenset[FieldRef]:
+        """Every field that some subject may get masked: the sensitive ones and those a role
+        always masks. The API checks only these for masking."""
+        always = (ref for role in self.spec.roles.values() for ref in role.masked)
+        refs = [*self.spec.sensitive, *always]
+        return frozenset(_split(ref) for ref in refs)
+
     def roles_of(self, subject: Subject) -> list[tuple[str, RoleRule]]:
         """The subject's roles that the policy knows and that fit its department."""
         found = []

@@ -13,6 +13,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from audit.extension import AuditCapture
+from auth.policy import Policy, default_policy
+from console.schema import ConsoleQuery
 from hub.settings import Settings
 from schema.audit import AuditQuery
 from schema.duplicates import DuplicateMutation, DuplicateQuery
@@ -28,7 +30,7 @@ from schema.types import ALL_TYPES
 
 # Each area of the API adds its root fields by adding its class here.
 @strawberry.type(name="Query", description="查询 Queries")
-class RootQuery(Query, DuplicateQuery, AuditQuery, IndicatorQuery):
+class RootQuery(Query, DuplicateQuery, AuditQuery, IndicatorQuery, ConsoleQuery):
     pass
 
 
@@ -59,5 +61,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
-    install_fast_path(schema)
+    policy = Policy.load(settings.policy_file) if settings.policy_file else default_policy()
+    install_fast_path(schema, policy.maskable())
     return schema

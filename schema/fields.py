@@ -114,22 +114,35 @@ def lookup_cursor(root: Any, info: Info) -> Any:
     return None if key is None else encode_cursor(str(key))
 
 
-def install_fast_path(schema: strawberry.Schema) -> None:
+def install_fast_path(schema: strawberry.Schema, maskable: frozenset[tuple[str, str]]) -> None:
     """Lets graphql-core call the look-up resolvers directly, without strawberry's per-field
     wrapper: these fields take no input of their own (their arguments were compiled into the
     query), so the wrapper's argument conversion and Info object are pure overhead on every
-    field of every response."""
+    field of every response.
+
+    A field that no policy can mask (``maskable``: every field the policy names) and that does
+    not belong to a child (whose id the audit notes) needs no check at all: it gets the bare
+    look-up."""
     fast = {lookup, lookup_page, lookup_cursor, reveal_id, *_EXTRA_FAST}
     for named in schema._schema.type_map.values():
         fields = getattr(named, "fields", None)
         if not isinstance(fields, dict) or not hasattr(named, "is_type_of"):
             continue
-        for field_def in fields.values():
+        for name, field_def in fields.items():
             definition = (field_def.extensions or {}).get("strawberry-definition")
             resolver = getattr(definition, "base_resolver", None)
             func = getattr(resolver, "wrapped_func", None)
-            if func in fast:
+            if func not in fast:
+                continue
+            plain = func is not reveal_id and func is not lookup_cursor
+            if plain and named.name != "Child" and (named.name, name) not in maskable:
+                field_def.resolve = _bare_lookup
+            else:
                 field_def.resolve = _direct(func)
+
+
+def _bare_lookup(root: Any, info: Any, **_: Any) -> Any:
+    return root.get(info.path.key)
 
 
 _EXTRA_FAST: set[Any] = set()
