@@ -8,7 +8,7 @@ TEST_ENV := HUB_ENV=test HUB_NEO4J_URI=bolt://127.0.0.1:7688 HUB_NEO4J_HOME=var/
 RUN_ENV := HUB_ENV=dev
 DEMO_CHILDREN ?= 400
 
-.PHONY: install run test lint db-stop clean system-deps
+.PHONY: install run test lint db-stop clean system-deps console-deps
 
 install: $(VENV)/.installed
 
@@ -18,15 +18,27 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-run: install
+# The console's npm packages, exactly as package-lock.json pins them (ECharts, copied into
+# console/static/vendor for the hub to serve; axe-core and playwright-core for the browser
+# tests). Without Node the console still serves, without charts, and its browser test skips.
+console-deps: console/node_modules/.installed
+
+console/node_modules/.installed: console/package.json console/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  if (cd console && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build); \
+	  then touch $@; else echo "npm ci failed: the console's browser tests will skip"; fi; \
+	else echo "npm not found: the console has no charts and its browser tests skip"; fi
+
+run: install console-deps
 	$(RUN_ENV) $(BIN)/hub db start
 	$(RUN_ENV) $(BIN)/hub db migrate
 	$(RUN_ENV) $(BIN)/hub demo-data --children $(DEMO_CHILDREN) --seed 1 --if-empty
 	$(RUN_ENV) $(BIN)/hub clients demo
+	$(RUN_ENV) $(BIN)/hub users demo
 	$(RUN_ENV) $(BIN)/hub serve
 
 lint: install
-	$(BIN)/ruff check hub schema connectors auth audit tests
+	$(BIN)/ruff check hub schema connectors auth audit console tests
 	$(BIN)/mypy
 
 # What the report and console tests drive: LibreOffice (workbooks), Chromium (charts, pages),
@@ -42,7 +54,7 @@ system-deps:
 	  else echo "not root: skipping LibreOffice/Chromium install; their tests will skip"; fi; \
 	fi
 
-test: install lint system-deps
+test: install lint system-deps console-deps
 	$(TEST_ENV) $(BIN)/hub db start
 	$(TEST_ENV) $(BIN)/pytest; rc=$$?; $(TEST_ENV) $(BIN)/hub db stop; exit $$rc
 
@@ -50,4 +62,5 @@ db-stop: install
 	$(RUN_ENV) $(BIN)/hub db stop
 
 clean:
-	rm -rf $(VENV) deploy/neo4j/target .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) deploy/neo4j/target .mypy_cache .ruff_cache .pytest_cache .hypothesis \
+	  console/node_modules console/static/vendor

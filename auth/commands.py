@@ -1,4 +1,4 @@
-"""`hub clients`, `hub keys` and `hub policy`: managing who may call the hub."""
+"""`hub clients`, `hub users`, `hub keys` and `hub policy`: managing who may call the hub."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import typer
 
-from auth import clients
+from auth import clients, people
 from auth.keys import KeyStore
 from auth.policy import Policy, default_policy
 from auth.scope import scope_for
@@ -195,7 +195,102 @@ def explain(
         typer.echo(line)
 
 
+users_app = typer.Typer(help="人员账户 People who sign in to the console", no_args_is_help=True)
+
+
+@users_app.command("add")
+def users_add(
+    username: str = typer.Option(..., help="用户名 username"),
+    department: str = typer.Option(..., help="部门 EDU, HEALTH, CIVIL, DPF, …"),
+    region: str = typer.Option(..., help="行政区划代码 six-digit region code"),
+    roles: str = typer.Option(..., help="角色,逗号分隔 roles, comma-separated"),
+    works_at: list[str] = typer.Option(  # noqa: B008
+        [], "--works-at", help="工作单位 id: school, resource centre, institution (repeatable)"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="从标准输入读密码 read the password from stdin"),
+) -> None:
+    """新增或更新人员账户 Create a person's account (or reset its password, roles, workplaces)."""
+    import sys
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("密码 password", hide_input=True,
+                                confirmation_prompt=True)
+    policy = _policy()
+    role_list = [r.strip() for r in roles.split(",") if r.strip()]
+
+    async def work(graph: Graph) -> str:
+        return await people.add_person(
+            graph, policy, username=username, password=password, department=department,
+            region=region, roles=role_list, works_at=works_at,
+        )
+
+    typer.echo(f"已保存 saved {username}: {_run(work)}")
+
+
+# Local demo people: clearly-marked demo passwords, refused in production, like the clients.
+DEMO_PEOPLE = (
+    ("demo.staff", ["resource-centre-staff"], "local-demo-password-staff"),
+    ("demo.supervisor", ["supervisor"], "local-demo-password-supervisor"),
+    ("demo.auditor", ["auditor"], "local-demo-password-auditor"),
+)
+
+
+@users_app.command("demo")
+def users_demo() -> None:
+    """登记演示人员 Demo accounts for the console: staff of the busiest resource centre, a
+    supervisor and an auditor of the city (dev only)."""
+    from hub.cli import fail, settings
+
+    conf = settings()
+    if conf.env == "prod":
+        raise fail("演示账户不能用于生产环境 demo accounts are refused in production")
+    policy = _policy()
+
+    async def work(graph: Graph) -> str | None:
+        rows = await graph.run(
+            "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-(p:Placement) "
+            "WHERE p.endDate IS NULL RETURN rc.id AS id, rc.regionCode AS region, "
+            "count(*) AS n ORDER BY n DESC LIMIT 1")
+        if not rows:
+            return None
+        centre, region = str(rows[0]["id"]), str(rows[0]["region"])
+        for username, roles, password in DEMO_PEOPLE:
+            staff = roles == ["resource-centre-staff"]
+            await people.add_person(
+                graph, policy, username=username, password=password, department="EDU",
+                region=region if staff else region[:4] + "00", roles=roles,
+                works_at=[centre] if staff else [])
+        return centre
+
+    centre = _run(work)
+    if centre is None:
+        raise fail("没有资源中心,请先生成演示数据 no resource centre: run hub demo-data first")
+    base = f"http://{conf.host}:{conf.port}/console/"
+    typer.echo(f"演示账户 demo accounts (console {base}):")
+    for username, roles, password in DEMO_PEOPLE:
+        typer.echo(f"  {username:16} {password:32} {','.join(roles)}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """人员列表 List people's accounts (locked ones show until when)."""
+    for row in _run(people.list_people):
+        locked = f"  锁定至 locked until {row['lockedUntil']}" if row["lockedUntil"] else ""
+        typer.echo(f"{row['id']}  {row['username']:16} {row['department']:8} {row['region']}  "
+                   f"{','.join(row['roles'])}  {','.join(row['worksAt'])}{locked}")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str) -> None:
+    """解锁账户 End a lock-out early and reset the failure count."""
+    _run(lambda graph: people.unlock(graph, username))
+    typer.echo(f"已解锁 unlocked {username}")
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
     app.add_typer(clients_app, name="clients")
     app.add_typer(keys_app, name="keys")
     app.add_typer(policy_app, name="policy")

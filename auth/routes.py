@@ -1,4 +1,5 @@
-"""OAuth2 endpoints: the client-credentials token endpoint, JWKS and discovery (RFC 6749, 8414).
+"""OAuth2 endpoints: the token endpoint (client credentials; authorization code with PKCE for
+people, ``auth/authorize.py``), JWKS and discovery (RFC 6749, 7636, 8414).
 
 Errors follow RFC 6749 §5.2: ``invalid_client`` is 401 with ``WWW-Authenticate: Basic``;
 ``unsupported_grant_type`` and ``invalid_request`` are 400. Responses are ``no-store``.
@@ -18,7 +19,7 @@ from starlette.routing import Route
 
 from audit.service import UNAVAILABLE_MESSAGE, service_for
 from audit.store import AuditUnavailable
-from auth import clients
+from auth import authorize, clients
 from auth.keys import ALGORITHM, KeyStore
 from auth.tokens import TokenService
 from hub.graph import Graph
@@ -77,8 +78,22 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService) -> list[Rou
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace"),
                                                max_num_fields=20).items()}
         grant = form.get("grant_type")
+        if grant == "authorization_code":  # people signing in to the console (auth/authorize.py)
+            request.state.audit_client = form.get("client_id") or ""
+            person, error, description = await authorize.exchange(graph, form)
+            if person is None:
+                log.info("token refused", reason=error)
+                return _error(error, 400, description)
+            request.state.audit_subject = person
+            access_token, expires_in = tokens.issue(person)
+            log.info("token issued", subject=person.id, department=person.department)
+            return JSONResponse(
+                {"access_token": access_token, "token_type": "Bearer", "expires_in": expires_in},
+                headers=_NO_STORE,
+            )
         if grant != "client_credentials":
-            return _error("unsupported_grant_type", 400, "only client_credentials is supported")
+            return _error("unsupported_grant_type", 400,
+                          "only client_credentials and authorization_code are supported")
         credentials = _basic_credentials(request)
         if credentials is None:
             client_id, secret = str(form.get("client_id", "")), str(form.get("client_secret", ""))
@@ -105,12 +120,16 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService) -> list[Rou
         return JSONResponse({
             "issuer": issuer,
             "token_endpoint": f"{issuer}/oauth/token",
+            "authorization_endpoint": f"{issuer}/oauth/authorize",
             "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            # Department systems' grant; the console's authorization-code flow is announced by
+            # authorization_endpoint and code_challenge_methods_supported below.
             "grant_types_supported": ["client_credentials"],
+            "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic",
                                                       "client_secret_post"],
             "id_token_signing_alg_values_supported": [ALGORITHM],
-            "response_types_supported": ["token"],
+            "response_types_supported": ["code", "token"],
             "subject_types_supported": ["public"],
         })
 

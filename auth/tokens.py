@@ -12,6 +12,7 @@ import base64
 import json
 import secrets
 import time
+from collections import OrderedDict
 from typing import Any
 
 import httpx
@@ -26,6 +27,12 @@ from hub.settings import ExternalIssuer, Settings
 
 LEEWAY_S = 30
 JWKS_CACHE_S = 600
+VERIFIED_CACHE_SIZE = 10_000
+KEY_RELOAD_S = 5.0
+
+
+def _reload_interval() -> float:
+    return KEY_RELOAD_S  # read at call time, so it can be changed (tests)
 
 
 class InvalidToken(Exception):
@@ -55,6 +62,10 @@ class TokenService:
         self.ttl = settings.token_ttl_s
         self.external = {issuer.issuer: issuer for issuer in settings.oidc_issuers}
         self._jwks: dict[str, tuple[float, KeySet]] = {}
+        # A client sends the same token for many requests: remember what verified, until it
+        # expires, so the signature is checked once per token rather than once per request.
+        self._verified: OrderedDict[str, tuple[float, Subject]] = OrderedDict()
+        self._keys_loaded = time.monotonic()
 
     def issue(self, subject: Subject) -> tuple[str, int]:
         now = int(time.time())
@@ -69,20 +80,46 @@ class TokenService:
         return jwt.encode(header, claims, key, algorithms=[ALGORITHM]), self.ttl
 
     async def verify(self, token: str) -> Subject:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            expires, subject = remembered
+            if time.time() < expires and set(self.keys.kids) >= {self._kid_of(token)}:
+                return subject
+            del self._verified[token]
+        subject, expires = await self._verify(token)
+        self._verified[token] = (expires, subject)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return subject
+
+    def _reload_keys(self) -> None:
+        # At most every few seconds: unknown kids are also what an attacker sends.
+        now = time.monotonic()
+        if now - self._keys_loaded >= _reload_interval():
+            self._keys_loaded = now
+            self.keys.reload()
+
+    @staticmethod
+    def _kid_of(token: str) -> str:
+        return str(_unverified(token)[0].get("kid", ""))
+
+    async def _verify(self, token: str) -> tuple[Subject, float]:
         header, payload = _unverified(token)
         issuer = payload.get("iss")
         if issuer == self.issuer:
+            if header.get("kid") not in self.keys.kids:
+                self._reload_keys()  # a key added by `hub keys rotate` in another process
             if header.get("alg") != ALGORITHM or header.get("kid") not in self.keys.kids:
                 raise InvalidToken
             claims = self._decode(token, self.keys.key_set(), [ALGORITHM], self.audience)
-            return _subject(claims, _OWN_CLAIMS)
+            return _subject(claims, _OWN_CLAIMS), float(claims["exp"])
         external = self.external.get(str(issuer))
         if external is None or header.get("alg") not in external.algorithms:
             raise InvalidToken
         key_set = await self._external_keys(external, str(header.get("kid", "")))
         claims = self._decode(token, key_set, list(external.algorithms), external.audience,
                               external.issuer)
-        return _subject(claims, external.claims, kind="person")
+        return _subject(claims, external.claims, kind="person"), float(claims["exp"])
 
     def _decode(self, token: str, keys: KeySet, algorithms: list[str], audience: str,
                 issuer: str | None = None) -> dict[str, Any]:

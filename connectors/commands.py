@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, LiteralString, TypeVar
 
 import typer
+from neo4j.exceptions import DriverError
 
 from audit.service import audit_writable, record_command
 from audit.store import AuditUnavailable
@@ -56,8 +57,8 @@ def _with_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(run())
-    except OSError as exc:  # includes the driver's ServiceUnavailable
-        raise _fail(f"数据库不可达 database unreachable: {exc}") from None
+    except (OSError, DriverError) as exc:  # DriverError: ServiceUnavailable, SessionExpired …
+        raise _fail(f"数据库不可达 database unreachable: {exc}".splitlines()[0]) from None
 
 
 def ingest(

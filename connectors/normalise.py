@@ -601,19 +601,21 @@ def icd10(value: object) -> str:
 
 
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_MASKED_MOBILE = re.compile(r"1[3-9][0-9]\*{4}[0-9]{4}")
 _LANDLINE = re.compile(r"(0(?:[12][0-9]|[3-9][0-9]{2}))([2-9][0-9]{6,7})")
 
 
 def phone(value: object) -> str:
-    """A mainland phone 电话号码: 11-digit mobile, or landline as area-local (0351-1234567)."""
+    """A mainland phone 电话号码: 11-digit mobile (or one masked as 138****8000), or landline
+    as area-local (0351-1234567)."""
     text = re.sub(r"[\s\-()（）]", "", _fold(_text(value, "电话号码")))
     if not text:
         raise NormaliseError("电话号码为空 phone number is empty")
     text = re.sub(r"^(?:\+86|0086)", "", text)
     if len(text) == 13 and text.startswith("86"):
         text = text[2:]
-    if _MOBILE.fullmatch(text):
-        return text
+    if _MOBILE.fullmatch(text) or _MASKED_MOBILE.fullmatch(text):
+        return text  # a mobile the exporting system already masked (138****8000) stays so
     match = _LANDLINE.fullmatch(text)
     if match:
         return f"{match[1]}-{match[2]}"

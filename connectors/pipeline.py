@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 DEFAULT_BATCH = 2000
+# Rows parsed or linked between two turns of the event loop: the transaction in flight waits
+# for a turn to send its next statement, so a turn must come every few milliseconds.
+_YIELD_EVERY = 50
 
 
 class RowError(Exception):
@@ -337,7 +340,7 @@ async def load(
             if len(batch) >= batch_size:
                 await _hand_over(queue, consumer, batch)
                 batch = _Batch()
-            if report.rows % 50 == 0:
+            if report.rows % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # let the writer send its next statement
                 if progress:
                     progress(report.rows)
@@ -453,7 +456,9 @@ class _Writer:
             carried=self.carried_children,
         )
         placed: dict[str, tuple[_Pending, ChildState, bool]] = {}
-        for pending in changed:
+        for number, pending in enumerate(changed, start=1):
+            if number % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the write in flight send its next statement
             child_id = existing.get(pending.record.ref, (None, None))[1]
             current = self.linker.known(child_id) if child_id else None
             resolution = self.linker.resolve(pending.record.identity, current)
@@ -473,7 +478,7 @@ class _Writer:
             placed[pending.record.ref] = (pending, resolution.child, is_new)
         links = await self.linker.settle(self.graph)
         prepared = self._plan_facts(links, list(placed.values()))
-        self.carried_children = self.linker.children()
+        self.carried_children = self.linker.written()
         self.carried_facts = {ref: (pending.hash, child.final().id)
                               for ref, (pending, child, _) in placed.items()}
         for ref in prepared.drops:
@@ -505,12 +510,14 @@ class _Writer:
         for pending, child, is_new in placed:
             record = pending.record
             for org in record.orgs:
-                orgs[org["code"]] = _merge_org(orgs.get(org["code"]), org)
+                known = orgs.get(org["code"])
+                if known is None or any(known.get(k) != v for k, v in org.items() if v is not None):
+                    orgs[org["code"]] = _merge_org(known, org)
             child_id = child.final().id
             for number, fact in enumerate(record.facts):
-                props = dict(fact.props)
+                props = fact.props
                 if number == 0:
-                    props["rowHash"] = pending.hash
+                    props = {**props, "rowHash": pending.hash}
                 by_label.setdefault((fact.label, is_new), []).append({
                     "childId": child_id, "ref": fact.ref, "org": fact.org,
                     "factId": new_id(fact.id_prefix), "props": props,

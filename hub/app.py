@@ -1,4 +1,4 @@
-"""The ASGI application: ``/graphql``, ``/healthz``, ``/readyz``."""
+"""The ASGI application: ``/graphql``, ``/healthz``, ``/readyz``, OAuth2 and ``/console``."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from auth.authorize import authorize_routes
 from auth.guard import GraphQLGuard
 from auth.keys import KeyStore
 from auth.policy import Policy, default_policy
 from auth.ratelimit import RateLimiter
 from auth.routes import oauth_routes
 from auth.tokens import TokenService
+from console.routes import console_routes
 from hub import migrate
 from hub.graph import Graph
 from hub.logs import RequestIdMiddleware, configure, log
@@ -90,6 +92,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *oauth_routes(graph, keys, tokens),
+            *authorize_routes(graph),  # people sign in here (authorization code + PKCE)
+            *console_routes(graph, settings, tokens if settings.auth_enabled else None,
+                            policy if settings.auth_enabled else None),
         ],
         lifespan=lifespan,
     )

@@ -199,6 +199,7 @@ class Linker:
         self._by_student: dict[str, ChildState] = {}
         self._reviews: list[Review] = []
         self._recheck: list[ChildState] = []  # new or re-identified: look for near matches
+        self._written: list[ChildState] = []
 
     def hash(self, number: str) -> str:
         found = self._hash_cache.get(number)
@@ -238,10 +239,9 @@ class Linker:
             if identity.student_key:
                 students.add(identity.student_key)
         if hashes:
-            aliases = await tx.run(_ALIASES, {"hashes": sorted(hashes)})
-            self._alias = {row["hash"]: row["into"] for row in aliases}
-            rows = await tx.run(_BY_HASH, {"hashes": sorted(hashes)})
-            self._load(row["c"] for row in rows)
+            [found] = await tx.run(_BY_HASH, {"hashes": sorted(hashes)})
+            self._alias = {row["hash"]: row["into"] for row in found["aliases"]}
+            self._load(found["children"])
         if pairs:
             params = [{"m": m, "b": b} for m, b in sorted(pairs)]
             self._load(row["c"] for row in await tx.run(_BY_MOTHER, {"pairs": params}))
@@ -276,9 +276,11 @@ class Linker:
         child = self._by_id.get(child_id)
         return child.final() if child else None
 
-    def children(self) -> list[ChildState]:
-        """Every child this batch knows, for the next batch's ``prefetch(carried=...)``."""
-        return list(self._by_id.values())
+    def written(self) -> list[ChildState]:
+        """The children the last :meth:`settle` wrote (created, changed or folded away, and
+        the children these were folded into), for the next batch's ``prefetch(carried=...)``.
+        """
+        return list(self._written)
 
     # --- resolution -----------------------------------------------------------
 
@@ -422,9 +424,15 @@ class Linker:
                    if c.absorbed_into is not None and not c.new],
             reviews=_review_items(reviews),
         )
+        written = {c.id: c for c in self._by_id.values()
+                   if c.new or c.dirty or c.absorbed_into is not None}
+        for child in list(written.values()):
+            kept = child.final()
+            written.setdefault(kept.id, kept)
         for child in self._by_id.values():
             child.new = False
             child.dirty = set()
+        self._written = list(written.values())
         return writes
 
     async def _near_matches(self, reader: Reader) -> list[Review]:
@@ -538,12 +546,13 @@ _CHILD_FIELDS: LiteralString = (
     "c {.id, .name, .sex, .birthDate, .idHash, .idCipher, .idMasked, .motherIdHash, "
     ".regionCode, .disabilityCategory, .disabilityGrade}"
 )
-_ALIASES: LiteralString = (
-    "MATCH (m:MergedChild) WHERE m.idHash IN $hashes "
-    "RETURN m.idHash AS hash, m.mergedInto AS into"
-)
+# Children by ID hash, and children merged away by a reviewer whose hash now means another.
 _BY_HASH: LiteralString = (
-    "UNWIND $hashes AS h MATCH (c:Child {idHash: h}) RETURN " + _CHILD_FIELDS + " AS c"
+    "CALL () { UNWIND $hashes AS h MATCH (c:Child {idHash: h}) "
+    "RETURN collect(" + _CHILD_FIELDS + ") AS children } "
+    "CALL () { MATCH (m:MergedChild) WHERE m.idHash IN $hashes "
+    "RETURN collect({hash: m.idHash, into: m.mergedInto}) AS aliases } "
+    "RETURN children, aliases"
 )
 _BY_ID: LiteralString = (
     "UNWIND $ids AS i MATCH (c:Child {id: i}) RETURN " + _CHILD_FIELDS + " AS c"

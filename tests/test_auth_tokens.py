@@ -232,3 +232,18 @@ async def test_unknown_purpose_is_refused(graph: Graph, auth_settings: Settings)
         response = await gql(client, token, QUERY, purpose="CURIOSITY")
         assert response.status_code == 400
         assert "purpose" in response.json()["errors"][0]["message"]
+
+
+async def test_a_key_added_by_another_process_is_picked_up(auth_settings: Settings) -> None:
+    async with http_client(auth_settings) as client:
+        other = KeyStore(auth_settings.keys_dir)  # e.g. `hub keys rotate` run elsewhere
+        kid = other.rotate()
+        token = jwt.encode({"alg": "ES256", "kid": kid}, _claims(auth_settings), other.signing)
+        import auth.tokens
+
+        auth.tokens.KEY_RELOAD_S = 0.0  # no need to wait out the reload interval in a test
+        try:
+            response = await gql(client, token, QUERY)
+            assert response.status_code == 200, response.text
+        finally:
+            auth.tokens.KEY_RELOAD_S = 5.0

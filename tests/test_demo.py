@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections import Counter
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from typer.testing import CliRunner
 from hub import demo, regions
 from hub.demo import TODAY, City, generate
 from hub.graph import Graph
+from hub.identity import IdProtector, mask
 from hub.reference import ensure_departments, ensure_regions
 from hub.settings import Settings
 
@@ -215,16 +218,91 @@ async def test_writing_twice_changes_nothing(
     assert await snapshot(graph) == before
 
 
-def test_command_writes_once_with_if_empty(session_graph: Graph) -> None:
+@pytest.mark.parametrize("path", ["via-files", "direct"])
+def test_command_writes_once_with_if_empty(
+    session_graph: Graph, tmp_path: Path, path: str
+) -> None:
     # session_graph: the database is up and migrated; the command connects on its own.
     from hub.cli import app
 
     runner = CliRunner()
     first = runner.invoke(app, ["db", "reset", "--yes"])
     assert first.exit_code == 0, first.output
-    result = runner.invoke(app, ["demo-data", "--children", "40", "--seed", "3", "--if-empty"])
+    how = ["--direct"] if path == "direct" else ["--via-files", str(tmp_path)]
+    args = ["demo-data", "--children", "40", "--seed", "3", "--if-empty", *how]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "40 children" in result.output and "40 名儿童" in result.output
-    again = runner.invoke(app, ["demo-data", "--children", "40", "--seed", "3", "--if-empty"])
+    if path == "via-files":
+        assert "edu-status.csv" in result.output and "0 拒绝 rejected" in result.output
+        assert (tmp_path / "dpf-certificates.xlsx").exists()
+    again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
     assert "nothing written" in again.output
+
+
+# --- the real path: exports through the connectors --------------------------------------------
+
+
+@pytest.fixture
+async def via_files(graph: Graph, settings: Settings, tmp_path: Path) -> City:
+    await ensure_regions(graph)
+    await ensure_departments(graph, city().region_codes)
+    reports = await demo.write_via_files(graph, city(), settings, tmp_path)
+    assert [r.rejected for r in reports] == [0] * 6, [r.rejects[:2] for r in reports]
+    assert sum(r.new_children for r in reports) == 0  # every record found its child
+    return city()
+
+
+def test_export_files_are_in_the_departments_formats(settings: Settings, tmp_path: Path) -> None:
+    found = demo.exports(city(), IdProtector(settings))
+    paths = demo.write_export_files(tmp_path, found)
+    assert paths["edu-status"].read_bytes().decode("gbk").startswith("姓名,")
+    assert paths["health-screening"].read_bytes().startswith(codecs.BOM_UTF8)
+    assert paths["dpf-certificates"].suffix == ".xlsx"
+    assert all(found.rows[source] for source, _, _ in demo.EXPORT_FILES)
+    # Infants screened before their first birthday come without their own ID number.
+    assert any(row["儿童身份证号"] is None and row["母亲身份证号"]
+               for row in found.rows["health-screening"])
+
+
+async def test_via_files_gives_the_same_city(graph: Graph, via_files: City) -> None:
+    written = via_files
+    assert await count(graph, "MATCH (c:Child) RETURN count(c) AS n") == len(written.children)
+    assert await count(graph, "MATCH (o:Organisation) RETURN count(o) AS n") == len(
+        written.organisations)
+    rows = await graph.run(
+        "MATCH (:Child)-[:HAS_FACT]->(f:Fact) UNWIND [l IN labels(f) WHERE l <> 'Fact'] AS kind "
+        "RETURN kind, count(*) AS n"
+    )
+    assert {row["kind"]: row["n"] for row in rows} == dict(written.fact_counts())
+    sources = await graph.run("MATCH (f:Fact) RETURN f.source AS s, count(*) AS n")
+    assert {r["s"] for r in sources} == {"demo", *(s for s, _, _ in demo.EXPORT_FILES)}
+    # The current placement comes from edu-status and still sits in its class.
+    assert await count(graph, "MATCH (p:Placement) WHERE p.endDate IS NULL AND NOT "
+                              "((p)-[:AT]->(:Organisation) AND (p)-[:IN_CLASS]->(:SchoolClass)) "
+                              "RETURN count(p) AS n") == 0
+    assert await count(graph, "MATCH (t:Transition {status: 'COMPLETED'}) WHERE NOT "
+                              "((t)-[:FROM_PLACEMENT]->(:Placement) AND "
+                              "(t)-[:TO_PLACEMENT]->(:Placement) AND "
+                              "(t)-[:RECEIVING]->(:Organisation)) RETURN count(t) AS n") == 0
+    assert await count(graph, "MATCH (f:Fact)-[r:AT|BY]->() WITH f, type(r) AS t, count(*) AS k "
+                              "WHERE k > 1 RETURN count(f) AS n") == 0
+    assert await count(graph, "MATCH (c:Child) WHERE NOT (c)-[:LIVES_IN]->(:Region) "
+                              "OR c.idHash IS NULL RETURN count(c) AS n") == 0
+    assert await count(graph, "MATCH (d:DuplicateCandidate) RETURN count(d) AS n") == 0
+
+
+async def test_student_numbers_are_stored_as_the_connectors_store_them(
+    graph: Graph, written: City, settings: Settings
+) -> None:
+    protector = IdProtector(settings)
+    child = next(c for c in written.children
+                 if any(f.kind == "Placement" and f.child == c.id for f in written.facts))
+    number = demo.student_number(child.id_number)
+    rows = await graph.run(
+        "MATCH (c:Child {id: $id})-[:HAS_FACT]->(p:Placement) "
+        "RETURN DISTINCT p.studentNumber AS key, p.studentNumberMasked AS masked",
+        {"id": child.id},
+    )
+    assert rows == [{"key": f"hmac:{protector.hash(number)}", "masked": mask(number)}]

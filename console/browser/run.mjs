@@ -1,0 +1,250 @@
+// 浏览器测试 The console's browser test: Playwright (playwright-core, from the npm registry)
+// drives Debian's Chromium headless against a running hub. Started by tests/test_console_browser.py,
+// which loads the demo data and creates the people; it reads one JSON object from stdout.
+//
+// Checks: sign in as staff, find a child, read the timeline, record a visit (a failed submit
+// first: message next to the field, nothing lost), see it appear; a masked field is shown as
+// masked; supervisor's indicators with a chart, the children behind a figure, the Excel export;
+// the auditor finds that visit in the log and opens the child's report; axe-core on every page
+// (WCAG 2.1 A/AA rules); keyboard: the skip link comes first; no request leaves the hub's origin.
+// Screenshots of each page go to SHOT_DIR.
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const env = process.env;
+const BASE = env.HUB_BASE;
+const SHOTS = env.SHOT_DIR;
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const result = { pages: {}, axe: {}, checks: {}, external: [], consoleErrors: [] };
+const fail = (message) => { throw new Error(message); };
+
+mkdirSync(SHOTS, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+async function newPage() {
+  const context = await browser.newContext({
+    viewport: { width: 1366, height: 768 }, locale: "zh-CN", acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(BASE) && !url.startsWith("data:") && !url.startsWith("blob:")) {
+      result.external.push(url);
+    }
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error") result.consoleErrors.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => result.consoleErrors.push(`${page.url()}: ${error.message}`));
+  return page;
+}
+
+async function ready(page, name) {
+  await page.waitForSelector("body[data-ready=true]");
+  const ms = Number(await page.getAttribute("body", "data-ready-ms"));
+  result.pages[name] = ms;
+  return ms;
+}
+
+/** The page once more: the first load also pays for the database planning its queries, a
+ *  cost every later visitor is spared; both figures are reported. */
+async function again(page, name) {
+  await page.reload();
+  return ready(page, `${name}-warm`);
+}
+
+async function axe(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.evaluate(AXE);
+  const found = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+  }));
+  const bad = found.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  result.axe[name] = {
+    serious: bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")})`),
+    other: found.violations.filter((v) => !bad.includes(v)).map((v) => `${v.impact} ${v.id}`),
+  };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+async function signIn(page, path, username, password) {
+  await page.goto(BASE + path);
+  await page.waitForSelector("#username");
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await page.press("#password", "Enter"); // the keyboard way
+}
+
+try {
+  // --- staff: the sign-in page, the search, a masked field ------------------------------------
+  const staff = await newPage();
+  await staff.goto(BASE + "/console/");
+  await staff.waitForURL(/\/oauth\/authorize/);
+  await staff.waitForSelector("#username");
+  await axe(staff, "signin");
+  await shot(staff, "signin");
+  // A wrong password first: the form says so and keeps the name.
+  await staff.fill("#username", env.STAFF_USER);
+  await staff.fill("#password", "not-the-password");
+  await staff.press("#password", "Enter");
+  await staff.waitForSelector(".error-summary");
+  result.checks.wrongPasswordKeepsName = (await staff.inputValue("#username")) === env.STAFF_USER;
+  await staff.fill("#password", env.STAFF_PASSWORD);
+  await staff.press("#password", "Enter");
+  await ready(staff, "search");
+  await again(staff, "search");
+  result.checks.staffSignedIn = staff.url().startsWith(BASE + "/console/");
+  const rows = await staff.locator("#results tbody tr").count();
+  result.checks.searchRows = rows;
+  result.checks.maskedBadges = await staff.locator("#results .badge.masked").count();
+  const blanks = await staff.locator("#results tbody td:nth-child(2)").evaluateAll(
+    (cells) => cells.filter((c) => !c.textContent.trim()).length);
+  result.checks.maskedNotBlank = blanks === 0;
+  await axe(staff, "search");
+  await shot(staff, "search");
+  // Keyboard: the first Tab lands on the skip link, and it leads to <main>.
+  await staff.keyboard.press("Tab");
+  result.checks.skipLinkFirst = await staff.evaluate(
+    () => document.activeElement && document.activeElement.classList.contains("skip-link"));
+  await staff.keyboard.press("Enter");
+  result.checks.skipLinkMovesFocus = await staff.evaluate(
+    () => document.activeElement && document.activeElement.id === "main");
+
+  // Find a child by the first character of the first name in the list.
+  const firstName = (await staff.locator("#results tbody tr td a").first().textContent()).trim();
+  await staff.fill("#q-name", firstName.slice(0, 1));
+  await staff.press("#q-name", "Enter");
+  await staff.waitForFunction((prefix) => {
+    const links = [...document.querySelectorAll("#results tbody td a")];
+    return links.length && links.every((a) => a.textContent.startsWith(prefix));
+  }, firstName.slice(0, 1));
+  result.checks.searchByName = await staff.locator("#results tbody tr").count();
+  await staff.locator("#results tbody td a", { hasText: firstName }).first().click();
+  await ready(staff, "child");
+  await again(staff, "child");
+  const childId = new URL(staff.url()).searchParams.get("id");
+  result.checks.childId = childId;
+  result.checks.timelineItems = await staff.locator("#timeline > li:not(.gap)").count();
+  result.checks.timelineGaps = await staff.locator("#timeline > li.gap").count();
+  result.checks.timelineDepartments = await staff.locator("#timeline .badge.dept").evaluateAll(
+    (badges) => [...new Set(badges.map((b) => b.textContent))]);
+  // The kind filter hides and shows.
+  const firstKind = staff.locator("#kind-filter input").first();
+  await firstKind.uncheck();
+  const hidden = await staff.locator("#timeline > li[hidden]").count();
+  await firstKind.check();
+  result.checks.kindFilterHides = hidden > 0;
+  await axe(staff, "child");
+  await shot(staff, "child");
+  await staff.screenshot({ path: join(SHOTS, "child-timeline.png"), fullPage: true });
+
+  // --- record a visit: a failed submit first, then the real one ---------------------------------
+  await staff.click("#record-visit");
+  await ready(staff, "visit");
+  await again(staff, "visit");
+  await staff.check("#kind-home");
+  await staff.fill("#hours", "12");
+  await staff.fill("#provider", "王丽(测试)");
+  await staff.fill("#content", "生活自理训练\n语言沟通");
+  await staff.click("#save");
+  await staff.waitForSelector("#hours-error:not(:empty)");
+  result.checks.hoursError = (await staff.textContent("#hours-error")).trim();
+  result.checks.errorNextToField = await staff.evaluate(() => {
+    const input = document.getElementById("hours");
+    return input.getAttribute("aria-invalid") === "true"
+      && input.getAttribute("aria-describedby").includes("hours-error");
+  });
+  result.checks.nothingLost = (await staff.inputValue("#provider")) === "王丽(测试)"
+    && (await staff.inputValue("#content")).includes("语言沟通");
+  await axe(staff, "visit");
+  await shot(staff, "visit-errors");
+  await staff.fill("#hours", "2");
+  await staff.click("#save");
+  await staff.waitForURL(/new=svc_/);
+  await ready(staff, "child-after-visit");
+  const newId = new URL(staff.url()).searchParams.get("new");
+  const added = staff.locator(`#fact-${newId}`);
+  result.checks.visitAppears = (await added.count()) === 1
+    && (await added.textContent()).includes("送教上门");
+  result.checks.visitId = newId;
+  await shot(staff, "child-after-visit");
+
+  // --- English -----------------------------------------------------------------------------------
+  await staff.click("#lang-toggle");
+  await ready(staff, "child-en");
+  result.checks.english = await staff.evaluate(() => document.documentElement.lang === "en"
+    && document.querySelector("h1").textContent.includes("Child's record"));
+  await axe(staff, "child-en");
+  await staff.evaluate(() => window.scrollTo(0, 0));
+  await shot(staff, "child-en");
+  await staff.click("#lang-toggle");
+  await ready(staff, "child-zh");
+
+  // --- supervisor: indicators, the children behind a figure, Excel --------------------------
+  const supervisor = await newPage();
+  await signIn(supervisor, `/console/indicators?region=${env.REGION}&year=${env.YEAR}`,
+    env.SUPERVISOR_USER, env.SUPERVISOR_PASSWORD);
+  await ready(supervisor, "indicators");
+  await again(supervisor, "indicators");
+  result.checks.indicatorRows = await supervisor.locator("#ind-table tbody tr").count();
+  result.checks.chartDrawn = await supervisor.locator("#chart-rates canvas").count() > 0;
+  const listButton = supervisor.locator("#ind-table button.linkish").first();
+  await listButton.click();
+  await supervisor.waitForSelector("#behind-list li");
+  result.checks.childrenBehind = await supervisor.locator("#behind-list li").count();
+  const [download] = await Promise.all([
+    supervisor.waitForEvent("download"), supervisor.click("#export"),
+  ]);
+  const file = await download.path();
+  const bytes = readFileSync(file);
+  result.checks.excelBytes = bytes.length;
+  result.checks.excelIsZip = bytes.subarray(0, 2).toString() === "PK";
+  await axe(supervisor, "indicators");
+  await supervisor.evaluate(() => window.scrollTo(0, 0));
+  await shot(supervisor, "indicators");
+
+  // --- auditor: the visit in the log, the chain, the child's report ---------------------------
+  const auditor = await newPage();
+  await signIn(auditor, `/console/audit?childId=${encodeURIComponent(childId)}`,
+    env.AUDITOR_USER, env.AUDITOR_PASSWORD);
+  await ready(auditor, "audit");
+  await again(auditor, "audit");
+  await auditor.waitForSelector("#chain.ok, #chain.bad");
+  result.checks.chain = (await auditor.textContent("#chain")).trim();
+  const visitRow = auditor.locator("#events tbody tr", { hasText: "recordServiceSession" })
+    .filter({ hasText: env.STAFF_ID });
+  result.checks.visitInLog = await visitRow.count();
+  await axe(auditor, "audit");
+  await shot(auditor, "audit");
+  await auditor.goto(`${BASE}/console/audit/report?child=${encodeURIComponent(childId)}`);
+  await ready(auditor, "report");
+  await again(auditor, "report");
+  result.checks.reportEntries = await auditor.locator("#report-table tbody tr").count();
+  await axe(auditor, "report");
+  await shot(auditor, "report");
+  await auditor.emulateMedia({ media: "print" });
+  await auditor.screenshot({ path: join(SHOTS, "report-print.png"), fullPage: true });
+  result.checks.printHidesChrome = await auditor.evaluate(
+    () => getComputedStyle(document.querySelector(".topbar")).display === "none");
+  result.ok = true;
+} catch (error) {
+  result.ok = false;
+  result.error = String(error && error.stack ? error.stack : error);
+} finally {
+  await browser.close();
+}
+const text = JSON.stringify(result, null, 1);
+if (env.RESULT_FILE) writeFileSync(env.RESULT_FILE, text);
+process.stdout.write(text + "\n");
+process.exit(result.ok ? 0 : 1);

@@ -1,0 +1,163 @@
+// 督导指标 A region's indicators: a chart of the rates against their targets (ECharts, served
+// by the hub), every figure in a table, the children behind each one, and the Excel workbook.
+import { download, gql, h, status, t } from "../core.js";
+import { label } from "../labels.js";
+
+const QUERY = `query ConsoleIndicators($region: String!, $year: Int!) {
+  indicators(region: $region, year: $year) {
+    region regionName year from to census asOf
+    indicators { key family name english unit numerator denominator value target targetOp
+                 meetsTarget source childrenVisible childIds } } }`;
+const BEHIND = `query ConsoleBehind($ids: [ID!]!) {
+  childrenByIds(ids: $ids) { id name age currentPlacement { placementType organisation { name } } } }`;
+const SHOWN = 100;
+
+function fmt(value, unit) {
+  if (value === null || value === undefined) return "—";
+  if (unit === "rate") return `${(value * 100).toFixed(1)}%`;
+  if (unit === "yuan") return `${Math.round(value).toLocaleString()} ${t("元", "yuan")}`;
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+function defaultYear() {
+  const now = new Date();
+  return now.getMonth() >= 8 ? now.getFullYear() : now.getFullYear() - 1;
+}
+
+async function chart(element, rates) {
+  let echarts;
+  try {
+    await import("/console/static/vendor/echarts.min.js"); // UMD: sets globalThis.echarts
+    echarts = globalThis.echarts;
+  } catch {
+    echarts = null;
+  }
+  const summary = rates.map((r) => `${t(r.name, r.english)} ${fmt(r.value, "rate")}`
+    + (r.target !== null ? ` (${t("目标", "target")} ${r.targetOp} ${fmt(r.target, "rate")})` : ""));
+  element.setAttribute("aria-label", t("比率类指标柱状图:", "Bar chart of the rates: ")
+    + summary.join(t(";", "; ")));
+  if (!echarts) {
+    element.replaceChildren(h("p.hint", {}, t("图表组件未安装(npm ci),请看下表。",
+      "The chart library is not installed (npm ci): see the table below.")));
+    element.style.height = "auto";
+    return;
+  }
+  const instance = echarts.init(element, null, { renderer: "canvas" });
+  const names = rates.map((r) => t(r.name, r.english));
+  instance.setOption({
+    animation: false,
+    grid: { left: 200, right: 40, top: 36, bottom: 30 },
+    legend: { data: [t("实际值", "Value"), t("目标", "Target")], top: 4 },
+    tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? "—" : `${v}%`) },
+    xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
+    yAxis: { type: "category", data: names, inverse: true,
+      axisLabel: { width: 190, overflow: "truncate", color: "#1b1f24" } },
+    series: [
+      { name: t("实际值", "Value"), type: "bar", barGap: "10%",
+        label: { show: true, position: "right", formatter: (p) => `${p.value}%`, color: "#1b1f24" },
+        data: rates.map((r) => ({ value: r.value === null ? null : +(r.value * 100).toFixed(1),
+          itemStyle: { color: r.meetsTarget === false ? "#a3161b" : "#1e6b3a" } })) },
+      { name: t("目标", "Target"), type: "bar", itemStyle: { color: "#8a96a3" },
+        data: rates.map((r) => (r.target === null ? null : +(r.target * 100).toFixed(1))) },
+    ],
+  });
+  addEventListener("resize", () => instance.resize());
+}
+
+export async function render({ who }) {
+  const form = document.getElementById("ind-form");
+  const params = new URLSearchParams(location.search);
+  form.elements.region.value = params.get("region") || who.region || "";
+  form.elements.year.value = params.get("year") || defaultYear();
+  const behind = document.getElementById("behind");
+
+  async function showBehind(indicator) {
+    const ids = indicator.childIds.slice(0, SHOWN);
+    const heading = document.getElementById("behind-heading");
+    heading.textContent = t(`${indicator.name}:相关儿童 ${indicator.childIds.length} 名`,
+      `${indicator.english}: ${indicator.childIds.length} children behind it`);
+    document.getElementById("behind-note").textContent = indicator.childIds.length > SHOWN
+      ? t(`显示前 ${SHOWN} 名;完整名单请导出 Excel。`, `The first ${SHOWN} are shown; export to `
+        + "Excel for the whole list.") : "";
+    const list = document.getElementById("behind-list");
+    list.replaceChildren();
+    const { data } = await gql(BEHIND, { ids });
+    for (const c of data.childrenByIds) {
+      const p = c.currentPlacement;
+      list.append(h("li", {}, h("a", { href: `/console/child?id=${encodeURIComponent(c.id)}` },
+        c.name || c.id), ` · ${c.age ?? "—"}${t(" 岁", " y")} · `,
+        p ? `${label("PlacementType", p.placementType)} · ${p.organisation ? p.organisation.name : ""}`
+          : t("无当前安置", "no current placement")));
+    }
+    behind.hidden = false;
+    behind.focus();
+  }
+
+  async function load() {
+    const region = form.elements.region.value.trim();
+    const year = Number(form.elements.year.value);
+    const regionError = document.getElementById("region-error");
+    const yearError = document.getElementById("year-error");
+    regionError.textContent = /^\d{6}$/.test(region) ? "" : t("请填写六位行政区划代码。",
+      "Enter a six-digit region code.");
+    yearError.textContent = year >= 2000 && year <= 2100 ? "" : t("学年应在 2000–2100 之间。",
+      "The year must be 2000–2100.");
+    for (const [input, error] of [[form.elements.region, regionError], [form.elements.year, yearError]]) {
+      if (error.textContent) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+    if (regionError.textContent || yearError.textContent) return null;
+    history.replaceState(null, "", `?region=${region}&year=${year}`);
+    status(t("正在计算指标……", "Computing the indicators…"));
+    const { data } = await gql(QUERY, { region, year });
+    const report = data.indicators;
+    document.getElementById("ind-summary").textContent = t(
+      `${report.regionName || ""}(${report.region})${report.year} 学年:${report.from} 至 ${report.to};`
+      + `学籍统计日 ${report.census};名单截至 ${report.asOf}。`,
+      `${report.regionName || ""} (${report.region}), school year ${report.year}: ${report.from} to `
+      + `${report.to}; census ${report.census}; lists as of ${report.asOf}.`);
+    const body = document.querySelector("#ind-table tbody");
+    body.replaceChildren();
+    for (const r of report.indicators) {
+      const listButton = r.childIds.length
+        ? h("button.linkish", { type: "button", onclick: () => showBehind(r).catch((e) => status(e.message, "error")) },
+          t(`查看名单(${r.childIds.length})`, `Show list (${r.childIds.length})`))
+        : (r.childrenVisible ? "0" : h("span.hint", {}, t("无权查看名单", "not visible to you")));
+      body.append(h(r.meetsTarget === false ? "tr.flagged" : "tr", {},
+        h("th", { scope: "row" }, t(r.name, r.english), h("br"), h("span.hint", {}, r.key)),
+        h("td.num", {}, fmt(r.numerator, r.unit === "rate" ? "count" : r.unit)),
+        h("td.num", {}, r.denominator === null ? "—" : fmt(r.denominator, "count")),
+        h("td.num", {}, fmt(r.value, r.unit)),
+        h("td", {}, r.target === null ? "—" : `${r.targetOp} ${fmt(r.target, r.unit)}`),
+        h("td", {}, r.meetsTarget === null ? "—" : r.meetsTarget
+          ? h("span.badge.ok", {}, t("达标", "meets"))
+          : h("span.badge.bad", {}, t("未达标", "below target"))),
+        h("td", {}, listButton)));
+    }
+    document.getElementById("ind-view").hidden = false;
+    behind.hidden = true;
+    await chart(document.getElementById("chart-rates"),
+      report.indicators.filter((r) => r.unit === "rate"));
+    status("");
+    return report;
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    load().catch((error) => status(error.message, "error"));
+  });
+  document.getElementById("export").addEventListener("click", async () => {
+    const region = form.elements.region.value.trim();
+    const year = form.elements.year.value;
+    status(t("正在生成 Excel……", "Writing the workbook…"));
+    try {
+      const size = await download(`/console/export/indicators.xlsx?region=${encodeURIComponent(region)}`
+        + `&year=${encodeURIComponent(year)}`, `indicators-${region}-${year}.xlsx`);
+      status(t(`已导出(${Math.round(size / 1024)} KB)。`, `Exported (${Math.round(size / 1024)} KB).`),
+        "success");
+    } catch (error) {
+      status(error.message, "error");
+    }
+  });
+  await load();
+}

@@ -1,0 +1,159 @@
+"""The console in a real browser: the hub serves the demo city on a free port, and a Node script
+(console/browser/run.mjs, playwright-core) drives Debian's Chromium headless through it as a
+resource-centre teacher, a supervisor and an auditor. Screenshots go to docs/screenshots/.
+
+Skips, saying why, where Node, Chromium or the console's npm packages are missing
+(`make test` installs them: `npm ci` in console/, Chromium from Debian's packages).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from auth import people
+from auth.policy import default_policy
+from hub import demo
+from hub.graph import Graph
+from hub.reference import ensure_departments, ensure_regions
+from hub.settings import Settings
+
+ROOT = Path(__file__).parent.parent
+CONSOLE = ROOT / "console"
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHILDREN = 150  # the demo city, small enough to write in a few seconds
+PASSWORDS = {"staff": "staff-password-1", "supervisor": "super-password-1",
+             "auditor": "audit-password-1"}
+
+
+def _missing() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed (the console's browser tests run playwright-core on Node)"
+    if not Path(CHROMIUM).exists():
+        return f"Chromium not found at {CHROMIUM} (make system-deps installs Debian's chromium)"
+    if not (CONSOLE / "node_modules" / "playwright-core").exists():
+        return "console/node_modules missing: run `npm ci` in console/ (make test does)"
+    if not (CONSOLE / "static" / "vendor" / "echarts.min.js").exists():
+        return "ECharts not copied into console/static/vendor: run `npm run build` in console/"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+async def console_hub(session_graph: Graph, settings: Settings,
+                      tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, str]]:
+    graph = session_graph
+    await graph.empty()
+    await ensure_regions(graph)
+    city = demo.generate(CHILDREN, 1)
+    await ensure_departments(graph, city.region_codes)
+    await demo.write(graph, city, settings)
+    rows = await graph.run(
+        "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-(p:Placement)<-[:HAS_FACT]-"
+        "(:Child) WHERE p.endDate IS NULL "
+        "RETURN rc.id AS id, rc.regionCode AS region, count(*) AS n ORDER BY n DESC LIMIT 1")
+    centre = rows[0]
+    policy = default_policy()
+    staff_id = await people.add_person(
+        graph, policy, username="wang.li", password=PASSWORDS["staff"], department="EDU",
+        region=centre["region"], roles=["resource-centre-staff"], works_at=[centre["id"]])
+    await people.add_person(graph, policy, username="chen.sup", password=PASSWORDS["supervisor"],
+                            department="EDU", region=demo.CITY_CODE, roles=["supervisor"])
+    await people.add_person(graph, policy, username="audit.zhao", password=PASSWORDS["auditor"],
+                            department="EDU", region=demo.CITY_CODE, roles=["auditor"])
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    work = tmp_path_factory.mktemp("console-hub")
+    env = {**os.environ, "HUB_PORT": str(port), "HUB_HOST": "127.0.0.1", "HUB_ISSUER": base,
+           "HUB_KEYS_DIR": str(work / "keys"),
+           "HUB_AUDIT_SIGNING_KEY_FILE": str(work / "audit" / "ed25519.pem"),
+           "HUB_LOG_LEVEL": "WARNING"}
+    log = (work / "hub.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "hub", "serve"], cwd=ROOT, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the hub did not start: " + (work / "hub.log").read_text())
+            time.sleep(0.3)
+        yield {"base": base, "staff_id": staff_id, "log": str(work / "hub.log")}
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def test_console_in_chromium(console_hub: dict[str, str], tmp_path: Path) -> None:
+    result_file = tmp_path / "result.json"
+    env = {**os.environ, "HUB_BASE": console_hub["base"], "SHOT_DIR": str(SHOTS),
+           "CHROMIUM": CHROMIUM, "RESULT_FILE": str(result_file),
+           "STAFF_USER": "wang.li", "STAFF_PASSWORD": PASSWORDS["staff"],
+           "STAFF_ID": console_hub["staff_id"],
+           "SUPERVISOR_USER": "chen.sup", "SUPERVISOR_PASSWORD": PASSWORDS["supervisor"],
+           "AUDITOR_USER": "audit.zhao", "AUDITOR_PASSWORD": PASSWORDS["auditor"],
+           "REGION": demo.CITY_CODE, "YEAR": "2025"}
+    run = subprocess.run(["node", "browser/run.mjs"], cwd=CONSOLE, env=env, capture_output=True,
+                         text=True, timeout=240, check=False)
+    if not result_file.exists():
+        pytest.fail(f"the browser script wrote nothing:\n{run.stdout}\n{run.stderr}")
+    result: dict[str, Any] = json.loads(result_file.read_text())
+    print(json.dumps({"page_ms": result["pages"]}, ensure_ascii=False))  # figures for the docs
+    assert result["ok"], result.get("error")
+    checks = result["checks"]
+    # Staff: signed in through the form, found a child, read the timeline.
+    assert checks["staffSignedIn"] and checks["wrongPasswordKeepsName"]
+    assert checks["searchRows"] > 0 and checks["searchByName"] > 0
+    assert checks["timelineItems"] > 0 and checks["kindFilterHides"]
+    # A masked field is shown as masked, never as a blank.
+    assert checks["maskedBadges"] > 0 and checks["maskedNotBlank"]
+    # The visit: refused with the message next to the field, nothing lost, then saved and shown.
+    assert "课时" in checks["hoursError"] and checks["errorNextToField"] and checks["nothingLost"]
+    assert checks["visitAppears"]
+    # The supervisor's indicators: chart, the children behind a figure, the workbook.
+    assert checks["indicatorRows"] > 10 and checks["chartDrawn"]
+    assert checks["childrenBehind"] > 0 and checks["excelIsZip"]
+    # The auditor finds the visit in the log; the chain verifies; the report prints.
+    assert checks["visitInLog"] >= 1
+    assert checks["chain"].startswith("✓")
+    assert checks["reportEntries"] > 0 and checks["printHidesChrome"]
+    # Keyboard, language, accessibility, network.
+    assert checks["skipLinkFirst"] and checks["skipLinkMovesFocus"] and checks["english"]
+    serious = {page: found["serious"] for page, found in result["axe"].items() if found["serious"]}
+    assert not serious, serious
+    assert result["external"] == []
+    assert not [e for e in result["consoleErrors"] if "/oauth/authorize" not in e]
+    # Every page drawn within a second once the database has planned its queries.
+    slow = {page: ms for page, ms in result["pages"].items()
+            if page.endswith("-warm") and ms >= 1000}
+    assert not slow, slow
+    for name in ("signin", "search", "child", "visit-errors", "indicators", "audit", "report"):
+        assert (SHOTS / f"{name}.png").stat().st_size > 10_000, name
