@@ -40,7 +40,8 @@ class KeyStore:
             self.rotate()
 
     def rotate(self) -> str:
-        kid = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+        # Sortable to the microsecond: the newest key signs, even after two rotations in a second.
+        kid = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(3)
         key = ECKey.generate_key("P-256", {"kid": kid, "alg": ALGORITHM, "use": "sig"})
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{kid}.pem"

@@ -426,8 +426,11 @@ class _Writer:
                 if after_batch:
                     after_batch(written)
         finally:
-            if writing is not None and not writing.done():
-                writing.cancel()  # its transaction rolls back
+            if writing is not None:
+                if not writing.done():
+                    writing.cancel()  # its transaction rolls back
+                # Retrieve its outcome even when it already failed: the error that stopped the
+                # load is raised above, and an unretrieved one would be printed again at exit.
                 await asyncio.gather(writing, return_exceptions=True)
 
     async def write(self, prepared: _Prepared) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import typer
+from neo4j.exceptions import DriverError
 
 from hub import localdb, migrate
 from hub.demo import demo_data_command
@@ -44,7 +45,7 @@ def with_graph(work: Callable[[Graph], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(run())
-    except OSError as exc:  # includes the driver's ServiceUnavailable
+    except (OSError, DriverError) as exc:  # DriverError: ServiceUnavailable, SessionExpired …
         raise fail(f"数据库不可达 database unreachable: {exc}") from None
 
 

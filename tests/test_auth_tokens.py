@@ -25,7 +25,7 @@ QUERY = "{ children(first: 1) { totalCount } }"
 
 
 @pytest.fixture
-def auth_settings(settings: Settings, tmp_path: Path) -> Settings:
+def auth_settings(settings: Settings, tmp_path: Path, neo4j_server: object) -> Settings:
     return settings.model_copy(update={"keys_dir": tmp_path / "keys", "auth_enabled": True})
 
 
