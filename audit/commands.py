@@ -29,19 +29,19 @@ audit_app = typer.Typer(help="审计日志 The access audit log", no_args_is_hel
 
 
 def _settings() -> Settings:
-    from hub.cli import settings
+    from hub.commandline import settings
 
     return settings()
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    from hub.cli import fail
+    from hub.commandline import fail
 
     return fail(message, code)
 
 
 def _run(work: Any) -> Any:
-    from hub.cli import with_graph
+    from hub.commandline import with_graph
 
     try:
         return with_graph(work)

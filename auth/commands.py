@@ -23,14 +23,14 @@ T = TypeVar("T")
 
 
 def _policy() -> Policy:
-    from hub.cli import settings
+    from hub.commandline import settings
 
     conf = settings()
     return Policy.load(conf.policy_file) if conf.policy_file else default_policy()
 
 
 def _run(work: Callable[[Graph], Awaitable[T]]) -> T:
-    from hub.cli import fail, with_graph
+    from hub.commandline import fail, with_graph
 
     try:
         return with_graph(work)
@@ -76,7 +76,7 @@ DEMO_CLIENTS = (
 @clients_app.command("demo")
 def demo() -> None:
     """登记演示客户端 Register the local demo clients and show how to call the hub (dev only)."""
-    from hub.cli import fail, settings
+    from hub.commandline import fail, settings
 
     conf = settings()
     if conf.env == "prod":
@@ -127,7 +127,7 @@ def revoke(client_id: str) -> None:
 
 
 def _keys() -> KeyStore:
-    from hub.cli import settings
+    from hub.commandline import settings
 
     return KeyStore(settings().keys_dir)
 
@@ -149,7 +149,7 @@ def keys_list() -> None:
 def keys_retire(kid: str) -> None:
     """停用密钥 Remove a key once tokens it signed have expired."""
     if not _keys().retire(kid):
-        from hub.cli import fail
+        from hub.commandline import fail
 
         raise fail("无此密钥或这是最后一个 no such key, or it is the last one")
     typer.echo(f"已停用 retired {kid}")
@@ -241,7 +241,7 @@ DEMO_PEOPLE = (
 def users_demo() -> None:
     """登记演示人员 Demo accounts for the console: staff of the busiest resource centre, a
     supervisor and an auditor of the city (dev only)."""
-    from hub.cli import fail, settings
+    from hub.commandline import fail, settings
 
     conf = settings()
     if conf.env == "prod":

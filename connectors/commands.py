@@ -6,25 +6,23 @@ English beside it; ``--report json`` prints only the JSON report on stdout.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, LiteralString, TypeVar
 
 import typer
-from neo4j.exceptions import DriverError
 
 from audit.service import audit_writable, record_command
 from audit.store import AuditUnavailable
 from connectors.pipeline import LoadReport, UnreadableFile, load
 from connectors.sources import SOURCES
+from hub.commandline import fail, with_graph
+from hub.commandline import settings as cli_settings
 from hub.graph import Graph
 from hub.identity import IdProtector
-from hub.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
 
@@ -32,33 +30,6 @@ export_app = typer.Typer(help="导出 Export data from the hub", no_args_is_help
 bench_app = typer.Typer(help="基准测试 Benchmarks", no_args_is_help=True)
 
 _PROGRESS_FROM_ROWS = 5000  # smaller files finish before a bar is worth drawing
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"错误 error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise _fail(f"配置无效 bad settings: {exc}", 2) from None
-
-
-def _with_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
-    graph = Graph.connect(settings)
-
-    async def run() -> T:
-        try:
-            return await work(graph)
-        finally:
-            await graph.close()
-
-    try:
-        return asyncio.run(run())
-    except (OSError, DriverError) as exc:  # DriverError: ServiceUnavailable, SessionExpired …
-        raise _fail(f"数据库不可达 database unreachable: {exc}".splitlines()[0]) from None
 
 
 def ingest(
@@ -73,10 +44,10 @@ def ingest(
 ) -> None:
     """导入部门导出文件 Load a department export file (FORMATS.md)."""
     if source not in SOURCES:
-        raise _fail(f"未知来源 unknown source {source!r}; 可用 known: {', '.join(SOURCES)}", 2)
+        raise fail(f"未知来源 unknown source {source!r}; 可用 known: {', '.join(SOURCES)}", 2)
     if report not in ("text", "json"):
-        raise _fail("--report 只能是 text 或 json must be text or json", 2)
-    settings = _settings()
+        raise fail("--report 只能是 text 或 json must be text or json", 2)
+    settings = cli_settings()
     protector = IdProtector(settings)
     show_bar = report == "text" and sys.stdout.isatty() and _large(file)
 
@@ -108,11 +79,11 @@ def ingest(
         return loaded
 
     try:
-        result = _with_graph(settings, audited)
+        result = with_graph(audited, settings)
     except UnreadableFile as exc:
-        raise _fail(str(exc), 3) from None
+        raise fail(str(exc), 3) from None
     except AuditUnavailable as exc:
-        raise _fail(f"审计日志不可用 the audit log is unavailable: {exc}") from None
+        raise fail(f"审计日志不可用 the audit log is unavailable: {exc}") from None
     if report == "json":
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
     else:
@@ -198,7 +169,7 @@ def export_children(
     ] = None,
 ) -> None:
     """导出儿童及其来源记录 Children and their source records, as JSON Lines."""
-    settings = _settings()
+    settings = cli_settings()
 
     async def audited(graph: Graph) -> list[str]:
         started = time.perf_counter()
@@ -210,9 +181,9 @@ def export_children(
         return lines
 
     try:
-        lines = _with_graph(settings, audited)
+        lines = with_graph(audited, settings)
     except AuditUnavailable as exc:
-        raise _fail(f"审计日志不可用,未导出 the audit log is unavailable, nothing exported: "
+        raise fail(f"审计日志不可用,未导出 the audit log is unavailable, nothing exported: "
                     f"{exc}") from None
     text = "".join(f"{line}\n" for line in lines)
     if out is None:
@@ -232,14 +203,14 @@ def bench_ingest(
     """导入基准 Generate exports of each source and time their load end to end."""
     from connectors import bench
 
-    settings = _settings()
+    settings = cli_settings()
     if settings.env == "prod":
-        raise _fail("基准测试会写入数据，生产环境禁止 the benchmark writes data: not in prod", 2)
+        raise fail("基准测试会写入数据，生产环境禁止 the benchmark writes data: not in prod", 2)
     try:
-        result = _with_graph(settings, lambda graph: bench.run(
-            graph, IdProtector(settings), rows, reset=reset, batch_size=batch_size))
+        result = with_graph(lambda graph: bench.run(
+            graph, IdProtector(settings), rows, reset=reset, batch_size=batch_size), settings)
     except bench.NotEmpty as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:

@@ -3,51 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import typer
-from neo4j.exceptions import DriverError
 
 from hub import localdb, migrate
+from hub.commandline import fail, settings, with_graph
 from hub.demo import demo_data_command
-from hub.graph import Graph
-from hub.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="特殊教育数据枢纽 Special-education data hub", no_args_is_help=True)
 db_app = typer.Typer(help="本地数据库 The local Neo4j database", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-T = TypeVar("T")
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"错误 error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-def settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise fail(f"配置无效 bad settings: {exc}", 2) from None
-
-
-def with_graph(work: Callable[[Graph], Awaitable[T]]) -> T:
-    """Runs ``work`` with a connected graph, closing it after."""
-    graph = Graph.connect(settings())
-
-    async def run() -> T:
-        try:
-            return await work(graph)
-        finally:
-            await graph.close()
-
-    try:
-        return asyncio.run(run())
-    except (OSError, DriverError) as exc:  # DriverError: ServiceUnavailable, SessionExpired …
-        raise fail(f"数据库不可达 database unreachable: {exc}") from None
-
 
 @db_app.command("start")
 def db_start() -> None:

@@ -35,6 +35,7 @@ from typing import Any, LiteralString, TypeVar
 import typer
 from stdnum.cn import ric
 
+from hub import commandline as cli
 from hub import regions
 from hub.facts import BY_LABEL
 from hub.graph import Graph
@@ -1656,9 +1657,6 @@ def demo_data_command(
     By default the city's department exports are written under --via-files and loaded through
     the connectors (``hub ingest``'s path); what no export carries is written directly.
     """
-    # hub.cli imports this module to register the command, so import it only when run.
-    from hub import cli
-
     conf = cli.settings()
 
     async def work(graph: Graph) -> tuple[City, float] | None:

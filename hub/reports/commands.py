@@ -33,7 +33,7 @@ def _say(text: str) -> None:
 
 def _check_region(code: str) -> str:
     from hub import regions
-    from hub.cli import fail
+    from hub.commandline import fail
 
     if not regions.is_known(code):
         raise fail(f"未知的行政区划代码 unknown region code: {code}", 2)
@@ -50,7 +50,7 @@ def report(
         "--as-of", help="名单截至日 YYYY-MM-DD day the live lists are taken")] = None,
 ) -> None:
     """督导指标报告 Indicators of a region and school year: Excel, HTML page or JSON."""
-    from hub.cli import fail, settings, with_graph
+    from hub.commandline import fail, settings, with_graph
     from hub.reports import html as html_report
     from hub.reports import xlsx as xlsx_report
 
@@ -93,7 +93,7 @@ def report(
 
 
 def _date(text: str | None) -> dt.date | None:
-    from hub.cli import fail
+    from hub.commandline import fail
 
     if text is None:
         return None
@@ -112,7 +112,7 @@ def dropout_check(
 ) -> None:
     """开学前后学籍比对, 未返校者立控辍个案 Open dropout cases for children who did not return."""
     from hub import workflows
-    from hub.cli import fail, with_graph
+    from hub.commandline import fail, with_graph
     from hub.errors import HubError
     from hub.services.common import today
 
@@ -142,7 +142,7 @@ def transitions_check(
 ) -> None:
     """标记中断的转衔 Mark stalled transitions (placement ended, no next one within N days)."""
     from hub import workflows
-    from hub.cli import settings, with_graph
+    from hub.commandline import settings, with_graph
     from hub.services.common import today
 
     code = _check_region(region) if region else None
@@ -172,7 +172,7 @@ def bench_indicators(
 ) -> None:
     """指标基准 Time all indicators; loads the demo city first if the graph has no child."""
     from hub import demo
-    from hub.cli import fail, settings, with_graph
+    from hub.commandline import fail, settings, with_graph
     from hub.reference import ensure_departments, ensure_regions
 
     conf = settings()
