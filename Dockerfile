@@ -1,4 +1,11 @@
 # The hub's production image; Neo4j runs beside it (docker-compose.yml).
+
+# The console's charts: ECharts from the npm registry, copied into console/static/vendor.
+FROM node:20-slim AS console
+WORKDIR /console
+COPY console/package.json console/package-lock.json console/build.mjs ./
+RUN npm ci --omit=dev --no-audit --no-fund && mkdir -p static && node build.mjs
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -10,6 +17,9 @@ COPY hub ./hub
 COPY schema ./schema
 COPY connectors ./connectors
 COPY auth ./auth
+COPY audit ./audit
+COPY console ./console
+COPY --from=console /console/static/vendor ./console/static/vendor
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 hub
 USER hub
