@@ -57,8 +57,10 @@ def scope_for(view: View, subject: Subject, today: dt.date | None = None) -> Sco
     if "sessions" in rows:
         params["scope_since"] = (today or dt.date.today()) - SESSION_WINDOW
     child = ["(" + " OR ".join(f"({_ROWS[r]})" for r in rows) + ")"]
+    region = params.get("scope_region") if rows == ["region"] else None
     fact: list[str] = []
     if view.facts != frozenset(BY_LABEL):
         params["scope_facts"] = sorted(view.facts)
         fact.append("any(scope_l IN labels({f}) WHERE scope_l IN $scope_facts)")
-    return Scope(child=child, fact=fact, params=params)
+    return Scope(child=child, fact=fact, params=params,
+                 region=str(region) if region is not None else None)

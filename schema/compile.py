@@ -59,6 +59,9 @@ class Scope:
     child: list[str] = field(default_factory=list)  # conditions on "{c}"
     fact: list[str] = field(default_factory=list)  # conditions on "{f}"
     params: dict[str, Any] = field(default_factory=dict)
+    # When the child condition is exactly "lives under this region prefix", a filter on a region
+    # inside it implies the condition; leaving it out keeps the planner's choice of index.
+    region: str | None = None
 
 
 @dataclass

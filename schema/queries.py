@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any, cast
 
@@ -109,6 +110,10 @@ class Query:
         )
         _refuse_hidden_filters(info, spec)
         compiler = _compiler(info)
+        scope = compiler.scope
+        if (scope.region is not None and spec.region_code is not None
+                and child_search.region_prefix(spec.region_code).startswith(scope.region)):
+            compiler.scope = dataclasses.replace(scope, child=[])  # implied by the filter
         field_def, nodes = _field(info)
         conditions = child_search.conditions(spec, compiler.params, dt.date.today())
         args = {"first": first, "after": after}
