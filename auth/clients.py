@@ -25,7 +25,8 @@ class Registered:
     secret: str
 
 
-def _check(policy: Policy, department: str, region: str, roles: list[str]) -> None:
+def check_assignment(policy: Policy, department: str, region: str, roles: list[str]) -> None:
+    """A department, region and roles that fit together (for clients and people alike)."""
     if department not in DEPARTMENTS:
         raise BadUserInput(f"department: 未知部门 unknown department, one of {sorted(DEPARTMENTS)}")
     if not regions.is_known(region):
@@ -47,7 +48,7 @@ async def add_client(
 ) -> Registered:
     """Registers a client. ``client_id``/``secret`` are given only for the local demo clients;
     otherwise both are random. Registering an existing id again replaces it."""
-    _check(policy, department, region, roles)
+    check_assignment(policy, department, region, roles)
     client_id = client_id or "cl_" + secrets.token_hex(8)
     secret = secret or secrets.token_urlsafe(32)
     await graph.write(

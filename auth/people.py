@@ -18,12 +18,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from auth.clients import check_assignment
 from auth.passwords import hash_secret, verify_secret
 from auth.policy import Policy
 from auth.subject import Subject
-from hub import regions
 from hub.errors import BadUserInput, NotFound
-from hub.facts import DEPARTMENTS
 from hub.graph import Graph
 
 MAX_FAILURES = 5
@@ -51,18 +50,7 @@ def _check(policy: Policy, username: str, password: str, department: str, region
     if len(password) < MIN_PASSWORD:
         raise BadUserInput(f"password: 至少 {MIN_PASSWORD} 个字符 at least {MIN_PASSWORD} "
                            "characters")
-    if department not in DEPARTMENTS:
-        raise BadUserInput(f"department: 未知部门 unknown department, one of {sorted(DEPARTMENTS)}")
-    if not regions.is_known(region):
-        raise BadUserInput("region: 不是已知的行政区划代码 not a known region code")
-    if not roles:
-        raise BadUserInput("roles: 至少一个角色 at least one role")
-    for role in roles:
-        rule = policy.spec.roles.get(role)
-        if rule is None:
-            raise BadUserInput(f"roles: 未知角色 unknown role {role}: {sorted(policy.spec.roles)}")
-        if rule.department not in (None, department):
-            raise BadUserInput(f"roles: {role} 属于 belongs to {rule.department}, not {department}")
+    check_assignment(policy, department, region, roles)
 
 
 async def add_person(
