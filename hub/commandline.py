@@ -20,7 +20,8 @@ T = TypeVar("T")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"错误 error: {message}", err=True, fg=typer.colors.RED)
+    # One line, always: the driver's messages span several, and scripts read the last line.
+    typer.secho(f"错误 error: {' '.join(message.split())}", err=True, fg=typer.colors.RED)
     return typer.Exit(code)
 
 
