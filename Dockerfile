@@ -20,8 +20,10 @@ COPY auth ./auth
 COPY audit ./audit
 COPY console ./console
 COPY --from=console /console/static/vendor ./console/static/vendor
+# var/ holds the signing keys, the audit key and the audit journal: a volume (docker-compose.yml).
 RUN pip install --no-cache-dir . \
-    && useradd --system --uid 10001 hub
+    && useradd --system --uid 10001 hub \
+    && mkdir -p /app/var && chown hub:hub /app/var
 USER hub
 
 EXPOSE 8000

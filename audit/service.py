@@ -17,6 +17,8 @@ from typing import Any
 from starlette.types import Message, Scope, Send
 
 from audit import events as ev
+from audit.journal import Journal
+from audit.shipper import Shipper
 from audit.store import AuditLog, AuditUnavailable
 from auth.policy import Policy, default_policy
 from auth.subject import Subject
@@ -79,12 +81,21 @@ def _status_outcome(status: int) -> str:
 
 
 class AuditService:
-    def __init__(self, graph: Graph, settings: Settings, policy: Policy | None = None) -> None:
+    """``journal``: events are synced to the hub's own journal and shipped to the graph right
+    after (the server); without it each is committed to the graph before ``append`` returns."""
+
+    def __init__(self, graph: Graph, settings: Settings, policy: Policy | None = None,
+                 journal: Journal | None = None) -> None:
         self.settings = settings
         self.log = AuditLog(graph, settings)
         self.policy = policy or (Policy.load(settings.policy_file) if settings.policy_file
                                  else default_policy())
         self._policy_lock = asyncio.Lock()
+        self.shipper = (Shipper(journal, self.log,
+                                max_lag_seconds=settings.audit_max_lag_seconds,
+                                linger_seconds=settings.audit_ship_linger_ms / 1000,
+                                checkpoint_seconds=settings.audit_checkpoint_seconds)
+                        if journal is not None else None)
 
     def base(self, kind: str, action: str, subtype: str) -> dict[str, Any]:
         return {"id": ev.new_id(), "time": ev.now_iso(), "kind": kind, "action": action,
@@ -92,7 +103,7 @@ class AuditService:
                 "policyVersion": self.policy.version}
 
     async def append(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Commits the event; AuditUnavailable if it cannot (the caller must refuse)."""
+        """Makes the event durable; AuditUnavailable if it cannot (the caller must refuse)."""
         try:
             await self.check_policy()
         except AuditUnavailable:
@@ -100,7 +111,43 @@ class AuditService:
         except Exception as exc:  # the head cannot be read: nothing can be recorded
             log.error("audit unavailable", error_type=type(exc).__name__)
             raise AuditUnavailable(str(exc) or type(exc).__name__) from None
-        return await self.log.append(event)
+        return await self._record(event)
+
+    async def _record(self, event: dict[str, Any], policy_digest: str | None = None
+                      ) -> dict[str, Any]:
+        if self.shipper is None:
+            return await self.log.append(event, policy_digest=policy_digest)
+        self.check_lag()
+        stored = ev.clean(event)
+        if policy_digest is not None:
+            stored["_policyDigest"] = policy_digest
+        self.shipper.journal.append(stored)
+        self.shipper.wake()
+        return stored
+
+    def lagging(self) -> bool:
+        """The graph has been unable to take journalled events for longer than
+        ``audit_max_lag_seconds``: auditors would not see what is being disclosed."""
+        return self.shipper is not None and self.shipper.lagging()
+
+    def check_lag(self) -> None:
+        if self.lagging():
+            raise AuditUnavailable("the audit log in the graph is behind its journal")
+
+    def start(self) -> None:
+        """At the server's start: ships what stopped hubs left, signs checkpoints when idle."""
+        if self.shipper is not None:
+            self.shipper.start()
+
+    async def drain(self) -> None:
+        """Every event this process journalled is in the graph once this returns (auditors'
+        queries and shutdown call it; AuditUnavailable if the graph cannot take them)."""
+        if self.shipper is not None:
+            await self.shipper.drain()
+
+    async def close(self) -> None:
+        if self.shipper is not None:
+            await self.shipper.stop()
 
     async def check_policy(self) -> None:
         """Records a policy change once per process: the file differs from the last recorded."""
@@ -115,14 +162,19 @@ class AuditService:
                 event.update({"subjectId": "hub", "subjectKind": "system", "outcome": "ok",
                               "detail": json.dumps({"from": head.policy_digest,
                                                     "to": self.policy.digest})})
-                await self.log.append(event, policy_digest=self.policy.digest)
+                await self._record(event, policy_digest=self.policy.digest)
             self.log.policy_checked = True
 
     # --- /graphql ------------------------------------------------------------------------
 
     async def around(self, scope: Scope, call: Callable[[Send], Awaitable[None]],
                      send: Send) -> None:
-        """Runs the request with its response held back until its event is committed."""
+        """Runs the request with its response held back until its event is durable."""
+        try:
+            self.check_lag()  # refused before any work is done
+        except AuditUnavailable:
+            await respond_unavailable(send)
+            return
         record = AuditRecord()
         scope.setdefault("state", {})["audit"] = record
         held: list[Message] = []
@@ -240,9 +292,11 @@ def service_for(app: Any) -> AuditService | None:
         return None
     service: AuditService | None = getattr(state, "audit", None)
     if service is None:
-        service = AuditService(state.graph, settings)
+        journal = Journal(settings.audit_journal_dir) if settings.audit_journal else None
+        service = AuditService(state.graph, settings, journal=journal)
         state.audit = service
-        log.info("audit on", signing_key=str(settings.audit_signing_key_file))
+        log.info("audit on", signing_key=str(settings.audit_signing_key_file),
+                 journal=str(settings.audit_journal_dir) if journal else None)
     return service
 
 

@@ -1,6 +1,9 @@
-"""Writing the audit log: group commit on a single locked head, fail closed.
+"""Writing the audit log into the graph: group commit on a single locked head, fail closed.
 
-Every event is committed before the response it describes leaves (``append`` returns only then).
+Two ways in: ``append`` commits an event and returns only then (the commands, and the server
+when ``HUB_AUDIT_JOURNAL=false``); ``ship`` commits events the server has already made durable
+in its journal (``audit/journal.py``), in batches.
+
 The ``(:AuditHead {id: 'main'})`` node holds the last sequence number and hash. The write locks
 it (``SET``), checks it still holds what this process last saw (compare-and-set), creates the
 events and moves it on — one statement, one round trip. Hashes need sha256, which Cypher lacks,
@@ -27,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit import events as ev
 from audit import signing
+from hub.errors import HubError
 from hub.graph import Graph
 from hub.logs import log
 from hub.settings import Settings
@@ -34,8 +38,10 @@ from hub.settings import Settings
 HEAD_ID = "main"
 
 
-class AuditUnavailable(Exception):
-    """The event could not be committed: the access it describes must not go ahead."""
+class AuditUnavailable(HubError):
+    """The event could not be made durable: the access it describes must not go ahead."""
+
+    code = "AUDIT_UNAVAILABLE"
 
 
 @dataclass
@@ -124,6 +130,26 @@ class AuditLog:
                 batch, self._pending = self._pending, []
                 await self._flush(batch)
         return pending.done.result()
+
+    async def ship(self, events: list[dict[str, Any]], *, skip_known: bool = False) -> None:
+        """Chains and commits events already made durable elsewhere (the journal).
+
+        ``skip_known`` leaves out those the graph already has (a segment recovered after a
+        crash may hold events shipped just before it).
+        """
+        async with self._lock:
+            if skip_known:
+                rows = await self.graph.run(
+                    "UNWIND $ids AS id MATCH (e:AuditEvent {id: id}) RETURN collect(id) AS ids",
+                    {"ids": [e["id"] for e in events]})
+                known = set(rows[0]["ids"])
+                events = [e for e in events if e["id"] not in known]
+            if events:
+                try:
+                    await self._write(events)
+                except Exception:
+                    self._head = None  # what was committed, if anything, is re-read next time
+                    raise
 
     async def checkpoint(self, kind: str = "manual") -> dict[str, Any] | None:
         """Signs the current head now (``hub audit checkpoint``); None if nothing is new."""

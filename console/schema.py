@@ -22,7 +22,7 @@ from graphql import get_named_type
 from audit import archive, signing
 from hub.children import region_prefix
 from hub.errors import BadUserInput, Forbidden
-from schema.audit import AuditInfo, _require_auditor
+from schema.audit import AuditInfo, require_auditor
 from schema.queries import HubInfo, _child_scope, _compiler, _field, _result
 from schema.types import Child, School
 
@@ -118,7 +118,7 @@ class ConsoleQuery:
 
     @strawberry.field(description="审计日志校验(仅审计人员) Verify the audit log, auditors only")
     async def audit_chain_status(self, info: AuditInfo) -> AuditChainStatus:
-        _require_auditor(info)
+        await require_auditor(info)
         settings = info.context.settings
         public = signing.load_or_create(settings.audit_signing_key_file).public_key()
         report = await archive.verify_online(info.context.graph, public)

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from audit.service import service_for
 from auth.authorize import authorize_routes
 from auth.guard import GraphQLGuard
 from auth.keys import KeyStore
@@ -73,14 +74,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ready, reason = await readiness.check()  # applies migrations at start when it can
         log.info("startup", ready=ready, reason=reason, env=settings.env)
+        audit = service_for(app)
+        if audit is not None:
+            audit.start()
         yield
+        audit = getattr(app.state, "audit", None)
+        if audit is not None:
+            await audit.close()  # ships what the journal still holds
         await graph.close()
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "alive"})
 
-    async def readyz(_: Request) -> JSONResponse:
+    async def readyz(request: Request) -> JSONResponse:
         ready, reason = await readiness.check()
+        audit = getattr(request.app.state, "audit", None)
+        if ready and audit is not None and audit.lagging():
+            ready, reason = False, "audit log behind its journal"
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "reason": reason},
             status_code=200 if ready else 503,

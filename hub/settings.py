@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     audit_enabled: bool = True
     audit_key: SecretStr | None = None  # HMAC key for variables' digests; HUB_ID_HMAC_KEY if unset
     audit_signing_key_file: Path = Path("var/audit/ed25519.pem")
+    # The server syncs each event to its journal before answering and ships it to the graph
+    # right after (audit/journal.py); false: it commits each event to the graph first.
+    audit_journal: bool = True
+    audit_journal_dir: Path = Path("var/audit/journal")
+    audit_max_lag_seconds: float = Field(default=30.0, gt=0, le=3600)
+    audit_ship_linger_ms: int = Field(default=50, ge=0, le=10_000)
     audit_checkpoint_every: int = Field(default=1000, ge=1, le=10_000_000)
     audit_checkpoint_seconds: int = Field(default=300, ge=1, le=86_400)
     audit_retention_days: int = Field(default=180, ge=1, le=36_500)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from neo4j.exceptions import ServiceUnavailable
 from typer.testing import CliRunner
 
+from audit.journal import Journal, read_segment
 from audit.service import AuditService
 from hub.app import create_app
 from hub.cli import app as cli
@@ -29,6 +31,7 @@ def audit_settings(settings: Settings, tmp_path: Path) -> Settings:
     return settings.model_copy(update={
         "keys_dir": tmp_path / "keys", "auth_enabled": True, "audit_enabled": True,
         "audit_signing_key_file": tmp_path / "audit" / "ed25519.pem",
+        "audit_journal_dir": tmp_path / "audit" / "journal",
     })
 
 
@@ -41,7 +44,10 @@ async def serve(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, An
             yield client, app
 
 
-async def events(graph: Graph, **where: Any) -> list[dict[str, Any]]:
+async def events(graph: Graph, app: Any = None, **where: Any) -> list[dict[str, Any]]:
+    """The events in the graph; with ``app``, once that hub has shipped its journal."""
+    if app is not None:
+        await app.state.audit.drain()
     rows = await graph.run("MATCH (e:AuditEvent) RETURN e {.*} AS e ORDER BY e.seq")
     found = [r["e"] for r in rows]
     return [e for e in found if all(e.get(k) == v for k, v in where.items())]
@@ -52,22 +58,22 @@ async def test_each_kind_of_access_has_exactly_one_event(
 ) -> None:
     await seed(graph)
     edu = await register(graph, "EDU", "140404", ["edu-officer"])
-    async with serve(audit_settings) as (client, _):
+    async with serve(audit_settings) as (client, app):
         token = await token_for(client, edu)
-        issued = await events(graph, kind="token", outcome="ok")
+        issued = await events(graph, app, kind="token", outcome="ok")
         assert len(issued) == 1 and issued[0]["subjectId"] == edu.client_id
         assert issued[0]["department"] == "EDU" and issued[0]["roles"] == ["edu-officer"]
 
         refused = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
                                     auth=(edu.client_id, "wrong"))
         assert refused.status_code == 401
-        assert len(await events(graph, kind="token", outcome="unauthenticated",
+        assert len(await events(graph, app, kind="token", outcome="unauthenticated",
                                 subjectId=edu.client_id)) == 1
 
         ok = await gql(client, token, 'query One($id: ID!) { child(id: $id) { name } }',
                        {"id": "ch_1"}, purpose="SERVICE_DELIVERY")
         assert ok.status_code == 200 and ok.json()["data"]["child"]["name"]
-        [read] = await events(graph, kind="graphql", outcome="ok")
+        [read] = await events(graph, app, kind="graphql", outcome="ok")
         assert read["id"] == ok.headers["x-audit-event"]
         assert read["children"] == ["ch_1"] and read["childCount"] == 1
         assert read["fields"] == ["child.name"] and read["redacted"] == []
@@ -80,27 +86,27 @@ async def test_each_kind_of_access_has_exactly_one_event(
 
         masked = await gql(client, token, '{ child(id: "ch_1") { idNumber } }')
         assert masked.json()["extensions"]["redacted"] == ["child.idNumber"]
-        [partly] = await events(graph, id=masked.headers["x-audit-event"])
+        [partly] = await events(graph, app, id=masked.headers["x-audit-event"])
         assert partly["outcome"] == "ok" and partly["redacted"] == ["child.idNumber"]
         assert partly["children"] == ["ch_1"]
 
         hidden = await gql(client, token, '{ child(id: "ch_2") { id } }')
         assert hidden.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-        [denied] = await events(graph, outcome="not_found")
+        [denied] = await events(graph, app, outcome="not_found")
         assert denied["children"] == [] and denied["errorCodes"] == ["NOT_FOUND"]
 
         forbidden = await gql(client, token, "{ accessEvents { edges { node { seq } } } }")
         assert forbidden.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-        assert len(await events(graph, outcome="forbidden", subjectId=edu.client_id)) == 1
+        assert len(await events(graph, app, outcome="forbidden", subjectId=edu.client_id)) == 1
 
         anonymous = await client.post("/graphql", json={"query": "{ apiVersion }"})
         assert anonymous.status_code == 401
-        [unauth] = await events(graph, kind="graphql", outcome="unauthenticated")
+        [unauth] = await events(graph, app, kind="graphql", outcome="unauthenticated")
         assert unauth["subjectKind"] == "anonymous" and unauth["status"] == 401
 
         page = await gql(client, token, "{ children(first: 5) { edges { node { sex } } } }")
         assert page.status_code == 200
-        [listed] = await events(graph, id=page.headers["x-audit-event"])
+        [listed] = await events(graph, app, id=page.headers["x-audit-event"])
         assert listed["children"] == ["ch_1", "ch_3"]  # found though `id` was not selected
 
     all_events = await events(graph)
@@ -149,7 +155,9 @@ async def test_request_refused_when_the_audit_cannot_be_written(
             raise ServiceUnavailable("audit database gone")
 
         broken.write = refuse  # type: ignore[method-assign]
-        app.state.audit = AuditService(broken, audit_settings)  # a writer that cannot write
+        await app.state.audit.close()
+        # Committing straight to a graph that cannot take it (no journal in between).
+        app.state.audit = AuditService(broken, audit_settings)
         response = await gql(client, token, '{ child(id: "ch_1") { name } }')
         assert response.status_code == 503
         body = response.json()
@@ -161,14 +169,134 @@ async def test_request_refused_when_the_audit_cannot_be_written(
         await broken.close()
 
 
+async def test_request_refused_when_the_journal_cannot_be_written(
+    graph: Graph, audit_settings: Settings
+) -> None:
+    await seed(graph)
+    edu = await register(graph, "EDU", "140404", ["edu-officer"])
+    async with serve(audit_settings) as (client, app):
+        token = await token_for(client, edu)
+        journal = app.state.audit.shipper.journal
+        # The disk is full: /dev/full refuses every write with ENOSPC.
+        segment = journal._current
+        os.close(segment.fd)
+        segment.fd = os.open("/dev/full", os.O_WRONLY)
+        response = await gql(client, token, '{ child(id: "ch_1") { name } }')
+        assert response.status_code == 503
+        assert response.json()["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+        assert "张小明" not in response.text
+        # The failed segment is given up; the next event opens a fresh one and is answered.
+        again = await gql(client, token, '{ child(id: "ch_1") { name } }')
+        assert again.status_code == 200
+        assert len(await events(graph, app, id=again.headers["x-audit-event"])) == 1
+
+
+async def test_graph_behind_the_journal_refuses_then_catches_up(
+    graph: Graph, audit_settings: Settings
+) -> None:
+    await seed(graph)
+    edu = await register(graph, "EDU", "140404", ["edu-officer"])
+    settings = audit_settings.model_copy(update={"audit_max_lag_seconds": 0.3})
+    async with serve(settings) as (client, app):
+        token = await token_for(client, edu)
+        log = app.state.audit.log
+        working = log.graph
+        broken = Graph.connect(settings)
+
+        async def refuse(*_: Any, **__: Any) -> Any:
+            raise ServiceUnavailable("audit database gone")
+
+        broken.autocommit = refuse  # type: ignore[method-assign]
+        log.graph = broken
+        accepted = await gql(client, token, '{ child(id: "ch_1") { name } }')
+        assert accepted.status_code == 200  # synced to the journal: durable, answered
+        await asyncio.sleep(0.4)
+        behind = await gql(client, token, '{ child(id: "ch_1") { name } }')
+        assert behind.status_code == 503 and "张小明" not in behind.text
+        assert behind.json()["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503 and "audit" in ready.json()["reason"]
+
+        log.graph = working  # the graph is back: the journal is shipped, nothing lost
+        await app.state.audit.drain()
+        [shipped] = await events(graph, id=accepted.headers["x-audit-event"])
+        assert shipped["outcome"] == "ok" and shipped["children"] == ["ch_1"]
+        assert (await gql(client, token, '{ child(id: "ch_1") { id } }')).status_code == 200
+        await broken.close()
+    found = await events(graph)
+    assert [e["seq"] for e in found] == list(range(1, len(found) + 1))
+
+
+async def test_segment_left_by_a_dead_hub_is_shipped_once(
+    graph: Graph, audit_settings: Settings
+) -> None:
+    """A hub killed after syncing events but before shipping them (or after shipping some)."""
+    directory = audit_settings.audit_journal_dir
+    directory.mkdir(parents=True)
+    base = {"kind": "graphql", "action": "R", "subtype": "query", "outcome": "ok",
+            "subjectId": "cl_gone", "subjectKind": "client", "time": "2026-11-25T08:00:00Z"}
+    first, second = {**base, "id": "ev_first"}, {**base, "id": "ev_second"}
+    service = AuditService(graph, audit_settings)  # the dead hub had shipped the first
+    await service.log.ship([first])
+    lines = [json.dumps(e) for e in (first, second)]
+    (directory / "dead.jsonl").write_text("\n".join(lines) + '\n{"id": "ev_torn", "ki')
+
+    async with serve(audit_settings) as (client, app):
+        await client.post("/oauth/token", data={"grant_type": "client_credentials"})
+        await app.state.audit.drain()
+    found = await events(graph, subjectId="cl_gone")
+    assert [e["id"] for e in found] == ["ev_first", "ev_second"]  # once each; torn line left
+    assert not (directory / "dead.jsonl").exists()
+    everything = await events(graph)
+    assert [e["seq"] for e in everything] == list(range(1, len(everything) + 1))
+
+
+def _segment_ids(path: Path) -> list[str]:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return [e["id"] for e in read_segment(fd)]
+    finally:
+        os.close(fd)
+
+
+def test_journal_segments_rotate_and_go_once_shipped(tmp_path: Path) -> None:
+    journal = Journal(tmp_path, segment_bytes=4096, rotate_bytes=1000)
+    ids = [f"ev_{n:02d}" for n in range(12)]
+    for event_id in ids:  # lines of ~340 bytes: a new segment after every third
+        journal.append({"id": event_id, "kind": "graphql", "detail": "x" * 300})
+    contents = sorted(_segment_ids(path) for path in tmp_path.glob("*.jsonl"))
+    assert contents == [ids[0:3], ids[3:6], ids[6:9], ids[9:12]]  # full, not shipped: kept
+    assert journal.orphans() == []  # this process holds them: nobody else ships them
+    journal.shipped(4)  # the first segment and one event of the second are in the graph
+    assert sorted(_segment_ids(p) for p in tmp_path.glob("*.jsonl")) == contents[1:]
+    journal.shipped(8)
+    assert list(tmp_path.glob("*.jsonl")) == []
+    journal.append({"id": "ev_12", "kind": "graphql"})
+    journal.close()  # not shipped: the segment stays for the next hub, and is free to take
+    [(path, fd)] = Journal(tmp_path).orphans()
+    os.close(fd)
+    assert _segment_ids(path) == ["ev_12"]
+
+
+async def test_quiet_hub_signs_its_last_events(graph: Graph, audit_settings: Settings) -> None:
+    settings = audit_settings.model_copy(update={"audit_checkpoint_seconds": 1})
+    async with serve(settings) as (client, app):
+        await client.post("/oauth/token", data={"grant_type": "client_credentials"})
+        await app.state.audit.drain()
+        await asyncio.sleep(1.5)  # nothing happens meanwhile
+        rows = await graph.run("MATCH (h:AuditHead), (c:AuditCheckpoint) "
+                               "RETURN h.seq AS seq, max(c.size) AS signed")
+    assert rows[0]["seq"] >= 2 and rows[0]["signed"] == rows[0]["seq"]
+
+
 async def test_fifty_concurrent_clients_leave_no_gap(
     graph: Graph, audit_settings: Settings
 ) -> None:
     await seed(graph)
     edu = await register(graph, "EDU", "140404", ["edu-officer"])
-    async with serve(audit_settings) as (client, _):
+    async with serve(audit_settings) as (client, app):
         token = await token_for(client, edu)
-        before = len(await events(graph))
+        before = len(await events(graph, app))
         responses = await asyncio.gather(*[
             gql(client, token, '{ child(id: "ch_1") { id } }') for _ in range(50)])
         assert all(r.status_code == 200 for r in responses)
