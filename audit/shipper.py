@@ -37,6 +37,7 @@ class Shipper:
         self.checkpoint_seconds = checkpoint_seconds
         self._wake = asyncio.Event()
         self._now = asyncio.Event()  # drain: no lingering
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._orphans_done = False
 
@@ -73,23 +74,32 @@ class Shipper:
             except AuditUnavailable:
                 log.error("audit journal left unshipped at shutdown",
                           events=len(self.journal.unshipped))
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping = True
+            self._now.set()
+            self._wake.set()
+            try:
+                async with asyncio.timeout(5):
+                    await self._task
+            except TimeoutError:  # stuck on the graph: the journal keeps what it holds
+                self._task.cancel()
             self._task = None
         self.journal.close()
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             try:
-                await asyncio.wait_for(self._wake.wait(), self.checkpoint_seconds)
+                async with asyncio.timeout(self.checkpoint_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 await self._checkpoint_idle()
                 continue
             if not self._now.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._now.wait(), self.linger_seconds)
+                    async with asyncio.timeout(self.linger_seconds):
+                        await self._now.wait()
+            if self._stopping:
+                return
             self._wake.clear()
             self._now.clear()
             try:

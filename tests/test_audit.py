@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +26,7 @@ from hub.graph import Graph
 from hub.settings import Settings
 from tests.auth_helpers import gql, register, token_for
 from tests.graphql_helpers import seed
+from tests.processes import free_port, wait_ready
 from tests.test_ingest import csv_file, edu_row
 
 
@@ -287,6 +291,50 @@ async def test_quiet_hub_signs_its_last_events(graph: Graph, audit_settings: Set
         rows = await graph.run("MATCH (h:AuditHead), (c:AuditCheckpoint) "
                                "RETURN h.seq AS seq, max(c.size) AS signed")
     assert rows[0]["seq"] >= 2 and rows[0]["signed"] == rows[0]["seq"]
+
+
+async def test_killed_server_loses_no_answered_event(
+    graph: Graph, audit_settings: Settings
+) -> None:
+    """SIGKILL of a real ``hub serve`` right after its answers, before it shipped a thing: the
+    next hub on the same journal puts every answered access in the chain, once."""
+    await seed(graph)
+    edu = await register(graph, "EDU", "140404", ["edu-officer"])
+    work = audit_settings.audit_journal_dir.parent
+    work.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HUB_PORT": str(port), "HUB_HOST": "127.0.0.1",
+           "HUB_KEYS_DIR": str(audit_settings.keys_dir),
+           "HUB_AUDIT_SIGNING_KEY_FILE": str(audit_settings.audit_signing_key_file),
+           "HUB_AUDIT_JOURNAL_DIR": str(audit_settings.audit_journal_dir),
+           "HUB_AUDIT_SHIP_LINGER_MS": "10000", "HUB_LOG_LEVEL": "WARNING"}
+    log = work / "hub.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "hub", "serve"], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)
+        try:
+            wait_ready(base, server, log)
+            answered = []
+            async with httpx.AsyncClient(base_url=base) as client:
+                token = await token_for(client, edu)
+                for _ in range(5):
+                    response = await gql(client, token, '{ child(id: "ch_1") { name } }')
+                    assert response.status_code == 200
+                    answered.append(response.headers["x-audit-event"])
+        finally:
+            server.send_signal(signal.SIGKILL)
+            server.wait(10)
+    assert await events(graph, kind="graphql") == []  # nothing had reached the graph
+    assert list(audit_settings.audit_journal_dir.glob("*.jsonl"))
+
+    async with serve(audit_settings) as (_, app):
+        await app.state.audit.drain()
+    found = await events(graph)
+    assert [e["id"] for e in found if e["kind"] == "graphql"] == answered
+    assert len([e for e in found if e["kind"] == "token"]) == 1
+    assert [e["seq"] for e in found] == list(range(1, len(found) + 1))
+    assert list(audit_settings.audit_journal_dir.glob("*.jsonl")) == []
 
 
 async def test_fifty_concurrent_clients_leave_no_gap(

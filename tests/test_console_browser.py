@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from auth import people
@@ -28,6 +25,7 @@ from hub import demo
 from hub.graph import Graph
 from hub.reference import ensure_departments, ensure_regions
 from hub.settings import Settings
+from tests.processes import free_port, wait_ready
 
 ROOT = Path(__file__).parent.parent
 CONSOLE = ROOT / "console"
@@ -53,12 +51,6 @@ def _missing() -> str | None:
 pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 async def console_hub(session_graph: Graph, settings: Settings,
                       tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, str]]:
@@ -81,7 +73,7 @@ async def console_hub(session_graph: Graph, settings: Settings,
                             department="EDU", region=demo.CITY_CODE, roles=["supervisor"])
     await people.add_person(graph, policy, username="audit.zhao", password=PASSWORDS["auditor"],
                             department="EDU", region=demo.CITY_CODE, roles=["auditor"])
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     work = tmp_path_factory.mktemp("console-hub")
     env = {**os.environ, "HUB_PORT": str(port), "HUB_HOST": "127.0.0.1", "HUB_ISSUER": base,
@@ -92,16 +84,7 @@ async def console_hub(session_graph: Graph, settings: Settings,
     server = subprocess.Popen([sys.executable, "-m", "hub", "serve"], cwd=ROOT, env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the hub did not start: " + (work / "hub.log").read_text())
-            time.sleep(0.3)
+        wait_ready(base, server, work / "hub.log")
         yield {"base": base, "staff_id": staff_id, "log": str(work / "hub.log")}
     finally:
         server.terminate()
