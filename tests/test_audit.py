@@ -15,9 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from neo4j.exceptions import ServiceUnavailable
 from typer.testing import CliRunner
 
+from audit import reports
 from audit.journal import Journal, read_segment
 from audit.service import AuditService
 from hub.app import create_app
@@ -422,3 +426,29 @@ async def test_auditors_api(graph: Graph, audit_settings: Settings) -> None:
                             "fields { name description } } }")).json()["data"]["__type"]
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in f["description"])
                    for f in schema["fields"])
+
+
+# Lucene's query syntax among ordinary id characters, and any other printable character.
+ID_TEXT = st.text(st.sampled_from('ab_0"\\ *?~:()[]{}^!+-&|/中') | st.characters(
+    codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8)
+
+
+@hypothesis_settings(max_examples=25, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=st.lists(ID_TEXT, min_size=2, max_size=4, unique=True), data=st.data())
+async def test_child_filter_finds_exactly_the_events_naming_the_child(
+    graph: Graph, ids: list[str], data: st.DataObject
+) -> None:
+    """Whatever an id holds (quotes, spaces, Lucene syntax), the index finds it whole."""
+    await graph.empty()
+    named = [data.draw(st.lists(st.sampled_from(ids), max_size=3, unique=True))
+             for _ in range(5)]
+    await graph.write(
+        "UNWIND range(0, size($named) - 1) AS i "
+        "CREATE (:AuditEvent {seq: i + 1, id: 'ev_' + toString(i), outcome: 'ok', "
+        "kind: 'graphql', time: '2026-11-25T08:00:00Z', children: $named[i]})",
+        {"named": named})
+    for child in ids:
+        expected = sorted(f"ev_{i}" for i, kids in enumerate(named) if child in kids)
+        found, _ = await reports.events(graph, reports.EventFilter(child_id=child), 50, None)
+        assert sorted(e["id"] for e in found) == expected
