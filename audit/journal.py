@@ -67,6 +67,15 @@ class Journal:
         """When the oldest event not yet in the graph was synced (monotonic), or None."""
         return self.unshipped[0].written if self.unshipped else None
 
+    def prepare(self) -> None:
+        """Begins a segment now (at the server's start), not on the first request: writing its
+        zeros takes milliseconds. A disk that refuses is logged; requests will then be refused."""
+        try:
+            self._segment()
+        except OSError as exc:
+            log.error("audit journal cannot be written", error_type=type(exc).__name__,
+                      errno=exc.errno)
+
     def append(self, event: dict[str, Any]) -> None:
         """Returns once the event is on disk; AuditUnavailable when it cannot be put there."""
         line = (json.dumps(event, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

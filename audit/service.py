@@ -137,6 +137,7 @@ class AuditService:
     def start(self) -> None:
         """At the server's start: ships what stopped hubs left, signs checkpoints when idle."""
         if self.shipper is not None:
+            self.shipper.journal.prepare()
             self.shipper.start()
 
     async def drain(self) -> None:
