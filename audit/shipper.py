@@ -127,13 +127,15 @@ class Shipper:
             log.error("audit checkpoint failed", error_type=type(exc).__name__)
 
     async def _ship_orphans(self) -> None:
-        for path, fd in self.journal.orphans():
-            try:
+        found = self.journal.orphans()
+        try:
+            for path, fd in found:
                 events = read_segment(fd)
                 if events:
                     await self.log.ship(events, skip_known=True)
                 path.unlink(missing_ok=True)
                 log.info("audit journal recovered", events=len(events))
-            finally:
+        finally:
+            for _, fd in found:  # unshipped ones are taken again on the next attempt
                 os.close(fd)
         self._orphans_done = True
