@@ -78,7 +78,8 @@ def serve() -> None:
     conf = settings()
     typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql")
     uvicorn.run(create_app(conf), host=conf.host, port=conf.port, access_log=False,
-                log_config=None)
+                log_config=None, proxy_headers=True,
+                forwarded_allow_ips=conf.forwarded_allow_ips)
 
 
 app.command("demo-data")(demo_data_command)

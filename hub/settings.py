@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     neo4j_start_timeout_s: int = Field(default=180, ge=5, le=1800)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses or networks,
+    # "*" for any): the audit records the client's address, not the proxy's.
+    forwarded_allow_ips: str = "127.0.0.1"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     id_hmac_key: SecretStr = SecretStr(LOCAL_DEMO_ID_HMAC_KEY)
     id_encryption_key: SecretStr = SecretStr(LOCAL_DEMO_ID_ENCRYPTION_KEY)

@@ -312,7 +312,8 @@ async def test_killed_server_loses_no_answered_event(
            "HUB_KEYS_DIR": str(audit_settings.keys_dir),
            "HUB_AUDIT_SIGNING_KEY_FILE": str(audit_settings.audit_signing_key_file),
            "HUB_AUDIT_JOURNAL_DIR": str(audit_settings.audit_journal_dir),
-           "HUB_AUDIT_SHIP_LINGER_MS": "10000", "HUB_LOG_LEVEL": "WARNING"}
+           "HUB_AUDIT_SHIP_LINGER_MS": "10000", "HUB_FORWARDED_ALLOW_IPS": "10.9.9.9",
+           "HUB_LOG_LEVEL": "WARNING"}
     log = work / "hub.log"
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "hub", "serve"], env=env, stdout=out,
@@ -322,10 +323,17 @@ async def test_killed_server_loses_no_answered_event(
             answered = []
             async with httpx.AsyncClient(base_url=base) as client:
                 token = await token_for(client, edu)
-                for _ in range(5):
+                for _ in range(4):
                     response = await gql(client, token, '{ child(id: "ch_1") { name } }')
                     assert response.status_code == 200
                     answered.append(response.headers["x-audit-event"])
+                # From a peer that is not a listed proxy, X-Forwarded-For is not believed: a
+                # client cannot put another address on the record.
+                proxied = await client.post(
+                    "/graphql", json={"query": '{ child(id: "ch_1") { id } }'},
+                    headers={"Authorization": f"Bearer {token}",
+                             "X-Forwarded-For": "203.0.113.7"})
+                answered.append(proxied.headers["x-audit-event"])
         finally:
             server.send_signal(signal.SIGKILL)
             server.wait(10)
@@ -336,6 +344,8 @@ async def test_killed_server_loses_no_answered_event(
         await app.state.audit.drain()
     found = await events(graph)
     assert [e["id"] for e in found if e["kind"] == "graphql"] == answered
+    addresses = [e["clientAddress"] for e in found if e["kind"] == "graphql"]
+    assert addresses == ["127.0.0.1"] * 5
     assert len([e for e in found if e["kind"] == "token"]) == 1
     assert [e["seq"] for e in found] == list(range(1, len(found) + 1))
     assert list(audit_settings.audit_journal_dir.glob("*.jsonl")) == []
