@@ -17,9 +17,10 @@ QUERY = (
     "AND p.date <= $asOf AND (p.endDate IS NULL OR p.endDate > $asOf) "
     "MATCH (c)-[:HAS_FACT]->(p) WHERE c.regionCode STARTS WITH $prefix "
     "WITH c, p, $asOf - duration({days: $windows[p.type]}) AS since "
-    "WITH c, p, since, COLLECT { MATCH (c)-[:HAS_FACT]->(s:ServiceSession) "
+    # The last evidence is an aggregate, cheaper than a sorted COLLECT subquery per placement.
+    "CALL (c, p) { OPTIONAL MATCH (c)-[:HAS_FACT]->(s:ServiceSession) "
     "  WHERE s.date <= $asOf AND (p.type <> 'HOME_DELIVERY' OR s.kind = 'HOME_DELIVERY') "
-    "  RETURN s.date AS day ORDER BY day DESC LIMIT 1 }[0] AS last "
+    "  RETURN max(s.date) AS last } "
     "WITH c, p, last, p.date <= since AND (last IS NULL OR last <= since) AS suspect "
     "RETURN count(DISTINCT c) AS checked, "
     "count(DISTINCT CASE WHEN suspect THEN c END) AS suspects, "

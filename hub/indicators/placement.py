@@ -10,12 +10,14 @@ from hub.indicators.model import Item, Result, ratio
 from hub.vocabulary import PlacementType
 
 # Pupils with school status on the census day, by stage group and placement type. A child
-# with two placements in force (should not happen) is counted once, by the latest.
+# with two placements in force (should not happen) is counted once, by the latest. Only those
+# few are sorted: sorting every pupil's placement first costs more than the rest of the query.
 QUERY = (
     "MATCH (p:Placement) WHERE " + in_force("p", "$census") + " "
     "MATCH (c)-[:HAS_FACT]->(p) WHERE c.regionCode STARTS WITH $prefix "
-    "WITH c, p ORDER BY p.date DESC "
-    "WITH c, head(collect(p)) AS p "
+    "WITH c, collect(p) AS ps "
+    "WITH c, CASE WHEN size(ps) = 1 THEN ps[0] "
+    "  ELSE COLLECT { UNWIND ps AS q RETURN q ORDER BY q.date DESC LIMIT 1 }[0] END AS p "
     "WITH p.stage IN $compulsory AS compulsory, p.type AS type, c "
     "RETURN compulsory, type, count(*) AS pupils, "
     "collect(CASE WHEN {visible} THEN c.id END) AS kids"

@@ -17,13 +17,18 @@ from hub.indicators.model import Item, Result
 # placement after it. Not a stall: a death, dropping out (that is a dropout case), or the end
 # of senior secondary. The next stage expected is the recorded transition's, else the next
 # stage after a graduation, else the same stage.
+# The latest end per child is an aggregation (an open placement counts as never ending); only
+# the few children whose latest end is old enough are then tested for region and age and have
+# their placements looked at again, instead of sorting every placement of every child.
 STALLED = (
     "MATCH (c)-[:HAS_FACT]->(p:Placement) "
-    "WHERE c.regionCode STARTS WITH $prefix AND c.birthDate > $adultBorn "
-    "WITH c, p ORDER BY coalesce(p.endDate, date('9999-12-31')) DESC, p.id DESC "
+    "WITH c, max(coalesce(p.endDate, date('9999-12-31'))) AS latest "
+    "WHERE latest < $stalledBefore "
+    "AND c.regionCode STARTS WITH $prefix AND c.birthDate > $adultBorn "
+    "MATCH (c)-[:HAS_FACT]->(p:Placement) WHERE p.endDate = latest "
+    "WITH c, p ORDER BY p.id DESC "
     "WITH c, head(collect(p)) AS p "
-    "WHERE p.endDate IS NOT NULL AND p.endDate < $stalledBefore "
-    "AND NOT coalesce(p.status, '') IN ['DECEASED', 'DROPPED_OUT'] "
+    "WHERE NOT coalesce(p.status, '') IN ['DECEASED', 'DROPPED_OUT'] "
     "AND NOT (p.stage IN ['SENIOR', 'VOCATIONAL'] AND p.status = 'GRADUATED') "
     "WITH c, p, COLLECT { MATCH (t:Transition)-[:FROM_PLACEMENT]->(p) "
     "  RETURN t.toStage AS s ORDER BY t.date DESC LIMIT 1 }[0] AS expected "
@@ -33,11 +38,13 @@ STALLED = (
 
 QUERY = (
     "CALL () { "
-    "  MATCH (c)-[:HAS_FACT]->(t:Transition) WHERE c.regionCode STARTS WITH $prefix "
-    "  WITH c, t, CASE WHEN t.status IN ['PLANNED', 'HANDED_OVER'] THEN 'open' "
+    # The state first: most transitions are neither, and need not be walked to their child.
+    "  MATCH (t:Transition) "
+    "  WITH t, CASE WHEN t.status IN ['PLANNED', 'HANDED_OVER'] THEN 'open' "
     "    WHEN t.status = 'COMPLETED' AND t.completedOn >= $yearStart "
     "    AND t.completedOn <= $yearEnd THEN 'completed' END AS state "
     "  WHERE state IS NOT NULL "
+    "  MATCH (c)-[:HAS_FACT]->(t) WHERE c.regionCode STARTS WITH $prefix "
     "  WITH state, coalesce(t.fromStage, '-') + '→' + coalesce(t.toStage, '-') AS pair, "
     "  count(*) AS n, collect(CASE WHEN {visible} THEN c.id END) AS kids "
     "  RETURN collect({state: state, pair: pair, n: n, kids: kids}) AS recorded "
