@@ -118,6 +118,9 @@ class ChildState:
     new: bool = False
     dirty: set[str] = field(default_factory=set)
     absorbed_into: ChildState | None = None  # folded into another child by rule 3
+    # The fold has been handed to a settle: the batch that made it writes it (or, for a child
+    # never written, needs nothing), so later batches neither repeat it nor carry the child.
+    fold_settled: bool = False
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> ChildState:
@@ -421,17 +424,22 @@ class Linker:
             changed=[{"id": c.id, "props": c.changes()} for c in live
                      if not c.new and c.dirty],
             folds=[{"from": c.id, "into": c.final().id} for c in self._by_id.values()
-                   if c.absorbed_into is not None and not c.new],
+                   if c.absorbed_into is not None and not c.new and not c.fold_settled],
             reviews=_review_items(reviews),
         )
+        # A child folded by an earlier batch is carried into the next batch only (whose reads
+        # may still see it); re-listing it in every later batch made the carried children and
+        # the fold statement grow with each batch, folding children already deleted.
         written = {c.id: c for c in self._by_id.values()
-                   if c.new or c.dirty or c.absorbed_into is not None}
+                   if c.new or c.dirty or (c.absorbed_into is not None and not c.fold_settled)}
         for child in list(written.values()):
             kept = child.final()
             written.setdefault(kept.id, kept)
         for child in self._by_id.values():
             child.new = False
             child.dirty = set()
+            if child.absorbed_into is not None:
+                child.fold_settled = True
         self._written = list(written.values())
         return writes
 
