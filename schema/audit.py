@@ -231,7 +231,7 @@ class AuditQuery:
     async def access_volumes(self, info: AuditInfo, from_: FromArg, to: ToArg) -> AccessVolumes:
         await require_auditor(info)
         since, until = _range(info, from_, to)
-        graph = info.context.graph
+        grouped = await reports.volumes(info.context.graph, since, until)
 
         def shown(volume: reports.Volume) -> AccessVolume:
             return AccessVolume(key=volume.key, department=volume.department,
@@ -240,11 +240,8 @@ class AuditQuery:
                                 distinct_children=volume.distinct_children,
                                 denials=volume.denials)
 
-        return AccessVolumes(
-            by_subject=[shown(v) for v in await reports.volumes(graph, since, until, "subject")],
-            by_department=[shown(v) for v in
-                           await reports.volumes(graph, since, until, "department")],
-        )
+        return AccessVolumes(by_subject=[shown(v) for v in grouped["subject"]],
+                             by_department=[shown(v) for v in grouped["department"]])
 
     @strawberry.field(description="异常访问(仅审计人员) Unusual access flags, auditors only")
     async def unusual_access(self, info: AuditInfo, from_: FromArg, to: ToArg
