@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from audit import reports
 from audit.journal import Journal, read_segment
 from audit.service import AuditService
+from auth.clients import Registered
 from hub.app import create_app
 from hub.cli import app as cli
 from hub.graph import Graph
@@ -52,6 +53,24 @@ async def serve(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, An
             yield client, app
 
 
+@pytest.fixture
+async def edu(graph: Graph) -> Registered:
+    """The seeded test city and an education officer's client in its county."""
+    await seed(graph)
+    return await register(graph, "EDU", "140404", ["edu-officer"])
+
+
+def refusing(settings: Settings, method: str) -> Graph:
+    """A real connection whose ``method`` (write, autocommit) fails as if the database left."""
+    broken = Graph.connect(settings)
+
+    async def refuse(*_: Any, **__: Any) -> Any:
+        raise ServiceUnavailable("audit database gone")
+
+    setattr(broken, method, refuse)
+    return broken
+
+
 async def events(graph: Graph, app: Any = None, **where: Any) -> list[dict[str, Any]]:
     """The events in the graph; with ``app``, once that hub has shipped its journal."""
     if app is not None:
@@ -62,10 +81,8 @@ async def events(graph: Graph, app: Any = None, **where: Any) -> list[dict[str, 
 
 
 async def test_each_kind_of_access_has_exactly_one_event(
-    graph: Graph, audit_settings: Settings
+    graph: Graph, audit_settings: Settings, edu: Registered
 ) -> None:
-    await seed(graph)
-    edu = await register(graph, "EDU", "140404", ["edu-officer"])
     async with serve(audit_settings) as (client, app):
         token = await token_for(client, edu)
         issued = await events(graph, app, kind="token", outcome="ok")
@@ -151,18 +168,11 @@ def test_ingest_and_export_have_one_event_each(
 
 
 async def test_request_refused_when_the_audit_cannot_be_written(
-    graph: Graph, audit_settings: Settings
+    graph: Graph, audit_settings: Settings, edu: Registered
 ) -> None:
-    await seed(graph)
-    edu = await register(graph, "EDU", "140404", ["edu-officer"])
     async with serve(audit_settings) as (client, app):
         token = await token_for(client, edu)
-        broken = Graph.connect(audit_settings)
-
-        async def refuse(*_: Any, **__: Any) -> Any:
-            raise ServiceUnavailable("audit database gone")
-
-        broken.write = refuse  # type: ignore[method-assign]
+        broken = refusing(audit_settings, "write")
         await app.state.audit.close()
         # Committing straight to a graph that cannot take it (no journal in between).
         app.state.audit = AuditService(broken, audit_settings)
@@ -178,10 +188,8 @@ async def test_request_refused_when_the_audit_cannot_be_written(
 
 
 async def test_request_refused_when_the_journal_cannot_be_written(
-    graph: Graph, audit_settings: Settings
+    graph: Graph, audit_settings: Settings, edu: Registered
 ) -> None:
-    await seed(graph)
-    edu = await register(graph, "EDU", "140404", ["edu-officer"])
     async with serve(audit_settings) as (client, app):
         token = await token_for(client, edu)
         journal = app.state.audit.shipper.journal
@@ -200,21 +208,14 @@ async def test_request_refused_when_the_journal_cannot_be_written(
 
 
 async def test_graph_behind_the_journal_refuses_then_catches_up(
-    graph: Graph, audit_settings: Settings
+    graph: Graph, audit_settings: Settings, edu: Registered
 ) -> None:
-    await seed(graph)
-    edu = await register(graph, "EDU", "140404", ["edu-officer"])
     settings = audit_settings.model_copy(update={"audit_max_lag_seconds": 0.3})
     async with serve(settings) as (client, app):
         token = await token_for(client, edu)
         log = app.state.audit.log
         working = log.graph
-        broken = Graph.connect(settings)
-
-        async def refuse(*_: Any, **__: Any) -> Any:
-            raise ServiceUnavailable("audit database gone")
-
-        broken.autocommit = refuse  # type: ignore[method-assign]
+        broken = refusing(settings, "autocommit")
         log.graph = broken
         accepted = await gql(client, token, '{ child(id: "ch_1") { name } }')
         assert accepted.status_code == 200  # synced to the journal: durable, answered
@@ -298,12 +299,10 @@ async def test_quiet_hub_signs_its_last_events(graph: Graph, audit_settings: Set
 
 
 async def test_killed_server_loses_no_answered_event(
-    graph: Graph, audit_settings: Settings
+    graph: Graph, audit_settings: Settings, edu: Registered
 ) -> None:
     """SIGKILL of a real ``hub serve`` right after its answers, before it shipped a thing: the
     next hub on the same journal puts every answered access in the chain, once."""
-    await seed(graph)
-    edu = await register(graph, "EDU", "140404", ["edu-officer"])
     work = audit_settings.audit_journal_dir.parent
     work.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -352,10 +351,8 @@ async def test_killed_server_loses_no_answered_event(
 
 
 async def test_fifty_concurrent_clients_leave_no_gap(
-    graph: Graph, audit_settings: Settings
+    graph: Graph, audit_settings: Settings, edu: Registered
 ) -> None:
-    await seed(graph)
-    edu = await register(graph, "EDU", "140404", ["edu-officer"])
     async with serve(audit_settings) as (client, app):
         token = await token_for(client, edu)
         before = len(await events(graph, app))
