@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import FieldNode, OperationDefinitionNode
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
 from strawberry.extensions import SchemaExtension
 
 from audit import events as ev
@@ -19,6 +27,29 @@ def _code(error: Any) -> str:
     if code is None and isinstance(getattr(error, "original_error", None), HubError):
         code = error.original_error.code
     return str(code or "BAD_USER_INPUT")
+
+
+def root_field_names(document: DocumentNode, selection_set: SelectionSetNode) -> list[str]:
+    """The operation's top-level fields, through fragment spreads and inline fragments."""
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+    names: set[str] = set()
+    seen: set[str] = set()
+
+    def walk(selections: SelectionSetNode) -> None:
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                walk(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in seen and name in fragments:
+                    seen.add(name)
+                    walk(fragments[name].selection_set)
+
+    walk(selection_set)
+    return sorted(names)
 
 
 class AuditCapture(SchemaExtension):
@@ -47,10 +78,7 @@ class AuditCapture(SchemaExtension):
                     or (definition.name and definition.name.value == ctx.operation_name)
                 ):
                     record.operation_type = definition.operation.value
-                    record.root_fields = sorted({
-                        s.name.value for s in definition.selection_set.selections
-                        if isinstance(s, FieldNode)
-                    })
+                    record.root_fields = root_field_names(document, definition.selection_set)
                     break
         result = ctx.result
         data = getattr(result, "data", None)

@@ -13,7 +13,7 @@ from auth.policy import Policy, default_policy
 from auth.scope import scope_for
 from auth.subject import Subject
 from hub.errors import HubError
-from hub.graph import Graph, fill
+from hub.graph import Graph
 
 clients_app = typer.Typer(help="客户端 Registered department systems (OAuth2 clients)",
                           no_args_is_help=True)
@@ -175,7 +175,7 @@ def explain(
         view = policy.view(who)
         lines = [f"角色 roles: {list(view.roles) or 'none'}; 行范围 rows: {sorted(view.rows)}"]
         scope = scope_for(view, who)
-        condition = " AND ".join(fill(c, c="c") for c in scope.child) or "true"
+        condition = " AND ".join(scope.on_child("c")) or "true"
         found = await graph.run(
             "MATCH (c:Child {id: $child}) RETURN " + condition + " AS visible",
             {**scope.params, "child": child},

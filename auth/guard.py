@@ -1,8 +1,10 @@
 """The door of ``/graphql``: a bearer token, a rate limit and a declared purpose.
 
 No token, or any token that does not verify, is 401 with ``WWW-Authenticate`` (RFC 6750) and
-the same few words whatever the reason. The subject found, with its purpose of use (header
-``X-Purpose-Of-Use`` or the request's ``extensions.purpose``), goes to the GraphQL context.
+the same few words whatever the reason. The purpose of use (header ``X-Purpose-Of-Use`` or the
+request's ``extensions.purpose``) must be one of the policy's (else 400) and one the subject's
+roles may declare (else 403 ``PURPOSE_NOT_ALLOWED``). The subject found, with its purpose, goes
+to the GraphQL context. Every refusal is on the audit record with its code.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit.service import respond_unavailable, service_for
 from audit.store import AuditUnavailable
+from auth.policy import Policy
 from auth.ratelimit import RateLimiter
 from auth.subject import Subject
 from auth.tokens import InvalidToken, TokenService
@@ -38,13 +41,22 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
+async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str,
+                  headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    record = scope.get("state", {}).get("audit")
+    if record is not None:
+        record.error_codes = [code]
+    await _respond(send, status, _error(code, message), headers)
+
+
 class GraphQLGuard:
     def __init__(self, app: ASGIApp, tokens: TokenService | None, limiter: RateLimiter,
-                 purposes: set[str]) -> None:
+                 policy: Policy) -> None:
         self.app = app
         self.tokens = tokens
         self.limiter = limiter
-        self.purposes = purposes
+        self.policy = policy
+        self.purposes = set(policy.spec.purposes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,15 +86,15 @@ class GraphQLGuard:
             if subject is None:
                 given = headers.get(b"authorization", b"").lower().startswith(b"bearer ")
                 challenge = b'Bearer realm="hub"' + (b', error="invalid_token"' if given else b"")
-                await _respond(send, 401, _error(
-                    "UNAUTHENTICATED", "需要有效的访问令牌 a valid access token is required"
-                ), [(b"www-authenticate", challenge)])
+                await _refuse(scope, send, 401, "UNAUTHENTICATED",
+                              "需要有效的访问令牌 a valid access token is required",
+                              [(b"www-authenticate", challenge)])
                 return
             wait = self.limiter.acquire(subject.id)
             if wait:
-                await _respond(send, 429, _error(
-                    "RATE_LIMITED", "请求过于频繁,请稍后再试 too many requests, retry later"
-                ), [(b"retry-after", RateLimiter.retry_after(wait).encode())])
+                await _refuse(scope, send, 429, "RATE_LIMITED",
+                              "请求过于频繁,请稍后再试 too many requests, retry later",
+                              [(b"retry-after", RateLimiter.retry_after(wait).encode())])
                 return
         body = b""
         more = True
@@ -91,7 +103,7 @@ class GraphQLGuard:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > MAX_BODY:
-                await _respond(send, 413, _error("BAD_USER_INPUT", "请求过大 request too large"))
+                await _refuse(scope, send, 413, "BAD_USER_INPUT", "请求过大 request too large")
                 return
         purpose = headers.get(b"x-purpose-of-use", b"").decode("latin-1").strip() or None
         if purpose is None and body:
@@ -100,11 +112,18 @@ class GraphQLGuard:
                 purpose = extensions.get("purpose") if isinstance(extensions, dict) else None
             except (ValueError, AttributeError):
                 purpose = None  # strawberry answers a malformed body itself
+        if purpose is not None and purpose in self.purposes:
+            scope.setdefault("state", {})["purpose"] = purpose  # a refusal is audited with it
         if purpose is not None and purpose not in self.purposes:
-            await _respond(send, 400, _error(
-                "BAD_USER_INPUT",
-                f"用途无效 unknown purpose of use; one of {sorted(self.purposes)}",
-            ))
+            await _refuse(scope, send, 400, "BAD_USER_INPUT",
+                          f"用途无效 unknown purpose of use; one of {sorted(self.purposes)}")
+            return
+        if purpose is not None and subject is not None and not self.policy.may_declare(
+                subject, purpose):
+            allowed = sorted(self.policy.view(subject).purposes)
+            await _refuse(scope, send, 403, "PURPOSE_NOT_ALLOWED",
+                          f"用途不在您角色的职责范围内 your roles may not declare {purpose}; "
+                          f"they may declare {allowed or 'none'}")
             return
         state = scope.setdefault("state", {})
         state["subject"] = dataclasses.replace(subject, purpose=purpose) if subject else None

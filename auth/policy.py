@@ -39,7 +39,10 @@ class RoleRule(BaseModel):
     facts: list[str] = Field(default_factory=list)
     masked: list[str] = Field(default_factory=list)
     reveal: list[str] = Field(default_factory=list)
+    purposes: list[str] = Field(default_factory=list)
     write: list[str] = Field(default_factory=list)
+    # May review the queue of possible duplicates and merge, unmerge or reject them.
+    link: bool = False
 
 
 class PolicyFile(BaseModel):
@@ -58,6 +61,9 @@ class PolicyFile(BaseModel):
                     raise ValueError(f"role {name}: unknown kind of fact {kind}")
             for ref in [*role.masked, *role.reveal]:
                 _split(ref)
+            unknown_purposes = set(role.purposes) - set(self.purposes)
+            if unknown_purposes:
+                raise ValueError(f"role {name}: unknown purposes {sorted(unknown_purposes)}")
         for ref, purposes in self.sensitive.items():
             _split(ref)
             unknown = set(purposes) - set(self.purposes)
@@ -85,6 +91,8 @@ class View:
     write: frozenset[str] = frozenset()
     roles: tuple[str, ...] = ()
     policy_version: int = 0
+    purposes: frozenset[str] = frozenset()  # the purposes of use its roles may declare
+    link: bool = False  # may review and resolve possible duplicates
 
     @property
     def sees_children(self) -> bool:
@@ -130,14 +138,18 @@ class Policy:
         always = [frozenset(_split(ref) for ref in role.masked) for _, role in roles]
         masked = set(frozenset.intersection(*always)) if always else set()
         may_reveal = {_split(ref) for _, role in roles for ref in role.reveal}
+        allowed = frozenset(p for _, role in roles for p in role.purposes)
+        # A purpose the roles may not declare reveals nothing (the door refuses it anyway).
+        declared = subject.purpose if subject.purpose in allowed else None
         would_reveal: dict[FieldRef, tuple[str, ...]] = {}
         for ref, purposes in self.spec.sensitive.items():
             key = _split(ref)
-            if key in may_reveal and subject.purpose in purposes and key not in masked:
+            if key in may_reveal and declared in purposes and key not in masked:
                 continue
             masked.add(key)
-            if key in may_reveal:
-                would_reveal[key] = tuple(purposes)
+            fitting = tuple(p for p in purposes if p in allowed)
+            if key in may_reveal and fitting:
+                would_reveal[key] = fitting
         return View(
             rows=rows,
             facts=facts,
@@ -146,7 +158,12 @@ class Policy:
             write=write,
             roles=tuple(name for name, _ in roles),
             policy_version=self.version,
+            purposes=allowed,
+            link=any(role.link for _, role in roles),
         )
+
+    def may_declare(self, subject: Subject, purpose: str) -> bool:
+        return any(purpose in role.purposes for _, role in self.roles_of(subject))
 
     def explain(self, subject: Subject, type_name: str, field_name: str) -> str:
         """Why a field is visible to a subject or not, in words (``hub policy explain``)."""

@@ -4,17 +4,17 @@ and a fact recorded by another department is read-only to it."""
 from __future__ import annotations
 
 from auth.policy import View
+from auth.scope import Scope
 from auth.subject import Subject
 from hub.errors import Forbidden, NotFound
 from hub.facts import BY_LABEL
-from hub.graph import Transaction, fill
-from schema.compile import Scope
+from hub.graph import Transaction
 
 _NOT_FOUND = "未找到该记录或无权查看 no such record, or not visible to you"
 
 
 def _where(scope: Scope, child: str) -> str:
-    conditions = [fill(c, c=child) for c in scope.child]
+    conditions = scope.on_child(child)
     return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 

@@ -154,7 +154,7 @@ def console_routes(graph: Graph, settings: Settings, tokens: TokenService | None
         view = policy.view(subject)
         if view.sees_children:
             scope = scope_for(view, subject)
-            visibility = ind.Visibility(conditions=tuple(scope.child), params=dict(scope.params))
+            visibility = ind.Visibility(conditions=scope.child, params=dict(scope.params))
         else:
             visibility = ind.Visibility(sees_children=False)
         try:

@@ -23,7 +23,7 @@ from audit import archive, signing
 from hub.children import region_prefix
 from hub.errors import BadUserInput, Forbidden
 from schema.audit import AuditInfo, require_auditor
-from schema.queries import HubInfo, _child_scope, _compiler, _field, _result
+from schema.queries import HubInfo, _compiler, _field, _result, _where, run_compiled
 from schema.types import Child, School
 
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
@@ -67,9 +67,9 @@ class ConsoleQuery:
         field_def, nodes = _field(info)
         v = compiler.var()
         found = compiler.params.add(context.protector.hash(number))
+        in_scope = _where(compiler.child_where(v))
         projection = compiler.value(get_named_type(field_def.type), v, nodes)
-        cypher = (f"MATCH ({v}:Child {{idHash: {found}}}){_child_scope(compiler, v)} "
-                  f"RETURN {projection} AS result")
+        cypher = f"MATCH ({v}:Child {{idHash: {found}}}){in_scope} RETURN {projection} AS result"
         return cast(Child, await _result(info, cypher, compiler.params.values, "儿童 child"))
 
     @strawberry.field(description="按 id 取多名儿童(仅限可见范围) Children by id, within scope")
@@ -83,12 +83,13 @@ class ConsoleQuery:
         field_def, nodes = _field(info)
         v, i = compiler.var(), compiler.var()
         wanted = compiler.params.add([str(x) for x in ids])
+        in_scope = _where(compiler.child_where(v))
         projection = compiler.value(get_named_type(field_def.type), v, nodes)
         cypher = (f"UNWIND range(0, size({wanted}) - 1) AS {i} "
-                  f"MATCH ({v}:Child {{id: {wanted}[{i}]}}){_child_scope(compiler, v)} "
+                  f"MATCH ({v}:Child {{id: {wanted}[{i}]}}){in_scope} "
                   f"WITH {v}, {i} ORDER BY {i} RETURN collect({projection}) AS result")
-        rows = await info.context.graph.run(cypher, compiler.params.values)
-        return cast(list[Child], list(rows[0]["result"]) if rows else [])
+        found = await run_compiled(info, None, cypher, compiler.params.values)
+        return cast(list[Child], list(found or []))
 
     @strawberry.field(description="学校列表 Schools of a region (subtree), by name")
     async def schools(
@@ -113,8 +114,8 @@ class ConsoleQuery:
         cypher = (f"MATCH ({v}:School) WHERE {v}.regionCode STARTS WITH {prefix} "
                   f"AND {v}.name CONTAINS {text} WITH {v} ORDER BY {v}.name LIMIT {limit} "
                   f"RETURN collect({projection}) AS result")
-        rows = await info.context.graph.run(cypher, compiler.params.values)
-        return cast(list[School], list(rows[0]["result"]) if rows else [])
+        found = await run_compiled(info, None, cypher, compiler.params.values)
+        return cast(list[School], list(found or []))
 
     @strawberry.field(description="审计日志校验(仅审计人员) Verify the audit log, auditors only")
     async def audit_chain_status(self, info: AuditInfo) -> AuditChainStatus:

@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         graphql,
         tokens if settings.auth_enabled else None,
         RateLimiter(settings.rate_limit_per_minute),
-        set(policy.spec.purposes),
+        policy,
     )
 
     @asynccontextmanager

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1, le=500)
     max_query_tokens: int = Field(default=2000, ge=50, le=100000)
     auth_enabled: bool = True
+    # Schema introspection and GraphiQL: on in dev only unless set (the published SDL is the
+    # contract elsewhere; introspection in production maps the attack surface for free).
+    graphql_introspection: bool | None = None
     issuer: str = "http://127.0.0.1:8000"
     token_audience: str = "special-education-hub"  # noqa: S105 - an audience, not a secret
     token_ttl_s: int = Field(default=900, ge=60, le=86400)
@@ -148,6 +151,12 @@ class Settings(BaseSettings):
                 "the built-in values are local demo defaults"
             )
         return self
+
+    @property
+    def introspection(self) -> bool:
+        if self.graphql_introspection is None:
+            return self.env == "dev"
+        return self.graphql_introspection
 
     @property
     def bolt_host(self) -> str:

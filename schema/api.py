@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -58,6 +59,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
             *(lambda limit=limit: limit for limit in limits),
+            *([] if settings.introspection else [DisableIntrospection]),
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

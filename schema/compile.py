@@ -9,14 +9,20 @@ Only code-defined fragments, generated variable names and response keys (GraphQL
 ``[_A-Za-z][_0-9A-Za-z]*`` by the grammar, quoted with backticks) enter the text; every value
 from the request is a parameter.
 
-Row scope (``auth/``) plugs in through :class:`Scope`: its conditions are added wherever a
-child or a fact is matched, so rows outside scope never leave the database.
+Row scope (``auth/scope.py``) is applied by construction: every child and every fact the
+compiler matches — at the root (:meth:`Compiler.child_where`, :meth:`Compiler.fact_where`), in a
+relationship or a connection — is held to the subject's one scope predicate, so rows outside
+scope never leave the database. A Child map can only be built for a variable that passed it.
+
+Every map of a child, a fact, an edge or a page's end carries the id of the child it discloses
+under :data:`CHILD_KEY`, selected or not, so the audit names each child a response disclosed
+(:func:`disclosed_children`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -41,7 +47,8 @@ from graphql.execution.values import (
 )
 from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
 
-from hub.errors import BadUserInput
+from auth.scope import Scope
+from hub.errors import BadUserInput, Forbidden
 from hub.facts import BY_LABEL
 from hub.graph import Params, fill
 from schema.fields import CHILD_KEY, decode_cursor
@@ -50,18 +57,6 @@ from schema.mapping import Connection, Prop, Related
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 _BACKREF = "strawberry-definition"
 DEFAULT_PAGE_SIZE = 20
-
-
-@dataclass
-class Scope:
-    """Row rules added to every match of a child or a fact; empty means everything."""
-
-    child: list[str] = field(default_factory=list)  # conditions on "{c}"
-    fact: list[str] = field(default_factory=list)  # conditions on "{f}"
-    params: dict[str, Any] = field(default_factory=dict)
-    # When the child condition is exactly "lives under this region prefix", a filter on a region
-    # inside it implies the condition; leaving it out keeps the planner's choice of index.
-    region: str | None = None
 
 
 @dataclass
@@ -91,6 +86,32 @@ class Compiler:
         self.params = Params()
         self.params.values.update(self.scope.params)
         self._counter = 0
+        # Child variables held to the scope predicate, and each fact variable's child variable
+        # when the fact was reached from it by HAS_FACT.
+        self._scoped: set[str] = set()
+        self._owner: dict[str, str] = {}
+
+    # --- scope -----------------------------------------------------------------------------
+
+    def child_where(self, c: str) -> list[str]:
+        """Conditions that child ``c`` is in scope; only then can ``c`` be projected."""
+        self._scoped.add(c)
+        return self.scope.on_child(c)
+
+    def fact_where(self, f: str, owner: str | None = None) -> list[str]:
+        """Conditions that fact ``f`` is in scope; ``owner``: the scoped child it was reached
+        from by HAS_FACT, whose condition then stands for the fact's own child's."""
+        if owner is not None and owner in self._scoped:
+            self._owner[f] = owner
+            return self.scope.on_fact(f, owner)
+        return self.scope.on_fact(f)
+
+    def _owner_id(self, f: str) -> str:
+        """The id of fact ``f``'s child, for the audit."""
+        owner = self._owner.get(f)
+        if owner is not None:
+            return f"{owner}.id"
+        return f"COLLECT {{ MATCH (audit_c:Child)-[:HAS_FACT]->({f}) RETURN audit_c.id }}[0]"
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -185,7 +206,11 @@ class Compiler:
     ) -> str:
         entries = [f"__typename: '{runtime.name}'"] if typename else []
         if runtime.name == "Child":
+            if v not in self._scoped:  # a resolver that matched a child without its scope
+                raise RuntimeError("a child is projected without its scope condition")
             entries.append(f"`{CHILD_KEY}`: {v}.id")  # for the audit, whatever was selected
+        elif runtime.name in BY_LABEL:
+            entries.append(f"`{CHILD_KEY}`: {self._owner_id(v)}")
         for key, nodes in self.collect(runtime, selection_sets).items():
             name = nodes[0].name.value
             if name.startswith("__"):
@@ -209,8 +234,7 @@ class Compiler:
             return self.related(mapping, field_def, v, nodes)
         if isinstance(mapping, Connection):
             args = self._args(field_def, nodes[0])
-            pattern = mapping.pattern
-            return self.connection(pattern, mapping.where, v, field_def, nodes, args, [])
+            return self.connection(mapping, v, field_def, nodes, args, [])
         raise BadUserInput(f"字段 {field_def.ast_node} 无法查询 this field cannot be queried")
 
     def related(
@@ -219,7 +243,7 @@ class Compiler:
         t, x = self.var(), self.var()
         pattern = fill(mapping.pattern, v=v, t=t, x=x)
         conditions = [fill(mapping.where, v=v, t=t, x=x)] if mapping.where else []
-        conditions += self._scope_for(pattern, t)
+        conditions += self._scope_for(mapping, v, t)
         limit: int | None = 1 if mapping.single else None
         if mapping.arguments is not None:
             more, first = mapping.arguments(self._args(field_def, nodes[0]), self.params, t)
@@ -238,31 +262,42 @@ class Compiler:
         body += f" RETURN {self.value(named, t, nodes)} AS item"
         return f"COLLECT {{ {body} }}" + ("[0]" if mapping.single else "")
 
-    def _scope_for(self, pattern: str, t: str) -> list[str]:
-        """Scope conditions for the node ``t`` a pattern reaches, by its label."""
-        if f"({t}:Child)" in pattern:
-            return [fill(c, c=t) for c in self.scope.child]
-        if any(f"({t}:{label})" in pattern for label in _FACT_LABELS):
-            return [fill(c, f=t) for c in self.scope.fact]
+    def _scope_for(self, mapping: Related, v: str, t: str) -> list[str]:
+        """Scope conditions for the node ``t`` a relationship reaches, by its label."""
+        if mapping.target == "Child":
+            return self.child_where(t)
+        if mapping.target in _FACT_LABELS:
+            return self.fact_where(t, owner=v if mapping.owned else None)
         return []
 
     # --- connections ----------------------------------------------------------------------------
 
     def connection(
         self,
-        pattern: str,
-        where: str | None,
+        mapping: Connection,
         v: str | None,
         field_def: GraphQLField,
         nodes: list[FieldNode],
         args: dict[str, Any],
         filters: list[str],
+        scope_implied: bool = False,
     ) -> str:
-        """A keyset-paged connection of children; ``filters`` are conditions on ``{c}``."""
+        """A keyset-paged connection of children; ``filters`` are conditions on ``{c}``.
+
+        ``scope_implied``: the filters provably imply the scope condition (the caller checked,
+        with :meth:`Scope.implied_by_region`); it is then left out of this match only.
+        """
+        for kind in sorted(mapping.reveals):
+            if not self.scope.sees(kind):
+                raise Forbidden(f"{field_def.ast_node.name.value if field_def.ast_node else ''}"
+                                f": 无权查看{kind}名单 this list is built from {kind} records, "
+                                "which your roles do not see", field="children")
         t, x, rows, r = self.var(), self.var(), self.var(), self.var()
+        pattern, where = mapping.pattern, mapping.where
         match = fill(pattern, v=v or "", t=t, x=x) if pattern else f"({t}:Child)"
         base = [fill(where, v=v or "", t=t, x=x)] if where else []
-        base += [fill(c, c=t) for c in self.scope.child] + [fill(f, c=t) for f in filters]
+        in_scope = self.child_where(t)
+        base += ([] if scope_implied else in_scope) + [fill(f, c=t) for f in filters]
         first = self._page_size(args.get("first"))
         after = args.get("after")
         page = [*base]
@@ -288,7 +323,7 @@ class Compiler:
                 edge_fields = self.collect(
                     edge_type, [n.selection_set for n in key_nodes if n.selection_set]
                 )
-                parts = []
+                parts = [f"`{CHILD_KEY}`: {t}.id"]  # a cursor discloses its child too
                 for edge_key, edge_nodes in edge_fields.items():
                     edge_name = edge_nodes[0].name.value
                     if edge_name == "cursor":
@@ -310,6 +345,7 @@ class Compiler:
                         parts.append(f"`{info_key}`: size({rows}) > {size}")
                     elif info_nodes[0].name.value == "endCursor":
                         parts.append(f"`{info_key}`: last({rows}[0..{size}]).k")
+                        parts.append(f"`{CHILD_KEY}`: last({rows}[0..{size}]).k")
                 out.append(f"`{key}`: {{{', '.join(parts)}}}")
         page_rows = (
             f"COLLECT {{ MATCH {match}{_where(page)} WITH {t} ORDER BY {t}.id "
@@ -319,6 +355,22 @@ class Compiler:
         if not needs_rows:
             return "{" + ", ".join(out) + "}"
         return f"[{rows} IN [{page_rows}] | {{{', '.join(out)}}}][0]"
+
+
+def disclosed_children(value: Any, found: set[str] | None = None) -> set[str]:
+    """The ids of every child a compiled result discloses (:data:`CHILD_KEY` at any depth)."""
+    found = set() if found is None else found
+    if isinstance(value, dict):
+        child = value.get(CHILD_KEY)
+        if isinstance(child, str):
+            found.add(child)
+        for item in value.values():
+            if isinstance(item, dict | list):
+                disclosed_children(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            disclosed_children(item, found)
+    return found
 
 
 def _where(conditions: list[str]) -> str:

@@ -8,11 +8,11 @@ from starlette.requests import Request
 
 from audit.service import AuditRecord
 from auth.policy import View
+from auth.scope import Scope
 from auth.subject import SYSTEM, Subject
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
-from schema.compile import Scope
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Context:
     view: View | None = None  # None: no policy applies (the hub's own jobs, auth switched off)
     protector: IdProtector | None = None
     redacted: list[str] = field(default_factory=list)
+    hidden: set[tuple[str, str]] = field(default_factory=set)  # (type, field) of each redaction
     audit: AuditRecord | None = None  # what this request disclosed, for its audit event
 
     @property

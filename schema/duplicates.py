@@ -15,8 +15,8 @@ import strawberry
 from hub import linkage
 from hub.children import region_prefix
 from hub.errors import Forbidden, NotFound
-from schema.fields import After
-from schema.queries import HubInfo
+from schema.fields import CHILD_KEY, After
+from schema.queries import HubInfo, note_disclosed
 from schema.scalars import Date, DateTime
 
 
@@ -48,12 +48,15 @@ class DuplicatePage:
 
 
 def _region(info: HubInfo) -> str | None:
-    """The subject's region subtree, or None for the hub itself; others may not use the queue."""
+    """The subject's region subtree, or None for the hub itself. Only roles the policy lets
+    review duplicates (``link``), over a region, may use the queue: anyone else is refused
+    before any of its logic runs."""
     view = info.context.view
     if view is None:
         return None
-    if "region" not in view.rows:
-        raise Forbidden("仅区域业务人员可处理疑似重复 only regional officers review duplicates")
+    if not view.link or "region" not in view.rows:
+        raise Forbidden("仅负责建档的区域业务人员可处理疑似重复 only the regional officers who "
+                        "keep the roster review duplicates")
     return region_prefix(info.context.subject.region)
 
 
@@ -94,6 +97,15 @@ async def _in_region(info: HubInfo, candidate_id: str) -> None:
         raise NotFound("未找到该疑似重复记录 no such duplicate candidate")
 
 
+async def _note_pair(info: HubInfo, candidate_id: str) -> None:
+    """The two children a decision on the queue wrote about, for the audit."""
+    rows = await info.context.graph.run(
+        "MATCH (:DuplicateCandidate {id: $id})-[:CANDIDATE]->(c) RETURN c.id AS id",
+        {"id": candidate_id},
+    )
+    note_disclosed(info, [{CHILD_KEY: row["id"]} for row in rows])
+
+
 Status = Annotated[str, strawberry.argument(description="状态 OPEN, MERGED or REJECTED")]
 
 
@@ -106,6 +118,7 @@ class DuplicateQuery:
         page = await linkage.possible_duplicates(
             info.context.graph, first, after, status, region_prefix=_region(info)
         )
+        note_disclosed(info, [{CHILD_KEY: c.id} for item in page.items for c in item.children])
         return _page(page)
 
 
@@ -126,16 +139,19 @@ class DuplicateMutation:
         await _in_region(info, id)
         kept = await linkage.merge_children(info.context.graph, id, info.context.subject.id,
                                             keep)
+        await _note_pair(info, id)
         return strawberry.ID(kept)
 
     @strawberry.mutation(description="撤销合并 Undo a merge")
     async def unmerge_duplicate(self, info: HubInfo, id: Id) -> bool:
         await _in_region(info, id)
         await linkage.unmerge(info.context.graph, id, info.context.subject.id)
+        await _note_pair(info, id)
         return True
 
     @strawberry.mutation(description="确认不是同一儿童 Mark as two different children")
     async def reject_duplicate(self, info: HubInfo, id: Id) -> bool:
         await _in_region(info, id)
         await linkage.reject_duplicate(info.context.graph, id, info.context.subject.id)
+        await _note_pair(info, id)
         return True

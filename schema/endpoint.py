@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -14,15 +17,18 @@ from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
 from schema.api import build_schema
-from schema.compile import Scope
 from schema.context import Context
+
+_NO_SUBJECT = json.dumps({"errors": [{
+    "message": "需要有效的访问令牌 a valid access token is required",
+    "extensions": {"code": "UNAUTHENTICATED"}}]}, ensure_ascii=False).encode()
 
 
 class HubGraphQL(GraphQL[Context, None]):
     def __init__(self, graph: Graph, settings: Settings, policy: Policy | None) -> None:
         super().__init__(
             build_schema(settings),
-            graphql_ide="graphiql" if settings.env == "dev" else None,
+            graphql_ide="graphiql" if settings.introspection else None,
             allow_queries_via_get=False,
         )
         self.graph = graph
@@ -30,15 +36,30 @@ class HubGraphQL(GraphQL[Context, None]):
         self.policy = policy
         self.protector = IdProtector(settings)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # With a policy in force, a request that reached here without a subject (a mounting
+        # mistake, a door left out) is refused: it must never run without the policy.
+        if (self.policy is not None and scope["type"] == "http" and scope["method"] != "GET"
+                and scope.get("state", {}).get("subject") is None):
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(_NO_SUBJECT)).encode()),
+                (b"www-authenticate", b'Bearer realm="hub"')]})
+            await send({"type": "http.response.body", "body": _NO_SUBJECT})
+            return
+        await super().__call__(scope, receive, send)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
         http = request if isinstance(request, Request) else None
         subject = getattr(http.state, "subject", None) if http is not None else None
         audit = getattr(http.state, "audit", None) if http is not None else None
-        if subject is None or self.policy is None:
+        if self.policy is None:
             # Auth switched off (dev, benchmarks' baseline): no policy, no row scope.
             return Context(graph=self.graph, settings=self.settings, request=http, audit=audit)
+        if subject is None:  # refused in __call__; a context that sees nothing, to be sure
+            subject = Subject(kind="client", id="anonymous", department="", region="000000")
         context = context_for(self.graph, self.settings, self.policy, subject, self.protector,
                               http)
         context.audit = audit
@@ -61,6 +82,6 @@ def context_for(
         request=request,
         subject=subject,
         view=view,
-        scope=scope_for(view, subject) if view.sees_children else Scope(["false"], ["false"]),
+        scope=scope_for(view, subject),
         protector=protector,
     )

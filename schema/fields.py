@@ -26,8 +26,9 @@ def _is_masked(info: Info) -> bool:
     return bool(masked) and (_parent_name(info), info.field_name) in masked
 
 
-# The compiler puts every Child's id under this key, selected or not, so the audit knows which
-# children a response disclosed. Not a GraphQL name: no alias can collide with it.
+# The compiler puts, in the map of every child, fact, edge and page end, the id of the child it
+# discloses, selected or not, so the audit knows which children a response disclosed. Not a
+# GraphQL name: no alias can collide with it.
 CHILD_KEY = "audit.childId"
 
 
@@ -37,28 +38,25 @@ def _parent_name(info: Info) -> str:
     return str(raw.parent_type.name)
 
 
-def _note_child(root: Any, info: Info) -> None:
-    audit = getattr(info.context, "audit", None)
-    if audit is not None and _parent_name(info) == "Child":
-        audit.note_child(root.get(CHILD_KEY))
+def _note_redacted(info: Info) -> None:
+    # The compiled query already returned nothing for it; say where (and which field, whatever
+    # its alias), so clients can tell "hidden" from "empty".
+    info.context.redacted.append(response_path(info))
+    info.context.hidden.add((_parent_name(info), info.field_name))
 
 
 def lookup(root: Any, info: Info) -> Any:
     value = root.get(info.path.key)
-    _note_child(root, info)
     if _is_masked(info):
-        # The compiled query already returned nothing for it; say where, so clients can tell
-        # "hidden" from "empty".
-        info.context.redacted.append(response_path(info))
+        _note_redacted(info)
     return value
 
 
 def reveal_id(root: Any, info: Info) -> Any:
     """The resident ID number: its masked form, or decrypted for roles allowed to reveal it."""
     value = root.get(info.path.key)
-    _note_child(root, info)
     if _is_masked(info) or info.context.protector is None:
-        info.context.redacted.append(response_path(info))
+        _note_redacted(info)
         return value
     return None if value is None else info.context.protector.reveal(value)
 
@@ -85,9 +83,10 @@ def lookup_page(root: Any, info: Info, first: First = None, after: After = None)
     return root.get(info.path.key)
 
 
-def connection(description: str, pattern: str, where: str | None = None) -> Any:
+def connection(description: str, pattern: str, where: str | None = None,
+               reveals: frozenset[str] = frozenset()) -> Any:
     return strawberry.field(resolver=lookup_page, description=description,
-                            metadata={"graph": Connection(pattern, where)})
+                            metadata={"graph": Connection(pattern, where, reveals)})
 
 
 # Cursors are opaque to clients; inside they are the last row's sort key (keyset paging).
@@ -120,9 +119,8 @@ def install_fast_path(schema: strawberry.Schema, maskable: frozenset[tuple[str, 
     query), so the wrapper's argument conversion and Info object are pure overhead on every
     field of every response.
 
-    A field that no policy can mask (``maskable``: every field the policy names) and that does
-    not belong to a child (whose id the audit notes) needs no check at all: it gets the bare
-    look-up."""
+    A field that no policy can mask (``maskable``: every field the policy names) needs no check
+    at all: it gets the bare look-up."""
     fast = {lookup, lookup_page, lookup_cursor, reveal_id, *_EXTRA_FAST}
     for named in schema._schema.type_map.values():
         fields = getattr(named, "fields", None)
@@ -135,7 +133,7 @@ def install_fast_path(schema: strawberry.Schema, maskable: frozenset[tuple[str, 
             if func not in fast:
                 continue
             plain = func is not reveal_id and func is not lookup_cursor
-            if plain and named.name != "Child" and (named.name, name) not in maskable:
+            if plain and (named.name, name) not in maskable:
                 field_def.resolve = _bare_lookup
             else:
                 field_def.resolve = _direct(func)

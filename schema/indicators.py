@@ -21,10 +21,9 @@ from hub import indicators as ind
 from hub import regions
 from hub.children import region_prefix
 from hub.errors import BadUserInput
-from hub.graph import fill
 from hub.indicators.rules import RulesError
-from schema.fields import First
-from schema.queries import HubInfo, _compiler, _field
+from schema.fields import CHILD_KEY, First
+from schema.queries import HubInfo, _compiler, _field, note_disclosed, run_compiled
 from schema.scalars import Date
 from schema.types import DropoutCase, Transition
 
@@ -92,10 +91,20 @@ class Indicator:
     children_visible: bool = strawberry.field(
         description="是否可见名单 Whether the subject may see the children behind it"
     )
-    child_ids: list[strawberry.ID] = strawberry.field(
+    children: strawberry.Private[list[str]]
+    detail: strawberry.Private[list[IndicatorItem]]
+
+    @strawberry.field(
         description="相关儿童(仅限可见范围) Children behind it, within the subject's scope"
     )
-    items: list[IndicatorItem] = strawberry.field(description="明细 Detail rows")
+    def child_ids(self, info: HubInfo) -> list[strawberry.ID]:
+        note_disclosed(info, [{CHILD_KEY: c} for c in self.children])
+        return [strawberry.ID(c) for c in self.children]
+
+    @strawberry.field(description="明细 Detail rows")
+    def items(self, info: HubInfo) -> list[IndicatorItem]:
+        note_disclosed(info, [{CHILD_KEY: i.id} for i in self.detail if i.kind == "Child"])
+        return self.detail
 
 
 @strawberry.type(description="督导指标报告 The indicators of a region and school year")
@@ -118,8 +127,8 @@ def _indicator(result: ind.Result, visible: bool) -> Indicator:
         target=result.target, target_op=d.op, meets_target=result.meets_target,
         source=d.source, definition=d.numerator, denominator_definition=d.denominator,
         children_are=d.children, children_visible=visible,
-        child_ids=[strawberry.ID(c) for c in result.children] if visible else [],
-        items=[
+        children=list(result.children) if visible else [],
+        detail=[
             IndicatorItem(kind=i.kind, id=strawberry.ID(i.id), label=i.label, flagged=i.flagged,
                           values=[NamedValue(key=k, value=v) for k, v in i.values.items()])
             for i in result.items if visible or not i.child
@@ -134,7 +143,7 @@ def _visibility(info: HubInfo) -> ind.Visibility:
     if not view.sees_children:
         return ind.Visibility(sees_children=False)
     scope = info.context.scope
-    return ind.Visibility(conditions=tuple(scope.child), params=dict(scope.params))
+    return ind.Visibility(conditions=scope.child, params=dict(scope.params))
 
 
 def _region(code: str) -> str:
@@ -153,17 +162,15 @@ async def _run_case_list(
     prefix = compiler.params.add(region_prefix(_region(region)))
     wanted = compiler.params.add(status)
     conditions = [f"{c}.regionCode STARTS WITH {prefix}", f"{f}.status = {wanted}"]
-    conditions += [fill(x, c=c) for x in compiler.scope.child]
-    conditions += [fill(x, f=f) for x in compiler.scope.fact]
+    conditions += compiler.child_where(c) + compiler.fact_where(f, owner=c)
     limit = compiler.params.add(compiler._page_size(first if first is not None else 100))
     projection = compiler.value(get_named_type(field_def.type), f, nodes)
     cypher = (
         f"MATCH ({c}:Child)-[:HAS_FACT]->({f}:{label}) WHERE {' AND '.join(conditions)} "
-        f"WITH {f} ORDER BY {f}.date, {f}.id LIMIT {limit} "
+        f"WITH {c}, {f} ORDER BY {f}.date, {f}.id LIMIT {limit} "
         f"RETURN collect({projection}) AS result"
     )
-    rows = await info.context.graph.run(cypher, compiler.params.values)
-    return list(rows[0]["result"]) if rows else []
+    return list(await run_compiled(info, None, cypher, compiler.params.values) or [])
 
 
 @strawberry.type(description="督导查询 Supervision queries")

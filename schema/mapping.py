@@ -8,6 +8,7 @@ parameters, allocated by the compiler).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,10 @@ class Prop:
     masked: str | None = None
 
 
+# The label the pattern gives the related node: ``({t}:Placement)`` → Placement.
+_TARGET = re.compile(r"\(\{t\}:(\w+)\)")
+
+
 @dataclass(frozen=True)
 class Related:
     """Nodes reached by a pattern from ``{v}`` to ``{t}``: a list, or one (``single``)."""
@@ -42,13 +47,31 @@ class Related:
     single: bool = False
     arguments: ArgumentRule | None = None
 
+    @property
+    def target(self) -> str:
+        """The label of the related node; the compiler scopes it by this label."""
+        found = _TARGET.search(self.pattern)
+        if found is None:
+            raise ValueError(f"pattern {self.pattern!r} does not label {{t}}")
+        return found.group(1)
+
+    @property
+    def owned(self) -> bool:
+        """Whether ``{t}`` is a fact of the child ``{v}`` itself (one HAS_FACT step)."""
+        return self.pattern.startswith("({v})-[:HAS_FACT]->({t}:")
+
 
 @dataclass(frozen=True)
 class Connection:
-    """A Relay connection of children reached from ``{v}`` (``{t}`` is the child)."""
+    """A Relay connection of children reached from ``{v}`` (``{t}`` is the child).
+
+    ``reveals``: kinds of fact the list is built from (a school's pupils reveal placements); a
+    subject that does not see them is refused the list, as it is a filter on them.
+    """
 
     pattern: str
     where: str | None = None
+    reveals: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Annotated, Any, cast
 
@@ -13,12 +12,12 @@ from strawberry.types import Info
 from hub import children as child_search
 from hub.errors import Forbidden, NotFound
 from hub.facts import BY_LABEL
-from hub.graph import Transaction, fill
+from hub.graph import Transaction
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
-from schema.compile import Compiler
+from schema.compile import Compiler, disclosed_children
 from schema.context import Context
 from schema.fields import After, First
-from schema.mapping import Related
+from schema.mapping import Connection, Related
 from schema.scalars import Date
 from schema.types import Child, ChildConnection, Fact, Node, Region, ResourceCenter, School
 
@@ -67,16 +66,32 @@ def _field(info: HubInfo) -> tuple[GraphQLField, list[FieldNode]]:
     return parent.fields[raw.field_name], list(raw.field_nodes)
 
 
-def _child_scope(compiler: Compiler, v: str) -> str:
-    conditions = [fill(c, c=v) for c in compiler.scope.child]
+def _where(conditions: list[str]) -> str:
     return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 
+def note_disclosed(info: HubInfo, result: Any) -> Any:
+    """Names every child the result discloses on the request's audit record."""
+    audit = info.context.audit
+    if audit is not None:
+        for child in disclosed_children(result):
+            audit.note_child(child)
+    return result
+
+
+async def run_compiled(info: HubInfo, tx: Transaction | None, cypher: str,
+                       params: dict[str, Any]) -> Any:
+    """Runs a compiled query whose one row holds ``result``; the audit learns its children."""
+    rows = await (tx.run(cypher, params) if tx is not None
+                  else info.context.graph.run(cypher, params))
+    return note_disclosed(info, rows[0]["result"] if rows else None)
+
+
 async def _result(info: HubInfo, cypher: str, params: dict[str, Any], what: str) -> Any:
-    rows = await info.context.graph.run(cypher, params)
-    if not rows or rows[0]["result"] is None:
+    found = await run_compiled(info, None, cypher, params)
+    if found is None:
         raise NotFound(f"未找到该{what}或无权查看 no such {what}, or not visible to you")
-    return rows[0]["result"]
+    return found
 
 
 async def _by_key(info: HubInfo, label: str, key: str, value: str, what: str) -> Any:
@@ -85,7 +100,7 @@ async def _by_key(info: HubInfo, label: str, key: str, value: str, what: str) ->
     field_def, nodes = _field(info)
     v = compiler.var()
     found = compiler.params.add(value)
-    scope = _child_scope(compiler, v) if label == "Child" else ""
+    scope = _where(compiler.child_where(v)) if label == "Child" else ""
     projection = compiler.value(get_named_type(field_def.type), v, nodes)
     cypher = f"MATCH ({v}:{label} {{{key}: {found}}}){scope} RETURN {projection} AS result"
     return await _result(info, cypher, compiler.params.values, what)
@@ -110,16 +125,18 @@ class Query:
         )
         _refuse_hidden_filters(info, spec)
         compiler = _compiler(info)
-        scope = compiler.scope
-        if (scope.region is not None and spec.region_code is not None
-                and child_search.region_prefix(spec.region_code).startswith(scope.region)):
-            compiler.scope = dataclasses.replace(scope, child=[])  # implied by the filter
+        # A region filter inside a region scope implies the scope condition; leaving it out of
+        # this one match keeps the planner's choice of index. Nested matches keep theirs.
+        implied = spec.region_code is not None and compiler.scope.implied_by_region(
+            child_search.region_prefix(spec.region_code))
         field_def, nodes = _field(info)
         conditions = child_search.conditions(spec, compiler.params, dt.date.today())
         args = {"first": first, "after": after}
-        expr = compiler.connection("", None, None, field_def, nodes, args, conditions)
-        rows = await info.context.graph.run(f"RETURN {expr} AS result", compiler.params.values)
-        return cast(ChildConnection, rows[0]["result"])
+        expr = compiler.connection(_ALL_CHILDREN, None, field_def, nodes, args, conditions,
+                                   scope_implied=implied)
+        result = await run_compiled(info, None, f"RETURN {expr} AS result",
+                                    compiler.params.values)
+        return cast(ChildConnection, result)
 
     @strawberry.field(
         description="儿童时间线:各部门的全部记录,按日期排列 "
@@ -139,11 +156,9 @@ class Query:
         mapping = _mapping_of(Child, "timeline")
         v = compiler.var()
         found = compiler.params.add(child_id)
+        in_scope = _where(compiler.child_where(v))
         items = compiler.related(mapping, field_def, v, nodes)
-        cypher = (
-            f"MATCH ({v}:Child {{id: {found}}}){_child_scope(compiler, v)} "
-            f"RETURN {items} AS result"
-        )
+        cypher = f"MATCH ({v}:Child {{id: {found}}}){in_scope} RETURN {items} AS result"
         return cast(list[Fact], await _result(info, cypher, compiler.params.values, "儿童 child"))
 
     @strawberry.field(description="一所学校 One school by id")
@@ -170,8 +185,12 @@ class Query:
             f"MATCH ({v}:{label} {{{key}: {found}}}) RETURN {v}"
             for label, key in _NODE_LABELS
         )
-        scope = [fill(c, c=v) for c in compiler.scope.child]
-        guard = f" WHERE NOT {v}:Child OR ({' AND '.join(scope)})" if scope else ""
+        # A child or a fact passes the same predicate as anywhere else; organisations, classes
+        # and regions are not personal data.
+        child = " AND ".join(compiler.child_where(v)) or "true"
+        fact = " AND ".join(compiler.fact_where(v)) or "true"
+        guard = (f" WHERE CASE WHEN {v}:Child THEN {child} WHEN {v}:Fact THEN {fact} "
+                 "ELSE true END")
         projection = compiler.value(get_named_type(field_def.type), v, nodes)
         cypher = f"CALL () {{ {lookups} }} WITH {v}{guard} RETURN {projection} AS result"
         return cast(Node, await _result(info, cypher, compiler.params.values, "对象 object"))
@@ -194,6 +213,8 @@ def _refuse_hidden_filters(info: HubInfo, spec: child_search.ChildFilter) -> Non
             )
 
 
+_ALL_CHILDREN = Connection("")
+
 _NODE_LABELS = (
     ("Child", "id"), ("Fact", "id"), ("Organisation", "id"), ("SchoolClass", "id"),
     ("ResourceRoom", "id"), ("Region", "code"),
@@ -210,14 +231,15 @@ def _mapping_of(type_: type, name: str) -> Related:
 
 
 async def read_written(info: HubInfo, tx: Transaction, label: str, node_id: str) -> Any:
-    """A mutation's result: the node it wrote, with the client's selection, in its transaction."""
+    """A mutation's result: the node it wrote, with the client's selection, in its transaction.
+
+    The record itself is returned to its writer, who supplied it (the write was checked against
+    the subject's scope and write rights); what is nested below it is scoped as anywhere else.
+    """
     compiler = _compiler(info)
     field_def, nodes = _field(info)
     v = compiler.var()
     found = compiler.params.add(node_id)
     projection = compiler.value(get_named_type(field_def.type), v, nodes)
-    rows = await tx.run(
-        f"MATCH ({v}:{label} {{id: {found}}}) RETURN {projection} AS result",
-        compiler.params.values,
-    )
-    return rows[0]["result"] if rows else None
+    cypher = f"MATCH ({v}:{label} {{id: {found}}}) RETURN {projection} AS result"
+    return await run_compiled(info, tx, cypher, compiler.params.values)

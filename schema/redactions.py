@@ -17,10 +17,11 @@ class Redactions(SchemaExtension):
         results: dict[str, Any] = {"redacted": list(redacted)}
         view = context.view
         if view is not None and view.purpose_would_reveal:
-            hidden = {path.rsplit(".", 1)[-1] for path in redacted}
+            # By field, not response key: an alias must not hide which purpose would help.
+            hidden: set[tuple[str, str]] = getattr(context, "hidden", set())
             results["purposeWouldReveal"] = {
                 f"{type_name}.{field}": list(purposes)
                 for (type_name, field), purposes in view.purpose_would_reveal.items()
-                if field in hidden
+                if (type_name, field) in hidden
             }
         return results

@@ -125,7 +125,8 @@ class School(Organisation, Mapped):
         order="{t}.id",
     )
     children: ChildConnection = connection(
-        "在读儿童 Children currently placed here", _CURRENT_PUPILS, "{x}.endDate IS NULL"
+        "在读儿童 Children currently placed here", _CURRENT_PUPILS, "{x}.endDate IS NULL",
+        reveals=frozenset({"Placement"}),
     )
 
 
@@ -139,6 +140,7 @@ class ResourceCenter(Organisation, Mapped):
         "服务学校的在读儿童 Children placed in the schools it serves",
         "({v})-[:SERVES]->(:School)<-[:AT]-({x}:Placement)<-[:HAS_FACT]-({t}:Child)",
         "{x}.endDate IS NULL",
+        reveals=frozenset({"Placement"}),
     )
 
 

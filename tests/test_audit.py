@@ -370,7 +370,8 @@ async def test_fifty_concurrent_clients_leave_no_gap(
 async def test_auditors_api(graph: Graph, audit_settings: Settings) -> None:
     await seed(graph)
     conf = audit_settings.model_copy(update={
-        "audit_bulk_children": 1, "audit_work_hours": "00:00-00:00", "audit_denial_burst": 3})
+        "audit_bulk_children": 1, "audit_work_hours": "00:00-00:00", "audit_denial_burst": 3,
+        "graphql_introspection": True})
     edu = await register(graph, "EDU", "140404", ["edu-officer"])
     school = await register(graph, "EDU", "140404", ["school-staff"], organisations=["sch_2"])
     auditor = await register(graph, "EDU", "140400", ["auditor"])

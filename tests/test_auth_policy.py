@@ -130,7 +130,7 @@ async def test_row_scope(world: Graph, settings: Settings, role: str) -> None:
 def _revealed(role: str, ref: str, purpose: str | None) -> bool:
     rule = RAW["roles"][role]
     return (ref in rule.get("reveal", []) and purpose in RAW["sensitive"][ref]
-            and ref not in rule.get("masked", []))
+            and purpose in rule.get("purposes", []) and ref not in rule.get("masked", []))
 
 
 @pytest.mark.parametrize("role", sorted(r for r in SUBJECTS if SUBJECTS[r][3]))
