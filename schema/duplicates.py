@@ -137,21 +137,21 @@ class DuplicateMutation:
         ] = None,
     ) -> strawberry.ID:
         await _in_region(info, id)
+        await _note_pair(info, id)
         kept = await linkage.merge_children(info.context.graph, id, info.context.subject.id,
                                             keep)
-        await _note_pair(info, id)
         return strawberry.ID(kept)
 
     @strawberry.mutation(description="撤销合并 Undo a merge")
     async def unmerge_duplicate(self, info: HubInfo, id: Id) -> bool:
         await _in_region(info, id)
-        await linkage.unmerge(info.context.graph, id, info.context.subject.id)
         await _note_pair(info, id)
+        await linkage.unmerge(info.context.graph, id, info.context.subject.id)
         return True
 
     @strawberry.mutation(description="确认不是同一儿童 Mark as two different children")
     async def reject_duplicate(self, info: HubInfo, id: Id) -> bool:
         await _in_region(info, id)
-        await linkage.reject_duplicate(info.context.graph, id, info.context.subject.id)
         await _note_pair(info, id)
+        await linkage.reject_duplicate(info.context.graph, id, info.context.subject.id)
         return True
