@@ -4,12 +4,17 @@ Verification accepts only the algorithms configured for the token's issuer (ES25
 ``alg: none`` and HS/RS confusion fail before any key is tried; the ``kid`` must name a known
 key; ``iss``, ``aud``, ``exp`` and ``nbf`` are checked. Every failure is the same
 :class:`InvalidToken`: the client learns nothing that would help an attacker.
+
+A token must also carry every claim the policy reads, well-formed: an id, a known department, a
+known six-digit region, at least one role (for ours, also the kind and the organisations). A
+missing region must never become the empty prefix, i.e. every child.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import time
 from collections import OrderedDict
@@ -23,6 +28,8 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from auth.keys import ALGORITHM, KeyStore
 from auth.subject import Subject
+from hub import regions
+from hub.facts import DEPARTMENTS
 from hub.settings import ExternalIssuer, Settings
 
 LEEWAY_S = 30
@@ -112,14 +119,14 @@ class TokenService:
             if header.get("alg") != ALGORITHM or header.get("kid") not in self.keys.kids:
                 raise InvalidToken
             claims = self._decode(token, self.keys.key_set(), [ALGORITHM], self.audience)
-            return _subject(claims, _OWN_CLAIMS), float(claims["exp"])
+            return _own_subject(claims), float(claims["exp"])
         external = self.external.get(str(issuer))
         if external is None or header.get("alg") not in external.algorithms:
             raise InvalidToken
         key_set = await self._external_keys(external, str(header.get("kid", "")))
         claims = self._decode(token, key_set, list(external.algorithms), external.audience,
                               external.issuer)
-        return _subject(claims, external.claims, kind="person"), float(claims["exp"])
+        return _external_subject(claims, external.claims), float(claims["exp"])
 
     def _decode(self, token: str, keys: KeySet, algorithms: list[str], audience: str,
                 issuer: str | None = None) -> dict[str, Any]:
@@ -153,30 +160,54 @@ class TokenService:
         return key_set
 
 
-_OWN_CLAIMS = {
-    "id": "sub", "department": "department", "region": "region", "roles": "roles",
-    "organisations": "organisations", "kind": "kind",
-}
+_REGION = re.compile(r"[0-9]{6}")
 
 
-def _subject(claims: dict[str, Any], mapping: dict[str, str], kind: str = "client") -> Subject:
-    def claim(name: str) -> Any:
-        return claims.get(mapping.get(name, ""))
-
-    roles = claim("roles") or []
-    orgs = claim("organisations") or []
-    if isinstance(roles, str):
-        roles = roles.split()
-    if not isinstance(roles, list) or not isinstance(orgs, list):
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
         raise InvalidToken
-    subject_kind = claim("kind") or kind
-    if subject_kind not in ("client", "person"):
+    return value
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidToken
+    return tuple(value)
+
+
+def _checked(kind: Any, subject_id: Any, department: Any, region: Any, roles: Any,
+             organisations: Any) -> Subject:
+    """A subject only from claims the policy can use as they are: what is missing or malformed
+    refuses the token rather than defaulting to something (an empty region is every child)."""
+    if kind not in ("client", "person"):
+        raise InvalidToken
+    department, region = _text(department), _text(region)
+    if department not in DEPARTMENTS:
+        raise InvalidToken
+    if not _REGION.fullmatch(region) or not regions.is_known(region):
+        raise InvalidToken
+    role_list = _texts(roles)
+    if not role_list:
         raise InvalidToken
     return Subject(
-        kind="client" if subject_kind == "client" else "person",
-        id=str(claim("id")),
-        department=str(claim("department") or ""),
-        region=str(claim("region") or ""),
-        roles=frozenset(str(r) for r in roles),
-        organisations=tuple(str(o) for o in orgs),
+        kind="client" if kind == "client" else "person", id=_text(subject_id),
+        department=department, region=region, roles=frozenset(role_list),
+        organisations=_texts(organisations),
     )
+
+
+def _own_subject(claims: dict[str, Any]) -> Subject:
+    return _checked(claims.get("kind"), claims.get("sub"), claims.get("department"),
+                    claims.get("region"), claims.get("roles"), claims.get("organisations"))
+
+
+def _external_subject(claims: dict[str, Any], mapping: dict[str, str]) -> Subject:
+    def claim(name: str, default: Any = None) -> Any:
+        source = mapping.get(name)
+        return claims.get(source, default) if source else default
+
+    roles = claim("roles")
+    if isinstance(roles, str):  # a space-separated list, as OAuth's ``scope`` is written
+        roles = roles.split()
+    return _checked(claim("kind", "person"), claim("id"), claim("department"), claim("region"),
+                    roles, claim("organisations", []))

@@ -212,6 +212,67 @@ async def test_external_oidc_issuer_tokens_are_mapped_and_checked(
         assert (await gql(client, expired, QUERY)).status_code == 401
 
 
+async def test_external_tokens_must_carry_every_claim_the_policy_needs(
+    auth_settings: Settings, province_idp: tuple[str, RSAKey]
+) -> None:
+    uri, key = province_idp
+    issuer = ExternalIssuer(
+        issuer="https://idp.province.example", jwks_uri=uri, audience="hub",
+        claims={"id": "uid", "department": "dept", "region": "adcode", "roles": "hub_roles",
+                "organisations": "orgs"},
+    )
+    conf = auth_settings.model_copy(update={"oidc_issuers": [issuer]})
+    now = int(time.time())
+    good = {"iss": issuer.issuer, "aud": "hub", "sub": "p-7", "iat": now, "exp": now + 60,
+            "uid": "person-7", "dept": "EDU", "adcode": "140404", "hub_roles": ["edu-officer"],
+            "orgs": []}
+    # Each of these was taken before, with an empty region (every child) or a made-up value.
+    broken: dict[str, dict[str, object]] = {
+        "no id": {"uid": None}, "empty id": {"uid": ""},
+        "no department": {"dept": None}, "unknown department": {"dept": "POLICE"},
+        "no region": {"adcode": None}, "empty region": {"adcode": ""},
+        "a prefix for a region": {"adcode": "1404"}, "no such region": {"adcode": "000000"},
+        "a number for a region": {"adcode": 140404},
+        "no roles": {"hub_roles": None}, "no role at all": {"hub_roles": []},
+        "roles not strings": {"hub_roles": [1, 2]},
+        "organisations not strings": {"orgs": [7]},
+    }
+    header = {"alg": "RS256", "kid": "prov-1"}
+    async with http_client(conf) as client:
+        assert (await gql(client, jwt.encode(header, good, key), QUERY)).status_code == 200
+        for name, change in broken.items():
+            claims = {k: v for k, v in {**good, **change}.items() if v is not None}
+            response = await gql(client, jwt.encode(header, claims, key), QUERY)
+            assert response.status_code == 401, name
+        # a space-separated string is a list of roles, as OAuth writes its scope
+        spaced = jwt.encode(header, {**good, "hub_roles": "edu-officer supervisor"}, key)
+        assert (await gql(client, spaced, QUERY)).status_code == 200
+
+
+async def test_own_tokens_must_carry_every_claim_the_policy_needs(
+    auth_settings: Settings
+) -> None:
+    """Only a token signed with our key can get here, but a claim read without a check is
+    still a default nobody chose (a future issuer path, a key that leaked)."""
+    keys = KeyStore(auth_settings.keys_dir)
+    keys.ensure()
+    header = {"alg": "ES256", "kid": keys.signing.kid}
+    broken: dict[str, dict[str, object]] = {
+        "no kind": {"kind": None},
+        "no department": {"department": None}, "no region": {"region": None},
+        "empty region": {"region": ""}, "a prefix for a region": {"region": "14"},
+        "no roles": {"roles": None}, "roles not strings": {"roles": [["edu-officer"]]},
+        "no organisations": {"organisations": None},
+    }
+    async with http_client(auth_settings) as client:
+        good = jwt.encode(header, _claims(auth_settings), keys.signing)
+        assert (await gql(client, good, QUERY)).status_code == 200
+        for name, change in broken.items():
+            claims = {k: v for k, v in _claims(auth_settings, **change).items() if v is not None}
+            response = await gql(client, jwt.encode(header, claims, keys.signing), QUERY)
+            assert response.status_code == 401, name
+
+
 async def test_rate_limit_answers_429_with_retry_after(
     graph: Graph, auth_settings: Settings
 ) -> None:
