@@ -6,8 +6,13 @@ key; ``iss``, ``aud``, ``exp`` and ``nbf`` are checked. Every failure is the sam
 :class:`InvalidToken`: the client learns nothing that would help an attacker.
 
 A token must also carry every claim the policy reads, well-formed: an id, a known department, a
-known six-digit region, at least one role (for ours, also the kind and the organisations). A
-missing region must never become the empty prefix, i.e. every child.
+known six-digit region, at least one role (for ours, also the kind, the organisations and the
+credential generation). A missing region must never become the empty prefix, i.e. every child.
+
+The hub's own tokens are good only while their client or person is active with the same
+credential generation (``auth/standing.py``): revoking or rotating takes effect within
+``HUB_TOKEN_STATUS_CACHE_SECONDS`` on every process. Tokens of an external issuer have no local
+record; their revocation is the issuer's, bounded by their lifetime.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from auth.keys import ALGORITHM, KeyStore
+from auth.standing import SubjectStatus
 from auth.subject import Subject
 from hub import regions
 from hub.facts import DEPARTMENTS
+from hub.graph import Graph
 from hub.settings import ExternalIssuer, Settings
 
 LEEWAY_S = 30
@@ -62,7 +69,7 @@ def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 class TokenService:
-    def __init__(self, keys: KeyStore, settings: Settings) -> None:
+    def __init__(self, keys: KeyStore, settings: Settings, graph: Graph) -> None:
         self.keys = keys
         self.issuer = settings.issuer
         self.audience = settings.token_audience
@@ -71,8 +78,10 @@ class TokenService:
         self._jwks: dict[str, tuple[float, KeySet]] = {}
         # A client sends the same token for many requests: remember what verified, until it
         # expires, so the signature is checked once per token rather than once per request.
-        self._verified: OrderedDict[str, tuple[float, Subject]] = OrderedDict()
+        # Only the signature: whether the subject may still use it is asked every time.
+        self._verified: OrderedDict[str, tuple[float, Subject, bool]] = OrderedDict()
         self._keys_loaded = time.monotonic()
+        self.status = SubjectStatus(graph, settings.token_status_cache_seconds)
 
     def issue(self, subject: Subject) -> tuple[str, int]:
         now = int(time.time())
@@ -81,6 +90,7 @@ class TokenService:
             "nbf": now, "exp": now + self.ttl, "jti": secrets.token_hex(8),
             "kind": subject.kind, "department": subject.department, "region": subject.region,
             "roles": sorted(subject.roles), "organisations": list(subject.organisations),
+            "gen": subject.generation,
         }
         key = self.keys.signing
         header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
@@ -89,14 +99,17 @@ class TokenService:
     async def verify(self, token: str) -> Subject:
         remembered = self._verified.get(token)
         if remembered is not None:
-            expires, subject = remembered
-            if time.time() < expires and set(self.keys.kids) >= {self._kid_of(token)}:
-                return subject
-            del self._verified[token]
-        subject, expires = await self._verify(token)
-        self._verified[token] = (expires, subject)
-        if len(self._verified) > VERIFIED_CACHE_SIZE:
-            self._verified.popitem(last=False)
+            expires, subject, ours = remembered
+            if not (time.time() < expires and set(self.keys.kids) >= {self._kid_of(token)}):
+                del self._verified[token]
+                remembered = None
+        if remembered is None:
+            subject, expires, ours = await self._verify(token)
+            self._verified[token] = (expires, subject, ours)
+            if len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        if ours and not await self.status.allows(subject.kind, subject.id, subject.generation):
+            raise InvalidToken
         return subject
 
     def _reload_keys(self) -> None:
@@ -110,7 +123,8 @@ class TokenService:
     def _kid_of(token: str) -> str:
         return str(_unverified(token)[0].get("kid", ""))
 
-    async def _verify(self, token: str) -> tuple[Subject, float]:
+    async def _verify(self, token: str) -> tuple[Subject, float, bool]:
+        """The subject, when the token expires, and whether the hub issued it."""
         header, payload = _unverified(token)
         issuer = payload.get("iss")
         if issuer == self.issuer:
@@ -119,14 +133,14 @@ class TokenService:
             if header.get("alg") != ALGORITHM or header.get("kid") not in self.keys.kids:
                 raise InvalidToken
             claims = self._decode(token, self.keys.key_set(), [ALGORITHM], self.audience)
-            return _own_subject(claims), float(claims["exp"])
+            return _own_subject(claims), float(claims["exp"]), True
         external = self.external.get(str(issuer))
         if external is None or header.get("alg") not in external.algorithms:
             raise InvalidToken
         key_set = await self._external_keys(external, str(header.get("kid", "")))
         claims = self._decode(token, key_set, list(external.algorithms), external.audience,
                               external.issuer)
-        return _external_subject(claims, external.claims), float(claims["exp"])
+        return _external_subject(claims, external.claims), float(claims["exp"]), False
 
     def _decode(self, token: str, keys: KeySet, algorithms: list[str], audience: str,
                 issuer: str | None = None) -> dict[str, Any]:
@@ -176,7 +190,7 @@ def _texts(value: Any) -> tuple[str, ...]:
 
 
 def _checked(kind: Any, subject_id: Any, department: Any, region: Any, roles: Any,
-             organisations: Any) -> Subject:
+             organisations: Any, generation: int = 0) -> Subject:
     """A subject only from claims the policy can use as they are: what is missing or malformed
     refuses the token rather than defaulting to something (an empty region is every child)."""
     if kind not in ("client", "person"):
@@ -192,13 +206,18 @@ def _checked(kind: Any, subject_id: Any, department: Any, region: Any, roles: An
     return Subject(
         kind="client" if kind == "client" else "person", id=_text(subject_id),
         department=department, region=region, roles=frozenset(role_list),
-        organisations=_texts(organisations),
+        organisations=_texts(organisations), generation=generation,
     )
 
 
 def _own_subject(claims: dict[str, Any]) -> Subject:
+    generation = claims.get("gen")
+    # bool is an int to Python; a token without its generation predates revocation checks
+    if not isinstance(generation, int) or isinstance(generation, bool):
+        raise InvalidToken
     return _checked(claims.get("kind"), claims.get("sub"), claims.get("department"),
-                    claims.get("region"), claims.get("roles"), claims.get("organisations"))
+                    claims.get("region"), claims.get("roles"), claims.get("organisations"),
+                    generation)
 
 
 def _external_subject(claims: dict[str, Any], mapping: dict[str, str]) -> Subject:
