@@ -55,6 +55,7 @@ async def add_client(
         "MERGE (c:Client {id: $id}) SET c.name = $name, c.secretHash = $hash, "
         "c.department = $department, c.region = $region, c.roles = $roles, "
         "c.organisations = $organisations, c.status = 'ACTIVE', "
+        "c.credentialGen = coalesce(c.credentialGen, 0) + 1, "
         "c.createdAt = coalesce(c.createdAt, datetime())",
         {"id": client_id, "name": name, "hash": hash_secret(secret), "department": department,
          "region": region, "roles": sorted(roles), "organisations": organisations or []},
@@ -71,9 +72,11 @@ async def list_clients(graph: Graph) -> list[dict[str, Any]]:
 
 
 async def rotate_secret(graph: Graph, client_id: str) -> str:
+    """A new secret; tokens issued under the old one stop working (auth/standing.py)."""
     secret = secrets.token_urlsafe(32)
     rows = await graph.write(
         "MATCH (c:Client {id: $id, status: 'ACTIVE'}) SET c.secretHash = $hash, "
+        "c.credentialGen = coalesce(c.credentialGen, 0) + 1, "
         "c.rotatedAt = datetime() RETURN c.id AS id",
         {"id": client_id, "hash": hash_secret(secret)},
     )
@@ -83,6 +86,7 @@ async def rotate_secret(graph: Graph, client_id: str) -> str:
 
 
 async def revoke(graph: Graph, client_id: str) -> None:
+    """No new token, and the tokens it holds stop working within seconds (auth/standing.py)."""
     rows = await graph.write(
         "MATCH (c:Client {id: $id}) SET c.status = 'REVOKED', c.revokedAt = datetime() "
         "RETURN c.id AS id",
@@ -103,4 +107,6 @@ async def authenticate(graph: Graph, client_id: str, secret: str) -> Subject | N
         kind="client", id=client["id"], department=client["department"],
         region=client["region"], roles=frozenset(client["roles"]),
         organisations=tuple(client.get("organisations") or ()),
+        # read with the secret's hash: a rotation after this read makes the token stale at once
+        generation=int(client.get("credentialGen") or 0),
     )

@@ -114,14 +114,14 @@ def list_() -> None:
 
 @clients_app.command("rotate")
 def rotate(client_id: str) -> None:
-    """更换密钥 Give a client a new secret (the old one stops working)."""
+    """更换密钥 Give a client a new secret (the old one and its tokens stop working)."""
     secret = _run(lambda graph: clients.rotate_secret(graph, client_id))
     typer.echo(f"client_secret: {secret}")
 
 
 @clients_app.command("revoke")
 def revoke(client_id: str) -> None:
-    """吊销客户端 Revoke a client: it can get no new token."""
+    """吊销客户端 Revoke a client: no new token, and its tokens stop within seconds."""
     _run(lambda graph: clients.revoke(graph, client_id))
     typer.echo(f"已吊销 revoked {client_id}")
 

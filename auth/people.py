@@ -57,7 +57,8 @@ async def add_person(
     graph: Graph, policy: Policy, *, username: str, password: str, department: str,
     region: str, roles: list[str], works_at: list[str] | None = None,
 ) -> str:
-    """Creates the account (or replaces its password, roles and workplaces); returns its id."""
+    """Creates the account (or replaces its password, roles and workplaces, and then the tokens
+    it holds stop working: auth/standing.py); returns its id."""
     _check(policy, username, password, department, region, roles)
     works_at = sorted(set(works_at or []))
     if works_at:
@@ -73,7 +74,8 @@ async def add_person(
         "MERGE (p:Person {username: $username}) "
         "ON CREATE SET p.id = $id, p.createdAt = datetime() "
         "SET p.passwordHash = $hash, p.department = $department, p.region = $region, "
-        "p.roles = $roles, p.failedAttempts = 0, p.lockedUntil = null, p.status = 'ACTIVE' "
+        "p.roles = $roles, p.failedAttempts = 0, p.lockedUntil = null, p.status = 'ACTIVE', "
+        "p.credentialGen = coalesce(p.credentialGen, 0) + 1 "
         "WITH p OPTIONAL MATCH (p)-[old:WORKS_AT]->() DELETE old "
         "WITH DISTINCT p UNWIND (CASE WHEN $orgs = [] THEN [null] ELSE $orgs END) AS org "
         "OPTIONAL MATCH (o:Organisation {id: org}) "
@@ -112,6 +114,7 @@ def _subject(person: dict[str, Any], organisations: list[str]) -> Subject:
         kind="person", id=str(person["id"]), department=str(person["department"]),
         region=str(person["region"]), roles=frozenset(person.get("roles") or ()),
         organisations=tuple(sorted(organisations)),
+        generation=int(person.get("credentialGen") or 0),
     )
 
 

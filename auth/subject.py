@@ -17,6 +17,9 @@ class Subject:
     roles: frozenset[str] = field(default_factory=frozenset)
     organisations: tuple[str, ...] = ()  # ids of the organisations a person WORKS_AT
     purpose: str | None = None  # declared purpose of use for this request
+    # The client's or person's credential generation when its token was issued: the token is
+    # refused once the node's ``credentialGen`` has moved on (auth/standing.py).
+    generation: int = 0
 
 
 # The hub's own jobs (migrations, demo data, tests of the data layer) act as this subject.

@@ -4,12 +4,22 @@ Verification accepts only the algorithms configured for the token's issuer (ES25
 ``alg: none`` and HS/RS confusion fail before any key is tried; the ``kid`` must name a known
 key; ``iss``, ``aud``, ``exp`` and ``nbf`` are checked. Every failure is the same
 :class:`InvalidToken`: the client learns nothing that would help an attacker.
+
+A token must also carry every claim the policy reads, well-formed: an id, a known department, a
+known six-digit region, at least one role (for ours, also the kind, the organisations and the
+credential generation). A missing region must never become the empty prefix, i.e. every child.
+
+The hub's own tokens are good only while their client or person is active with the same
+credential generation (``auth/standing.py``): revoking or rotating takes effect within
+``HUB_TOKEN_STATUS_CACHE_SECONDS`` on every process. Tokens of an external issuer have no local
+record; their revocation is the issuer's, bounded by their lifetime.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import time
 from collections import OrderedDict
@@ -22,7 +32,11 @@ from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from auth.keys import ALGORITHM, KeyStore
+from auth.standing import SubjectStatus
 from auth.subject import Subject
+from hub import regions
+from hub.facts import DEPARTMENTS
+from hub.graph import Graph
 from hub.settings import ExternalIssuer, Settings
 
 LEEWAY_S = 30
@@ -55,7 +69,7 @@ def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 class TokenService:
-    def __init__(self, keys: KeyStore, settings: Settings) -> None:
+    def __init__(self, keys: KeyStore, settings: Settings, graph: Graph) -> None:
         self.keys = keys
         self.issuer = settings.issuer
         self.audience = settings.token_audience
@@ -64,8 +78,10 @@ class TokenService:
         self._jwks: dict[str, tuple[float, KeySet]] = {}
         # A client sends the same token for many requests: remember what verified, until it
         # expires, so the signature is checked once per token rather than once per request.
-        self._verified: OrderedDict[str, tuple[float, Subject]] = OrderedDict()
+        # Only the signature: whether the subject may still use it is asked every time.
+        self._verified: OrderedDict[str, tuple[float, Subject, bool]] = OrderedDict()
         self._keys_loaded = time.monotonic()
+        self.status = SubjectStatus(graph, settings.token_status_cache_seconds)
 
     def issue(self, subject: Subject) -> tuple[str, int]:
         now = int(time.time())
@@ -74,6 +90,7 @@ class TokenService:
             "nbf": now, "exp": now + self.ttl, "jti": secrets.token_hex(8),
             "kind": subject.kind, "department": subject.department, "region": subject.region,
             "roles": sorted(subject.roles), "organisations": list(subject.organisations),
+            "gen": subject.generation,
         }
         key = self.keys.signing
         header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
@@ -82,14 +99,17 @@ class TokenService:
     async def verify(self, token: str) -> Subject:
         remembered = self._verified.get(token)
         if remembered is not None:
-            expires, subject = remembered
-            if time.time() < expires and set(self.keys.kids) >= {self._kid_of(token)}:
-                return subject
-            del self._verified[token]
-        subject, expires = await self._verify(token)
-        self._verified[token] = (expires, subject)
-        if len(self._verified) > VERIFIED_CACHE_SIZE:
-            self._verified.popitem(last=False)
+            expires, subject, ours = remembered
+            if not (time.time() < expires and set(self.keys.kids) >= {self._kid_of(token)}):
+                del self._verified[token]
+                remembered = None
+        if remembered is None:
+            subject, expires, ours = await self._verify(token)
+            self._verified[token] = (expires, subject, ours)
+            if len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        if ours and not await self.status.allows(subject.kind, subject.id, subject.generation):
+            raise InvalidToken
         return subject
 
     def _reload_keys(self) -> None:
@@ -103,7 +123,8 @@ class TokenService:
     def _kid_of(token: str) -> str:
         return str(_unverified(token)[0].get("kid", ""))
 
-    async def _verify(self, token: str) -> tuple[Subject, float]:
+    async def _verify(self, token: str) -> tuple[Subject, float, bool]:
+        """The subject, when the token expires, and whether the hub issued it."""
         header, payload = _unverified(token)
         issuer = payload.get("iss")
         if issuer == self.issuer:
@@ -112,14 +133,14 @@ class TokenService:
             if header.get("alg") != ALGORITHM or header.get("kid") not in self.keys.kids:
                 raise InvalidToken
             claims = self._decode(token, self.keys.key_set(), [ALGORITHM], self.audience)
-            return _subject(claims, _OWN_CLAIMS), float(claims["exp"])
+            return _own_subject(claims), float(claims["exp"]), True
         external = self.external.get(str(issuer))
         if external is None or header.get("alg") not in external.algorithms:
             raise InvalidToken
         key_set = await self._external_keys(external, str(header.get("kid", "")))
         claims = self._decode(token, key_set, list(external.algorithms), external.audience,
                               external.issuer)
-        return _subject(claims, external.claims, kind="person"), float(claims["exp"])
+        return _external_subject(claims, external.claims), float(claims["exp"]), False
 
     def _decode(self, token: str, keys: KeySet, algorithms: list[str], audience: str,
                 issuer: str | None = None) -> dict[str, Any]:
@@ -153,30 +174,59 @@ class TokenService:
         return key_set
 
 
-_OWN_CLAIMS = {
-    "id": "sub", "department": "department", "region": "region", "roles": "roles",
-    "organisations": "organisations", "kind": "kind",
-}
+_REGION = re.compile(r"[0-9]{6}")
 
 
-def _subject(claims: dict[str, Any], mapping: dict[str, str], kind: str = "client") -> Subject:
-    def claim(name: str) -> Any:
-        return claims.get(mapping.get(name, ""))
-
-    roles = claim("roles") or []
-    orgs = claim("organisations") or []
-    if isinstance(roles, str):
-        roles = roles.split()
-    if not isinstance(roles, list) or not isinstance(orgs, list):
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
         raise InvalidToken
-    subject_kind = claim("kind") or kind
-    if subject_kind not in ("client", "person"):
+    return value
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidToken
+    return tuple(value)
+
+
+def _checked(kind: Any, subject_id: Any, department: Any, region: Any, roles: Any,
+             organisations: Any, generation: int = 0) -> Subject:
+    """A subject only from claims the policy can use as they are: what is missing or malformed
+    refuses the token rather than defaulting to something (an empty region is every child)."""
+    if kind not in ("client", "person"):
+        raise InvalidToken
+    department, region = _text(department), _text(region)
+    if department not in DEPARTMENTS:
+        raise InvalidToken
+    if not _REGION.fullmatch(region) or not regions.is_known(region):
+        raise InvalidToken
+    role_list = _texts(roles)
+    if not role_list:
         raise InvalidToken
     return Subject(
-        kind="client" if subject_kind == "client" else "person",
-        id=str(claim("id")),
-        department=str(claim("department") or ""),
-        region=str(claim("region") or ""),
-        roles=frozenset(str(r) for r in roles),
-        organisations=tuple(str(o) for o in orgs),
+        kind="client" if kind == "client" else "person", id=_text(subject_id),
+        department=department, region=region, roles=frozenset(role_list),
+        organisations=_texts(organisations), generation=generation,
     )
+
+
+def _own_subject(claims: dict[str, Any]) -> Subject:
+    generation = claims.get("gen")
+    # bool is an int to Python; a token without its generation predates revocation checks
+    if not isinstance(generation, int) or isinstance(generation, bool):
+        raise InvalidToken
+    return _checked(claims.get("kind"), claims.get("sub"), claims.get("department"),
+                    claims.get("region"), claims.get("roles"), claims.get("organisations"),
+                    generation)
+
+
+def _external_subject(claims: dict[str, Any], mapping: dict[str, str]) -> Subject:
+    def claim(name: str, default: Any = None) -> Any:
+        source = mapping.get(name)
+        return claims.get(source, default) if source else default
+
+    roles = claim("roles")
+    if isinstance(roles, str):  # a space-separated list, as OAuth's ``scope`` is written
+        roles = roles.split()
+    return _checked(claim("kind", "person"), claim("id"), claim("department"), claim("region"),
+                    roles, claim("organisations", []))

@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     policy = Policy.load(settings.policy_file) if settings.policy_file else default_policy()
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
-    tokens = TokenService(keys, settings)
+    tokens = TokenService(keys, settings, graph)
     graphql: ASGIApp = HubGraphQL(graph, settings, policy if settings.auth_enabled else None)
     graphql = GraphQLGuard(
         graphql,

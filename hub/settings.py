@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     issuer: str = "http://127.0.0.1:8000"
     token_audience: str = "special-education-hub"  # noqa: S105 - an audience, not a secret
     token_ttl_s: int = Field(default=900, ge=60, le=86400)
+    # How long a process trusts what it read of a client's or person's status (auth/standing.py):
+    # revoked or rotated credentials stop within this, so it may not exceed 10 s.
+    token_status_cache_seconds: float = Field(default=5.0, ge=0, le=10)
     keys_dir: Path = Path("var/keys")
     policy_file: Path | None = None
     oidc_issuers: list[ExternalIssuer] = Field(default_factory=list)

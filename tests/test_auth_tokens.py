@@ -16,7 +16,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
+from auth import clients
 from auth.keys import KeyStore
+from auth.policy import default_policy
 from hub.graph import Graph
 from hub.settings import ExternalIssuer, Settings
 from tests.auth_helpers import gql, http_client, register, token_for
@@ -29,6 +31,14 @@ def auth_settings(settings: Settings, tmp_path: Path, neo4j_server: object) -> S
     return settings.model_copy(update={"keys_dir": tmp_path / "keys", "auth_enabled": True})
 
 
+@pytest.fixture
+async def client_x(graph: Graph) -> None:
+    """The client the hand-made tokens name: a token is good only while its client is active
+    with the token's credential generation (the first registration makes it 1)."""
+    await clients.add_client(graph, default_policy(), name="x", department="EDU",
+                             region="140404", roles=["edu-officer"], client_id="cl_x")
+
+
 def _b64(data: dict[str, object]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
@@ -38,7 +48,7 @@ def _claims(settings: Settings, **changes: object) -> dict[str, object]:
     claims: dict[str, object] = {
         "iss": settings.issuer, "aud": settings.token_audience, "sub": "cl_x", "iat": now,
         "nbf": now, "exp": now + 300, "kind": "client", "department": "EDU",
-        "region": "140404", "roles": ["edu-officer"], "organisations": [],
+        "region": "140404", "roles": ["edu-officer"], "organisations": [], "gen": 1,
     }
     claims.update(changes)
     return claims
@@ -80,8 +90,6 @@ async def test_client_credentials_token_and_discovery(
 async def test_revoked_and_rotated_clients_get_no_token(
     graph: Graph, auth_settings: Settings
 ) -> None:
-    from auth import clients
-
     registered = await register(graph, "DPF", "140404", ["dpf-officer"])
     new_secret = await clients.rotate_secret(graph, registered.client_id)
     async with http_client(auth_settings) as client:
@@ -135,7 +143,8 @@ def _attacks(settings: Settings, keys: KeyStore) -> dict[str, str | None]:
     }
 
 
-async def test_every_token_attack_is_401_without_detail(auth_settings: Settings) -> None:
+async def test_every_token_attack_is_401_without_detail(auth_settings: Settings,
+                                                        client_x: None) -> None:
     async with http_client(auth_settings) as client:
         keys = KeyStore(auth_settings.keys_dir)
         valid = jwt.encode({"alg": "ES256", "kid": keys.signing.kid}, _claims(auth_settings),
@@ -152,7 +161,7 @@ async def test_every_token_attack_is_401_without_detail(auth_settings: Settings)
         assert len(bodies) == 1  # the same words whatever went wrong
 
 
-async def test_key_rotation_without_downtime(auth_settings: Settings) -> None:
+async def test_key_rotation_without_downtime(auth_settings: Settings, client_x: None) -> None:
     keys = KeyStore(auth_settings.keys_dir)
     keys.ensure()
     old = keys.signing
@@ -212,6 +221,69 @@ async def test_external_oidc_issuer_tokens_are_mapped_and_checked(
         assert (await gql(client, expired, QUERY)).status_code == 401
 
 
+async def test_external_tokens_must_carry_every_claim_the_policy_needs(
+    auth_settings: Settings, province_idp: tuple[str, RSAKey]
+) -> None:
+    uri, key = province_idp
+    issuer = ExternalIssuer(
+        issuer="https://idp.province.example", jwks_uri=uri, audience="hub",
+        claims={"id": "uid", "department": "dept", "region": "adcode", "roles": "hub_roles",
+                "organisations": "orgs"},
+    )
+    conf = auth_settings.model_copy(update={"oidc_issuers": [issuer]})
+    now = int(time.time())
+    good = {"iss": issuer.issuer, "aud": "hub", "sub": "p-7", "iat": now, "exp": now + 60,
+            "uid": "person-7", "dept": "EDU", "adcode": "140404", "hub_roles": ["edu-officer"],
+            "orgs": []}
+    # Each of these was taken before, with an empty region (every child) or a made-up value.
+    broken: dict[str, dict[str, object]] = {
+        "no id": {"uid": None}, "empty id": {"uid": ""},
+        "no department": {"dept": None}, "unknown department": {"dept": "POLICE"},
+        "no region": {"adcode": None}, "empty region": {"adcode": ""},
+        "a prefix for a region": {"adcode": "1404"}, "no such region": {"adcode": "000000"},
+        "a number for a region": {"adcode": 140404},
+        "no roles": {"hub_roles": None}, "no role at all": {"hub_roles": []},
+        "roles not strings": {"hub_roles": [1, 2]},
+        "organisations not strings": {"orgs": [7]},
+    }
+    header = {"alg": "RS256", "kid": "prov-1"}
+    async with http_client(conf) as client:
+        assert (await gql(client, jwt.encode(header, good, key), QUERY)).status_code == 200
+        for name, change in broken.items():
+            claims = {k: v for k, v in {**good, **change}.items() if v is not None}
+            response = await gql(client, jwt.encode(header, claims, key), QUERY)
+            assert response.status_code == 401, name
+        # a space-separated string is a list of roles, as OAuth writes its scope
+        spaced = jwt.encode(header, {**good, "hub_roles": "edu-officer supervisor"}, key)
+        assert (await gql(client, spaced, QUERY)).status_code == 200
+
+
+async def test_own_tokens_must_carry_every_claim_the_policy_needs(
+    auth_settings: Settings, client_x: None
+) -> None:
+    """Only a token signed with our key can get here, but a claim read without a check is
+    still a default nobody chose (a future issuer path, a key that leaked)."""
+    keys = KeyStore(auth_settings.keys_dir)
+    keys.ensure()
+    header = {"alg": "ES256", "kid": keys.signing.kid}
+    broken: dict[str, dict[str, object]] = {
+        "no kind": {"kind": None},
+        "no department": {"department": None}, "no region": {"region": None},
+        "empty region": {"region": ""}, "a prefix for a region": {"region": "14"},
+        "no roles": {"roles": None}, "roles not strings": {"roles": [["edu-officer"]]},
+        "no organisations": {"organisations": None},
+        "no credential generation": {"gen": None}, "a generation as text": {"gen": "1"},
+        "a generation as a boolean": {"gen": True},
+    }
+    async with http_client(auth_settings) as client:
+        good = jwt.encode(header, _claims(auth_settings), keys.signing)
+        assert (await gql(client, good, QUERY)).status_code == 200
+        for name, change in broken.items():
+            claims = {k: v for k, v in _claims(auth_settings, **change).items() if v is not None}
+            response = await gql(client, jwt.encode(header, claims, keys.signing), QUERY)
+            assert response.status_code == 401, name
+
+
 async def test_rate_limit_answers_429_with_retry_after(
     graph: Graph, auth_settings: Settings
 ) -> None:
@@ -234,7 +306,8 @@ async def test_unknown_purpose_is_refused(graph: Graph, auth_settings: Settings)
         assert "purpose" in response.json()["errors"][0]["message"]
 
 
-async def test_a_key_added_by_another_process_is_picked_up(auth_settings: Settings) -> None:
+async def test_a_key_added_by_another_process_is_picked_up(auth_settings: Settings,
+                                                           client_x: None) -> None:
     async with http_client(auth_settings) as client:
         other = KeyStore(auth_settings.keys_dir)  # e.g. `hub keys rotate` run elsewhere
         kid = other.rotate()

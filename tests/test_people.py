@@ -267,6 +267,42 @@ async def test_a_code_is_bound_to_verifier_redirect_client_and_time(
     assert not await graph.run("MATCH (a:AuthorizationCode) RETURN a")  # consumed regardless
 
 
+async def test_a_replaced_disabled_or_removed_persons_tokens_stop_within_seconds(
+        graph: Graph, settings: Settings) -> None:
+    await seed(graph)
+    await staff(graph)
+    interval = 0.3
+    conf = settings.model_copy(update={"token_status_cache_seconds": interval})
+    query = "{ children { totalCount } }"
+    async with http_client(conf) as client:
+        async def sign_in() -> str:
+            verifier, challenge = pkce()
+            token = await exchange(client, await code_for(client, challenge), verifier)
+            assert token.status_code == 200, token.text
+            return str(token.json()["access_token"])
+
+        async def status(token: str) -> int:
+            return (await gql(client, token, query, purpose="SERVICE_DELIVERY")).status_code
+
+        before = await sign_in()
+        assert await status(before) == 200
+        await staff(graph)  # `hub users add` again: a new password (and roles, workplaces)
+        await asyncio.sleep(interval + 0.05)
+        assert await status(before) == 401
+        after = await sign_in()
+        assert await status(after) == 200
+        # No command disables an account yet; an administrator's Cypher, or one to come.
+        await graph.write("MATCH (p:Person {username: 'wang.li'}) SET p.status = 'DISABLED'")
+        await asyncio.sleep(interval + 0.05)
+        assert await status(after) == 401
+        await staff(graph)
+        last = await sign_in()
+        assert await status(last) == 200
+        await graph.write("MATCH (p:Person {username: 'wang.li'}) DETACH DELETE p")
+        await asyncio.sleep(interval + 0.05)
+        assert await status(last) == 401
+
+
 async def test_the_form_tells_a_locked_account(graph: Graph, settings: Settings) -> None:
     await seed(graph)
     await staff(graph)
