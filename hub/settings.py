@@ -63,8 +63,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses or networks,
-    # "*" for any): the audit records the client's address, not the proxy's.
-    forwarded_allow_ips: str = "127.0.0.1"
+    # "*" for any): the audit records the client's address, not the proxy's. Empty believes
+    # nobody: any local process could otherwise put another address on the record.
+    forwarded_allow_ips: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     id_hmac_key: SecretStr = SecretStr(LOCAL_DEMO_ID_HMAC_KEY)
     id_encryption_key: SecretStr = SecretStr(LOCAL_DEMO_ID_ENCRYPTION_KEY)
