@@ -8,8 +8,10 @@ same ES256 access token any client gets, ``kind: person``, and calls ``/graphql`
 
 Only one client uses this flow: the hub's own console (``client_id=console``, a public client,
 so PKCE with S256 is required and ``plain`` refused). Its redirect URI must be the console's
-callback on the same origin as the request: the authorization server and the console are one
-application, so a code can only ever be delivered to the console that asked for it.
+callback on a configured origin — ``HUB_ISSUER``'s, or one in ``HUB_CONSOLE_ORIGINS`` — never
+on one taken from the request (its ``Host`` header is the caller's to choose): the
+authorization server and the console are one application, so a code is only ever delivered
+to the console.
 
 A code lives 60 seconds, is stored only as its SHA-256 (a stolen database copy yields no usable
 code), is bound to the client, the redirect URI and the code challenge, and is deleted by the
@@ -39,6 +41,7 @@ from auth import people
 from auth.subject import Subject
 from hub.graph import Graph
 from hub.logs import log
+from hub.settings import Settings, origin_of
 
 CONSOLE_CLIENT = "console"
 CALLBACK_PATH = "/console/callback"
@@ -85,20 +88,17 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _flow_problem(request: Request, flow: dict[str, str]) -> str | None:
+def _flow_problem(origins: frozenset[str], flow: dict[str, str]) -> str | None:
     """Why the request's parameters cannot start a sign-in, or None."""
     if flow.get("client_id") != CONSOLE_CLIENT:
         return "client_id"
     redirect = flow.get("redirect_uri", "")
     parts = urlsplit(redirect)
-    if (_origin(redirect) != _origin(str(request.url)) or parts.path != CALLBACK_PATH
+    if (origin_of(redirect) not in origins or parts.path != CALLBACK_PATH
             or parts.query or parts.fragment):
-        return "redirect_uri"
+        # Names where the console is served, so that one opened elsewhere (localhost for
+        # 127.0.0.1, say) knows where to go; the issuer is public (discovery) anyway.
+        return f"redirect_uri ({' '.join(sorted(origins))}{CALLBACK_PATH})"
     if flow.get("response_type") != "code":
         return "response_type"
     if flow.get("code_challenge_method") != "S256":
@@ -179,10 +179,12 @@ async def _audit_refusal(request: Request, username: str, error: str) -> bool:
     return True
 
 
-def authorize_routes(graph: Graph) -> list[Route]:
+def authorize_routes(graph: Graph, settings: Settings) -> list[Route]:
+    origins = settings.console_origin_set
+
     async def show(request: Request) -> Response:
         flow = {k: request.query_params.get(k, "") for k in _FLOW_FIELDS}
-        problem = _flow_problem(request, flow)
+        problem = _flow_problem(origins, flow)
         if problem is not None:
             # Never redirect to an unchecked URI (RFC 6749 §4.1.2.1): say so on the page.
             text = _TEXT["en" if flow.get("lang") == "en" else "zh"]["bad_request"]
@@ -198,7 +200,7 @@ def authorize_routes(graph: Graph) -> list[Route]:
                                                max_num_fields=20).items()}
         flow = {k: str(form.get(k) or "") for k in _FLOW_FIELDS}
         t = _TEXT["en" if flow.get("lang") == "en" else "zh"]
-        problem = _flow_problem(request, flow)
+        problem = _flow_problem(origins, flow)
         if problem is not None:
             return _page(flow, error=t["bad_request"].format(why=problem), status=400,
                          fatal=True)

@@ -102,7 +102,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *oauth_routes(graph, keys, tokens),
-            *authorize_routes(graph),  # people sign in here (authorization code + PKCE)
+            # people sign in here (authorization code + PKCE)
+            *authorize_routes(graph, settings),
             *console_routes(graph, settings, tokens if settings.auth_enabled else None,
                             policy if settings.auth_enabled else None),
         ],

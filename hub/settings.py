@@ -28,6 +28,12 @@ LOCAL_DEMO_ID_ENCRYPTION_KEY = "bG9jYWwtZGVtby1pZC1rZXktMzItYnl0ZXMtISEhISE="  #
 BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
 
 
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased as browsers compare origins."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
 class SettingsError(Exception):
     """Settings that cannot be used; the message names each bad variable."""
 
@@ -81,6 +87,9 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     oidc_issuers: list[ExternalIssuer] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    # Origins besides HUB_ISSUER's where the console may be served (comma-separated
+    # scheme://host[:port]); the sign-in form redirects only to a callback on one of them.
+    console_origins: str = ""
     indicator_rules: Path | None = None  # YAML/JSON figures per region (hub/indicators/rules.py)
     # The access audit log (audit/, docs/audit.md).
     audit_enabled: bool = True
@@ -125,6 +134,16 @@ class Settings(BaseSettings):
             raise ValueError("has a port that is not a number between 1 and 65535") from exc
         return value
 
+    @field_validator("console_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            parts = urlsplit(item)
+            if (parts.scheme not in ("http", "https") or not parts.netloc
+                    or parts.path not in ("", "/") or parts.query or parts.fragment):
+                raise ValueError(f"{item!r} is not an origin such as https://hub.example.cn")
+        return value
+
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.env != "prod":
@@ -149,6 +168,12 @@ class Settings(BaseSettings):
                 "the built-in values are local demo defaults"
             )
         return self
+
+    @property
+    def console_origin_set(self) -> frozenset[str]:
+        """Where the console may be served: the issuer's origin and HUB_CONSOLE_ORIGINS."""
+        given = [part.strip() for part in self.console_origins.split(",") if part.strip()]
+        return frozenset(origin_of(url) for url in [self.issuer, *given])
 
     @property
     def bolt_host(self) -> str:
