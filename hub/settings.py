@@ -87,6 +87,20 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     oidc_issuers: list[ExternalIssuer] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    # Sign-in and client-secret checks (auth/attempts.py, docs/access-policy.md): a bucket per
+    # client address, and a doubling wait after the free failures per address and per
+    # (address, user name or client id). In-process: each hub process keeps its own counts.
+    signin_attempts_per_minute: int = Field(default=60, ge=1, le=100_000)
+    signin_attempts_burst: int = Field(default=30, ge=1, le=100_000)
+    signin_free_failures: int = Field(default=5, ge=1, le=1000)
+    signin_free_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    signin_first_wait_s: float = Field(default=1.0, gt=0, le=3600)
+    signin_max_wait_s: int = Field(default=900, ge=1, le=86_400)
+    signin_memory_s: int = Field(default=900, ge=1, le=86_400)
+    # argon2 checks run in worker threads, this many at once; this many more may wait, and
+    # past that a check is refused (503) rather than queued without end.
+    password_checks_concurrent: int = Field(default=2, ge=1, le=64)
+    password_checks_waiting: int = Field(default=32, ge=0, le=10_000)
     # Origins besides HUB_ISSUER's where the console may be served (comma-separated
     # scheme://host[:port]); the sign-in form redirects only to a callback on one of them.
     console_origins: str = ""
