@@ -245,8 +245,8 @@ class AuditService:
         event.update({
             "clientAddress": client_address, "operationType": "token",
             "operationName": "client_credentials", "status": status,
-            "outcome": "ok" if status == 200 else
-            ("unauthenticated" if status == 401 else "error"),
+            "outcome": {200: "ok", 401: "unauthenticated",
+                        429: "rate_limited"}.get(status, "error"),
             "errorCodes": [error] if error else [],
             "latencyMs": round((time.perf_counter() - started) * 1000, 3),
         })

@@ -1,15 +1,18 @@
 """Sign-in for people: the OAuth2 authorization-code flow with PKCE (RFC 6749 §4.1, RFC 7636).
 
 ``GET /oauth/authorize`` shows the sign-in form (Chinese, with an English switch); ``POST``
-checks the password (``auth/people.py``: argon2, lock-out) and redirects back to the console
-with a one-time code. The console then exchanges the code at ``/oauth/token``
-(``grant_type=authorization_code`` with its ``code_verifier``, see :func:`exchange`) for the
-same ES256 access token any client gets, ``kind: person``, and calls ``/graphql`` with it.
+checks the password (``auth/people.py``: argon2 off the event loop; attempts limited per
+address, ``auth/attempts.py``) and redirects back to the console with a one-time code. The
+console then exchanges the code at ``/oauth/token`` (``grant_type=authorization_code`` with
+its ``code_verifier``, see :func:`exchange`) for the same ES256 access token any client gets,
+``kind: person``, and calls ``/graphql`` with it.
 
 Only one client uses this flow: the hub's own console (``client_id=console``, a public client,
 so PKCE with S256 is required and ``plain`` refused). Its redirect URI must be the console's
-callback on the same origin as the request: the authorization server and the console are one
-application, so a code can only ever be delivered to the console that asked for it.
+callback on a configured origin — ``HUB_ISSUER``'s, or one in ``HUB_CONSOLE_ORIGINS`` — never
+on one taken from the request (its ``Host`` header is the caller's to choose): the
+authorization server and the console are one application, so a code is only ever delivered
+to the console.
 
 A code lives 60 seconds, is stored only as its SHA-256 (a stolen database copy yields no usable
 code), is bound to the client, the redirect URI and the code challenge, and is deleted by the
@@ -19,7 +22,6 @@ first exchange, so a second use fails.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import html
@@ -36,9 +38,12 @@ from starlette.routing import Route
 from audit.service import service_for
 from audit.store import AuditUnavailable
 from auth import people
+from auth.attempts import Refusal, SignInLimits, Ticket, client_address
+from auth.passwords import HashingBusy
 from auth.subject import Subject
 from hub.graph import Graph
 from hub.logs import log
+from hub.settings import Settings, origin_of
 
 CONSOLE_CLIENT = "console"
 CALLBACK_PATH = "/console/callback"
@@ -54,9 +59,10 @@ _TEXT = {
         "lang": "zh-CN", "title": "登录", "brand": "特殊教育数据枢纽", "switch": "English",
         "switch_lang": "en", "skip": "跳到登录表单", "username": "用户名", "password": "密码",
         "submit": "登录", "invalid": "用户名或密码不正确。",
-        "locked": "连续输错密码 {n} 次,账户已锁定,请于 {t} 之后再试(或请管理员解锁)。",
+        "slow": "尝试次数过多,请 {s} 秒后再试。", "ask_admin": "(也可请管理员解锁。)",
+        "busy": "登录服务繁忙,请稍后再试。",
         "bad_request": "登录请求无效:{why}。请从控制台重新进入。", "hint":
-        "使用本单位分配的账户登录。连续输错 {n} 次密码,账户将锁定 {m} 分钟。",
+        "使用本单位分配的账户登录。连续输错 {n} 次密码后,每次重试须等待更久。",
         "required": "请填写用户名和密码。",
     },
     "en": {
@@ -64,11 +70,12 @@ _TEXT = {
         "switch": "中文", "switch_lang": "zh", "skip": "Skip to the sign-in form",
         "username": "Username", "password": "Password", "submit": "Sign in",
         "invalid": "The username or password is not right.",
-        "locked": "Too many wrong passwords ({n}): the account is locked until {t} "
-                  "(or ask an administrator to unlock it).",
+        "slow": "Too many attempts: try again in {s} seconds.",
+        "ask_admin": " (Or ask an administrator to unlock the account.)",
+        "busy": "Sign-in is busy: try again in a moment.",
         "bad_request": "This sign-in request is not valid: {why}. Open the console again.",
         "hint": "Sign in with the account your organisation gave you. After {n} wrong "
-                "passwords in a row the account is locked for {m} minutes.",
+                "passwords each further try must wait longer.",
         "required": "Enter your username and password.",
     },
 }
@@ -85,20 +92,17 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _flow_problem(request: Request, flow: dict[str, str]) -> str | None:
+def _flow_problem(origins: frozenset[str], flow: dict[str, str]) -> str | None:
     """Why the request's parameters cannot start a sign-in, or None."""
     if flow.get("client_id") != CONSOLE_CLIENT:
         return "client_id"
     redirect = flow.get("redirect_uri", "")
     parts = urlsplit(redirect)
-    if (_origin(redirect) != _origin(str(request.url)) or parts.path != CALLBACK_PATH
+    if (origin_of(redirect) not in origins or parts.path != CALLBACK_PATH
             or parts.query or parts.fragment):
-        return "redirect_uri"
+        # Names where the console is served, so that one opened elsewhere (localhost for
+        # 127.0.0.1, say) knows where to go; the issuer is public (discovery) anyway.
+        return f"redirect_uri ({' '.join(sorted(origins))}{CALLBACK_PATH})"
     if flow.get("response_type") != "code":
         return "response_type"
     if flow.get("code_challenge_method") != "S256":
@@ -111,7 +115,8 @@ def _flow_problem(request: Request, flow: dict[str, str]) -> str | None:
 
 
 def _page(flow: dict[str, str], *, username: str = "", error: str | None = None,
-          status: int = 200, fatal: bool = False) -> HTMLResponse:
+          status: int = 200, fatal: bool = False, free: int = 5,
+          retry_after: str | None = None) -> HTMLResponse:
     lang = "en" if flow.get("lang") == "en" else "zh"
     t = _TEXT[lang]
     esc = html.escape
@@ -136,7 +141,7 @@ def _page(flow: dict[str, str], *, username: str = "", error: str | None = None,
   </div>
   <button type="submit" class="primary">{t["submit"]}</button>
 </form>
-<p class="hint">{t["hint"].format(n=people.MAX_FAILURES, m=people.LOCK_MINUTES)}</p>"""
+<p class="hint">{t["hint"].format(n=free)}</p>"""
     body = f"""<!doctype html>
 <html lang="{t["lang"]}">
 <head>
@@ -162,32 +167,53 @@ def _page(flow: dict[str, str], *, username: str = "", error: str | None = None,
 </main>
 </body>
 </html>"""
-    return HTMLResponse(body, status_code=status, headers=_HEADERS)
+    headers = dict(_HEADERS, **({"Retry-After": retry_after} if retry_after else {}))
+    return HTMLResponse(body, status_code=status, headers=headers)
 
 
-async def _audit_refusal(request: Request, username: str, error: str) -> bool:
+async def _audit_refusal(request: Request, username: str, error: str, status: int) -> bool:
     """A refused sign-in goes on the audit record like a refused token; False if it cannot."""
     try:
         audit = service_for(request.app)
         if audit is not None:
             await audit.token_event(
-                subject=None, attempted=username, status=401, error=error,
-                client_address=request.client.host if request.client else None,
+                subject=None, attempted=username, status=status, error=error,
+                client_address=client_address(request) or None,
                 started=time.perf_counter())
     except AuditUnavailable:
         return False
     return True
 
 
-def authorize_routes(graph: Graph) -> list[Route]:
+def authorize_routes(graph: Graph, settings: Settings, limits: SignInLimits) -> list[Route]:
+    origins = settings.console_origin_set
+    free = settings.signin_free_failures
+
     async def show(request: Request) -> Response:
         flow = {k: request.query_params.get(k, "") for k in _FLOW_FIELDS}
-        problem = _flow_problem(request, flow)
+        problem = _flow_problem(origins, flow)
         if problem is not None:
             # Never redirect to an unchecked URI (RFC 6749 §4.1.2.1): say so on the page.
             text = _TEXT["en" if flow.get("lang") == "en" else "zh"]["bad_request"]
             return _page(flow, error=text.format(why=problem), status=400, fatal=True)
-        return _page(flow)
+        return _page(flow, free=free)
+
+    async def refuse(request: Request, flow: dict[str, str], username: str, outcome: str,
+                     status: int, message: str, retry_after: str | None = None) -> Response:
+        if not await _audit_refusal(request, username, f"sign_in_{outcome}", status):
+            return _page(flow, username=username, error="audit unavailable", status=503)
+        log.info("sign-in refused", outcome=outcome)
+        return _page(flow, username=username, error=message, status=status, free=free,
+                     retry_after=retry_after)
+
+    async def admit(address: str, username: str) -> Ticket | Refusal:
+        ticket = limits.attempts.admit(address, username)
+        if isinstance(ticket, Refusal) and ticket.scope == "name":
+            # Read whether or not the name exists, so the answer's timing is the same.
+            unlocked = await people.unlocked_at(graph, username)
+            if unlocked is not None and limits.attempts.forgive(address, username, unlocked):
+                return limits.attempts.admit(address, username)
+        return ticket
 
     async def submit(request: Request) -> Response:
         # Parsed here, like the token endpoint: no multipart parser needed for a plain form.
@@ -198,25 +224,29 @@ def authorize_routes(graph: Graph) -> list[Route]:
                                                max_num_fields=20).items()}
         flow = {k: str(form.get(k) or "") for k in _FLOW_FIELDS}
         t = _TEXT["en" if flow.get("lang") == "en" else "zh"]
-        problem = _flow_problem(request, flow)
+        problem = _flow_problem(origins, flow)
         if problem is not None:
             return _page(flow, error=t["bad_request"].format(why=problem), status=400,
                          fatal=True)
         username = str(form.get("username") or "").strip()[:64]
         password = str(form.get("password") or "")[:1024]
         if not username or not password:
-            return _page(flow, username=username, error=t["required"], status=400)
-        result = await people.authenticate(graph, username, password)
-        if result.subject is None:
-            if not await _audit_refusal(request, username, f"sign_in_{result.outcome}"):
-                return _page(flow, username=username, error="audit unavailable", status=503)
-            log.info("sign-in refused", outcome=result.outcome)
-            if result.outcome == "locked" and result.locked_until is not None:
-                local = result.locked_until.astimezone(dt.timezone(dt.timedelta(hours=8)))
-                message = t["locked"].format(n=people.MAX_FAILURES,
-                                             t=local.strftime("%H:%M"))
-                return _page(flow, username=username, error=message, status=423)
-            return _page(flow, username=username, error=t["invalid"], status=401)
+            return _page(flow, username=username, error=t["required"], status=400, free=free)
+        ticket = await admit(client_address(request), username)
+        if isinstance(ticket, Refusal):
+            # Only a name's wait is the administrator's to end (``hub users unlock``).
+            message = t["slow"].format(s=ticket.retry_after) + (
+                t["ask_admin"] if ticket.scope == "name" else "")
+            return await refuse(request, flow, username, "throttled", 429, message,
+                                ticket.retry_after)
+        try:
+            subject = await people.authenticate(graph, username, password, limits.hashing)
+        except HashingBusy:
+            limits.attempts.not_checked(ticket)
+            return await refuse(request, flow, username, "busy", 503, t["busy"], "1")
+        if subject is None:
+            return await refuse(request, flow, username, "invalid", 401, t["invalid"])
+        limits.attempts.succeeded(ticket)
         code = secrets.token_urlsafe(32)
         await graph.write(
             "MATCH (old:AuthorizationCode) WHERE old.expiresAt < datetime() DELETE old "
@@ -226,9 +256,9 @@ def authorize_routes(graph: Graph) -> list[Route]:
             "expiresAt: datetime() + duration({seconds: $ttl})})",
             {"hash": _code_hash(code), "client": flow["client_id"],
              "redirect": flow["redirect_uri"], "challenge": flow["code_challenge"],
-             "person": result.subject.id, "ttl": CODE_TTL_S},
+             "person": subject.id, "ttl": CODE_TTL_S},
         )
-        log.info("sign-in", subject=result.subject.id)
+        log.info("sign-in", subject=subject.id)
         query = urlencode({"code": code, "state": flow.get("state", "")})
         return RedirectResponse(f"{flow['redirect_uri']}?{query}", status_code=303,
                                 headers={"Cache-Control": "no-store"})

@@ -275,16 +275,17 @@ def users_demo() -> None:
 
 @users_app.command("list")
 def users_list() -> None:
-    """人员列表 List people's accounts (locked ones show until when)."""
+    """人员列表 List people's accounts (with when an administrator last unlocked them)."""
     for row in _run(people.list_people):
-        locked = f"  锁定至 locked until {row['lockedUntil']}" if row["lockedUntil"] else ""
+        unlocked = f"  解锁于 unlocked {row['unlockedAt']}" if row["unlockedAt"] else ""
         typer.echo(f"{row['id']}  {row['username']:16} {row['department']:8} {row['region']}  "
-                   f"{','.join(row['roles'])}  {','.join(row['worksAt'])}{locked}")
+                   f"{','.join(row['roles'])}  {','.join(row['worksAt'])}{unlocked}")
 
 
 @users_app.command("unlock")
 def users_unlock(username: str) -> None:
-    """解锁账户 End a lock-out early and reset the failure count."""
+    """解锁账户 Forgive the failed sign-ins counted so far under this name, from every address
+    (each hub process lets the name try again at its next attempt)."""
     _run(lambda graph: people.unlock(graph, username))
     typer.echo(f"已解锁 unlocked {username}")
 

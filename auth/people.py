@@ -1,46 +1,34 @@
 """People who sign in to the console 人员账户: created by `hub users add`, checked at sign-in.
 
-A person is ``(:Person {id, username, passwordHash, department, region, roles, failedAttempts,
-lockedUntil, status})`` with ``WORKS_AT`` relationships to the schools, resource centres and
+A person is ``(:Person {id, username, passwordHash, department, region, roles, unlockedAt,
+status})`` with ``WORKS_AT`` relationships to the schools, resource centres and
 institutions they work at; those ids become the token's ``organisations`` claim, so row scope
 (``auth/scope.py``) follows the relationships of the person, as it does for a client.
 
-Passwords are argon2id hashes (``auth/passwords.py``). Five wrong passwords in a row lock the
-account for fifteen minutes; while locked the password is not even checked (a guess cannot
-succeed), and ``hub users unlock`` ends a lock early.
+Passwords are argon2id hashes (``auth/passwords.py``), checked off the event loop. Wrong
+passwords do not lock the account (anyone could then lock anyone out, and the lock would tell
+which names exist): the sign-in form makes the *address* wait instead (``auth/attempts.py``).
+``hub users unlock`` sets ``unlockedAt``, which forgives the failures counted under that name
+before it, from every address.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from auth.clients import check_assignment
-from auth.passwords import hash_secret, verify_secret
+from auth.passwords import HashGate, check_secret, hash_secret
 from auth.policy import Policy
 from auth.subject import Subject
 from hub.errors import BadUserInput, NotFound
 from hub.graph import Graph
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD = 10
 # The organisations a person can work at: WORKS_AT only points at these.
 WORKPLACES = ("School", "ResourceCenter", "RehabInstitution", "WelfareInstitution")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """The outcome of a sign-in: a subject, or why not (the form tells ``locked`` apart, since
-    the person must know to wait; a wrong name and a wrong password read the same)."""
-
-    outcome: Literal["ok", "invalid", "locked"]
-    subject: Subject | None = None
-    locked_until: dt.datetime | None = None
 
 
 def _check(policy: Policy, username: str, password: str, department: str, region: str,
@@ -74,8 +62,8 @@ async def add_person(
         "MERGE (p:Person {username: $username}) "
         "ON CREATE SET p.id = $id, p.createdAt = datetime() "
         "SET p.passwordHash = $hash, p.department = $department, p.region = $region, "
-        "p.roles = $roles, p.failedAttempts = 0, p.lockedUntil = null, p.status = 'ACTIVE', "
-        "p.credentialGen = coalesce(p.credentialGen, 0) + 1 "
+        "p.roles = $roles, p.status = 'ACTIVE', "
+        "p.credentialGen = coalesce(p.credentialGen, 0) + 1 REMOVE p.failedAttempts, p.lockedUntil "
         "WITH p OPTIONAL MATCH (p)-[old:WORKS_AT]->() DELETE old "
         "WITH DISTINCT p UNWIND (CASE WHEN $orgs = [] THEN [null] ELSE $orgs END) AS org "
         "OPTIONAL MATCH (o:Organisation {id: org}) "
@@ -94,19 +82,31 @@ async def list_people(graph: Graph) -> list[dict[str, Any]]:
         "WITH p, collect(o.id) AS orgs "
         "RETURN p.id AS id, p.username AS username, p.department AS department, "
         "p.region AS region, p.roles AS roles, orgs AS worksAt, "
-        "coalesce(p.failedAttempts, 0) AS failedAttempts, "
-        "toString(p.lockedUntil) AS lockedUntil ORDER BY p.username"
+        "toString(p.unlockedAt) AS unlockedAt ORDER BY p.username"
     )
 
 
 async def unlock(graph: Graph, username: str) -> None:
+    """Forgives the failed sign-ins counted under this name so far, from every address: each
+    hub process reads the mark at the name's next refused attempt (``unlocked_at``)."""
     rows = await graph.write(
-        "MATCH (p:Person {username: $username}) SET p.failedAttempts = 0, p.lockedUntil = null "
-        "RETURN p.id AS id",
+        "MATCH (p:Person {username: $username}) SET p.unlockedAt = datetime() "
+        "REMOVE p.failedAttempts, p.lockedUntil RETURN p.id AS id",
         {"username": username},
     )
     if not rows:
         raise NotFound("未找到该用户 no such user")
+
+
+async def unlocked_at(graph: Graph, username: str) -> float | None:
+    """When an administrator last unlocked the name (epoch seconds), or None; the same one read
+    whether or not the name exists."""
+    rows = await graph.run(
+        "OPTIONAL MATCH (p:Person {username: $username}) RETURN p.unlockedAt AS at",
+        {"username": username},
+    )
+    at = rows[0]["at"] if rows else None
+    return float(at.to_native().timestamp()) if at is not None else None
 
 
 def _subject(person: dict[str, Any], organisations: list[str]) -> Subject:
@@ -126,37 +126,18 @@ _PERSON = (
 
 
 async def authenticate(graph: Graph, username: str, password: str,
-                       now: dt.datetime | None = None) -> SignIn:
-    now = now or dt.datetime.now(dt.UTC)
+                       gate: HashGate | None = None) -> Subject | None:
+    """The person if the password is theirs. An unknown name costs one argon2 check against a
+    dummy hash, like a known one: the time taken tells nothing. Attempts are limited by the
+    caller (``auth/attempts.py``), per address."""
     rows = await graph.run(_PERSON, {"username": username})
     person = rows[0]["person"] if rows else None
-    if person is None:
-        verify_secret(None, password)  # the same work as for a real account: no timing hint
-        return SignIn("invalid")
-    locked = person.get("lockedUntil")
-    locked_until = locked.to_native() if locked is not None else None
-    if locked_until is not None and locked_until > now:
-        verify_secret(None, password)
-        return SignIn("locked", locked_until=locked_until)
-    if verify_secret(person.get("passwordHash"), password):
-        await graph.write(
-            "MATCH (p:Person {id: $id}) SET p.failedAttempts = 0, p.lockedUntil = null, "
-            "p.lastSignIn = datetime()", {"id": person["id"]})
-        return SignIn("ok", subject=_subject(person, list(rows[0]["orgs"])))
-    # Counted in the database, so two requests at once both count; an expired lock starts over.
-    until = now + dt.timedelta(minutes=LOCK_MINUTES)
-    counted = await graph.write(
-        "MATCH (p:Person {id: $id}) "
-        "WITH p, CASE WHEN p.lockedUntil IS NOT NULL AND p.lockedUntil <= $now THEN 0 "
-        "ELSE coalesce(p.failedAttempts, 0) END + 1 AS failures "
-        "SET p.failedAttempts = CASE WHEN failures >= $max THEN 0 ELSE failures END, "
-        "p.lockedUntil = CASE WHEN failures >= $max THEN $until ELSE null END "
-        "RETURN p.lockedUntil AS lockedUntil",
-        {"id": person["id"], "now": now, "until": until, "max": MAX_FAILURES},
-    )
-    if counted and counted[0]["lockedUntil"] is not None:
-        return SignIn("locked", locked_until=until)
-    return SignIn("invalid")
+    stored = person.get("passwordHash") if person is not None else None
+    if not await check_secret(stored, password, gate) or person is None:
+        return None
+    await graph.write("MATCH (p:Person {id: $id}) SET p.lastSignIn = datetime()",
+                      {"id": person["id"]})
+    return _subject(person, list(rows[0]["orgs"]))
 
 
 async def subject_of(graph: Graph, person_id: str) -> Subject | None:

@@ -3,6 +3,11 @@ people, ``auth/authorize.py``), JWKS and discovery (RFC 6749, 7636, 8414).
 
 Errors follow RFC 6749 §5.2: ``invalid_client`` is 401 with ``WWW-Authenticate: Basic``;
 ``unsupported_grant_type`` and ``invalid_request`` are 400. Responses are ``no-store``.
+
+Secret checks are limited per client address (``auth/attempts.py``): past the limit the answer
+is 429 with ``Retry-After`` and ``error: slow_down`` (RFC 6749 defines no code for it; RFC 8628
+§3.5 uses ``slow_down`` at the token endpoint for "too soon, wait"). When every argon2 worker
+is busy and the line is full it is 503 ``temporarily_unavailable`` with ``Retry-After: 1``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from starlette.routing import Route
 from audit.service import UNAVAILABLE_MESSAGE, service_for
 from audit.store import AuditUnavailable
 from auth import authorize, clients
+from auth.attempts import Refusal, SignInLimits, client_address
 from auth.keys import ALGORITHM, KeyStore
+from auth.passwords import HashingBusy
 from auth.tokens import TokenService
 from hub.graph import Graph
 from hub.logs import log
@@ -28,8 +35,11 @@ from hub.logs import log
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _error(code: str, status: int, description: str) -> JSONResponse:
+def _error(code: str, status: int, description: str,
+           retry_after: str | None = None) -> JSONResponse:
     headers = dict(_NO_STORE)
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="hub"'
     return JSONResponse({"error": code, "error_description": description}, status, headers)
@@ -47,7 +57,8 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return unquote(client_id), unquote(secret)
 
 
-def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService) -> list[Route]:
+def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService,
+                 limits: SignInLimits) -> list[Route]:
     async def token(request: Request) -> JSONResponse:
         """Every issue and refusal is on the audit record before the answer leaves."""
         started = time.perf_counter()
@@ -64,8 +75,7 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService) -> list[Rou
                 subject=getattr(request.state, "audit_subject", None),
                 attempted=getattr(request.state, "audit_client", None),
                 status=response.status_code, error=error,
-                client_address=request.client.host if request.client else None,
-                started=started)
+                client_address=client_address(request) or None, started=started)
         except AuditUnavailable:
             return _error("temporarily_unavailable", 503, UNAVAILABLE_MESSAGE)
         return response
@@ -100,10 +110,23 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService) -> list[Rou
         else:
             client_id, secret = credentials
         request.state.audit_client = client_id
-        subject = await clients.authenticate(graph, client_id, secret) if client_id else None
+        ticket = limits.attempts.admit(client_address(request), client_id)
+        if isinstance(ticket, Refusal):
+            log.info("token refused", reason="slow_down", scope=ticket.scope)
+            return _error("slow_down", 429, "too many attempts from this address, retry after "
+                          f"{ticket.retry_after} s", ticket.retry_after)
+        try:
+            subject = (await clients.authenticate(graph, client_id, secret, limits.hashing)
+                       if client_id else None)
+        except HashingBusy:
+            limits.attempts.not_checked(ticket)
+            log.warning("token refused", reason="hashing_busy")
+            return _error("temporarily_unavailable", 503,
+                          "too many secret checks at once, retry after 1 s", "1")
         if subject is None:
             log.info("token refused", reason="invalid_client")
             return _error("invalid_client", 401, "client authentication failed")
+        limits.attempts.succeeded(ticket)
         access_token, expires_in = tokens.issue(subject)
         log.info("token issued", subject=subject.id, department=subject.department)
         request.state.audit_subject = subject

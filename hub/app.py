@@ -14,6 +14,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from audit.service import service_for
+from auth.attempts import SignInLimits
 from auth.authorize import authorize_routes
 from auth.guard import GraphQLGuard
 from auth.keys import KeyStore
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
     tokens = TokenService(keys, settings, graph)
+    # One per process: the token endpoint and the sign-in form count attempts together.
+    limits = SignInLimits.from_settings(settings)
     graphql: ASGIApp = HubGraphQL(graph, settings, policy if settings.auth_enabled else None)
     graphql = GraphQLGuard(
         graphql,
@@ -101,8 +104,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            *oauth_routes(graph, keys, tokens),
-            *authorize_routes(graph),  # people sign in here (authorization code + PKCE)
+            *oauth_routes(graph, keys, tokens, limits),
+            # people sign in here (authorization code + PKCE)
+            *authorize_routes(graph, settings, limits),
             *console_routes(graph, settings, tokens if settings.auth_enabled else None,
                             policy if settings.auth_enabled else None),
         ],

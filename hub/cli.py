@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import typer
 
 from hub import localdb, migrate
 from hub.commandline import fail, settings, with_graph
 from hub.demo import demo_data_command
+from hub.settings import Settings
 
 app = typer.Typer(help="特殊教育数据枢纽 Special-education data hub", no_args_is_help=True)
 db_app = typer.Typer(help="本地数据库 The local Neo4j database", no_args_is_help=True)
@@ -78,8 +80,15 @@ def serve() -> None:
     conf = settings()
     typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql")
     uvicorn.run(create_app(conf), host=conf.host, port=conf.port, access_log=False,
-                log_config=None, proxy_headers=True,
-                forwarded_allow_ips=conf.forwarded_allow_ips)
+                log_config=None, **proxy_options(conf))
+
+
+def proxy_options(conf: Settings) -> dict[str, Any]:
+    """uvicorn's proxy-header options: without HUB_FORWARDED_ALLOW_IPS no header is believed.
+    Explicit, because uvicorn given None would fall back to $FORWARDED_ALLOW_IPS or 127.0.0.1
+    (any local process could then name another address to the audit and the sign-in limits)."""
+    trusted = conf.forwarded_allow_ips.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
 
 app.command("demo-data")(demo_data_command)

@@ -28,6 +28,12 @@ LOCAL_DEMO_ID_ENCRYPTION_KEY = "bG9jYWwtZGVtby1pZC1rZXktMzItYnl0ZXMtISEhISE="  #
 BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
 
 
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased as browsers compare origins."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
 class SettingsError(Exception):
     """Settings that cannot be used; the message names each bad variable."""
 
@@ -63,8 +69,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     # Proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses or networks,
-    # "*" for any): the audit records the client's address, not the proxy's.
-    forwarded_allow_ips: str = "127.0.0.1"
+    # "*" for any): the audit records the client's address, not the proxy's. Empty believes
+    # nobody: any local process could otherwise put another address on the record.
+    forwarded_allow_ips: str = ""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     id_hmac_key: SecretStr = SecretStr(LOCAL_DEMO_ID_HMAC_KEY)
     id_encryption_key: SecretStr = SecretStr(LOCAL_DEMO_ID_ENCRYPTION_KEY)
@@ -86,6 +93,23 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     oidc_issuers: list[ExternalIssuer] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    # Sign-in and client-secret checks (auth/attempts.py, docs/access-policy.md): a bucket per
+    # client address, and a doubling wait after the free failures per address and per
+    # (address, user name or client id). In-process: each hub process keeps its own counts.
+    signin_attempts_per_minute: int = Field(default=60, ge=1, le=100_000)
+    signin_attempts_burst: int = Field(default=30, ge=1, le=100_000)
+    signin_free_failures: int = Field(default=5, ge=1, le=1000)
+    signin_free_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    signin_first_wait_s: float = Field(default=1.0, gt=0, le=3600)
+    signin_max_wait_s: int = Field(default=900, ge=1, le=86_400)
+    signin_memory_s: int = Field(default=900, ge=1, le=86_400)
+    # argon2 checks run in worker threads, this many at once; this many more may wait, and
+    # past that a check is refused (503) rather than queued without end.
+    password_checks_concurrent: int = Field(default=2, ge=1, le=64)
+    password_checks_waiting: int = Field(default=32, ge=0, le=10_000)
+    # Origins besides HUB_ISSUER's where the console may be served (comma-separated
+    # scheme://host[:port]); the sign-in form redirects only to a callback on one of them.
+    console_origins: str = ""
     indicator_rules: Path | None = None  # YAML/JSON figures per region (hub/indicators/rules.py)
     # The access audit log (audit/, docs/audit.md).
     audit_enabled: bool = True
@@ -130,6 +154,16 @@ class Settings(BaseSettings):
             raise ValueError("has a port that is not a number between 1 and 65535") from exc
         return value
 
+    @field_validator("console_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            parts = urlsplit(item)
+            if (parts.scheme not in ("http", "https") or not parts.netloc
+                    or parts.path not in ("", "/") or parts.query or parts.fragment):
+                raise ValueError(f"{item!r} is not an origin such as https://hub.example.cn")
+        return value
+
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.env != "prod":
@@ -160,6 +194,12 @@ class Settings(BaseSettings):
         if self.graphql_introspection is None:
             return self.env == "dev"
         return self.graphql_introspection
+
+    @property
+    def console_origin_set(self) -> frozenset[str]:
+        """Where the console may be served: the issuer's origin and HUB_CONSOLE_ORIGINS."""
+        given = [part.strip() for part in self.console_origins.split(",") if part.strip()]
+        return frozenset(origin_of(url) for url in [self.issuer, *given])
 
     @property
     def bolt_host(self) -> str:

@@ -14,6 +14,9 @@ os.environ.setdefault("HUB_NEO4J_URI", "bolt://127.0.0.1:7688")
 os.environ.setdefault("HUB_NEO4J_HOME", "var/neo4j-test")
 os.environ.setdefault("HUB_NEO4J_HEAP_MB", "1024")
 os.environ.setdefault("HUB_NEO4J_PAGECACHE_MB", "256")
+# The tests' HTTP clients call http://hub (tests/auth_helpers.py): the console's sign-in redirect
+# is checked against the issuer's origin, so the issuer is that too.
+os.environ.setdefault("HUB_ISSUER", "http://hub")
 # A journal of the session's own: a `make run` hub's unshipped events must not be recovered into
 # the test database, nor the tests' into the demo's.
 os.environ.setdefault("HUB_AUDIT_JOURNAL_DIR", tempfile.mkdtemp(prefix="hub-audit-journal-"))

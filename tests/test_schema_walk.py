@@ -1,0 +1,457 @@
+"""Walks the schema, not a list of queries: every path to a child or a fact, for every role.
+
+The queries are generated from the GraphQL schema itself. From every root field, a *coverage
+tree* takes each relationship of each type the first time it is met (fragments on every runtime
+type of an interface) down to the depth cap; Hypothesis then draws random walks of any shape to
+the cap. Each query runs for every role of the default policy, without a purpose and with one it
+may declare, with every argument the seeded world offers (children in and out of scope, every
+node id, region filters of the subject's county and of others), against the real database. On
+every answer the test checks that
+
+- every child (its id, a cursor, an id in a list) is one the role must see (``SUBJECTS``);
+- every fact is of a kind the role sees and belongs to a child it sees;
+- ``totalCount`` never counts more children than the role sees;
+- every sensitive field is masked unless the role may reveal it for the declared purpose;
+- the audit record names every child disclosed, a fact's child included.
+
+A new root field or type that reaches a child must be taught to the walker (an argument value,
+a probe), or the test fails: the walker cannot silently skip it.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import (
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_named_type,
+)
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+
+from audit.service import AuditRecord
+from auth.policy import default_policy
+from hub.graph import Graph
+from hub.identity import IdProtector
+from hub.settings import Settings, load_settings
+from schema.api import build_schema
+from schema.endpoint import context_for
+from tests.test_auth_policy import ID_1, RAW, SUBJECTS, subject_for, world  # noqa: F401
+
+# What the walk covered, printed at the end of the run (tests/conftest.py).
+STATS: dict[str, int] = {}
+
+ROLES = sorted(SUBJECTS)
+FIRST = 3  # every list the walker opens: small pages keep the trees cheap
+MISSING = "nobody"
+
+
+def _walk_settings(settings: Settings) -> Settings:
+    # The same caps as production for depth; more aliases and tokens, because one document holds
+    # every argument value side by side.
+    return settings.model_copy(update={"max_aliases": 100_000, "max_query_tokens": 100_000})
+
+
+# --- the schema as a graph of types ------------------------------------------------------------
+
+def _composite(field: GraphQLField) -> GraphQLObjectType | GraphQLInterfaceType | None:
+    named = get_named_type(field.type)
+    return named if isinstance(named, GraphQLObjectType | GraphQLInterfaceType) else None
+
+
+def _runtimes(schema: GraphQLSchema, named: GraphQLObjectType | GraphQLInterfaceType
+              ) -> list[GraphQLObjectType]:
+    if isinstance(named, GraphQLObjectType):
+        return [named]
+    return list(schema.get_possible_types(named))
+
+
+@dataclass(frozen=True)
+class World:
+    """What the seeded world holds, read straight from the graph (not through the API)."""
+
+    owner: dict[str, str]  # fact id → its child's id
+    kind: dict[str, str]  # fact id → its kind
+    nodes: list[str]  # every id node(id) can be asked for
+    organisations: dict[str, list[str]]  # label → ids
+
+
+async def _world(graph: Graph) -> World:
+    facts = await graph.run(
+        "MATCH (c:Child)-[:HAS_FACT]->(f:Fact) "
+        "RETURN f.id AS id, c.id AS child, [l IN labels(f) WHERE l <> 'Fact'][0] AS kind")
+    orgs = await graph.run(
+        "MATCH (o:Organisation) RETURN o.id AS id, [l IN labels(o) WHERE l <> 'Organisation'] "
+        "AS labels")
+    others = await graph.run(
+        "MATCH (n) WHERE n:Child OR n:SchoolClass OR n:ResourceRoom RETURN n.id AS id")
+    by_label: dict[str, list[str]] = {}
+    for row in orgs:
+        for label in row["labels"]:
+            by_label.setdefault(label, []).append(row["id"])
+    nodes = sorted({r["id"] for r in facts} | {r["id"] for r in orgs} | {r["id"] for r in others})
+    return World(owner={r["id"]: r["child"] for r in facts},
+                 kind={r["id"]: r["kind"] for r in facts},
+                 nodes=[*nodes, "140404", MISSING],
+                 organisations=by_label)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def argument_table(known: World, region: str) -> dict[str, list[dict[str, Any]]]:
+    """Every set of arguments each root field is asked with (``region``: the subject's); a root
+    field missing here fails the test."""
+    children = ["ch_1", "ch_2", "ch_3", MISSING]
+    return {
+        "child": [{"id": c} for c in children],
+        "childTimeline": [{"childId": c} for c in children],
+        "children": [{}, {"filter": {"regionCode": region}}, {"filter": {"regionCode": "140406"}},
+                     {"filter": {"regionCode": "140404"}},
+                     {"filter": {"regionCode": "140000", "organisationId": "sch_1"}}],
+        "node": [{"id": n} for n in known.nodes],
+        "school": [{"id": s} for s in known.organisations["School"]],
+        "resourceCenter": [{"id": r} for r in known.organisations["ResourceCenter"]],
+        "region": [{"code": c} for c in ("140000", "140400", "140404", "140406")],
+        "schools": [{"region": "140000"}],
+        "childByIdNumber": [{"idNumber": ID_1}],
+        "childrenByIds": [{"ids": children}],
+        "stalledTransitions": [{"region": "140000"}],
+        "openDropoutCases": [{"region": "140000"}],
+        "indicators": [{"region": "140000", "year": 2024}],
+        "possibleDuplicates": [{}],
+    }
+
+
+EMPTY = World(owner={}, kind={}, nodes=[], organisations={"School": [], "ResourceCenter": []})
+
+
+# Root fields that reach no child and no fact: the auditors' log (ids and digests only, for the
+# auditor role; FORBIDDEN for every other) and the chain's status.
+AUDIT_ROOTS = {"accessEvents", "accessVolumes", "unusualAccess", "childAccessReport",
+               "auditChainStatus"}
+
+
+def probe(runtime: GraphQLObjectType, maskable: set[tuple[str, str]]) -> list[str]:
+    """What the walker selects on every object it passes through."""
+    name = runtime.name
+    out = ["__typename"]
+    if name == "Child":
+        out += ["wChild: id", "regionCode"]
+    elif "Fact" in {i.name for i in runtime.interfaces}:
+        out += ["wFact: id"]
+    elif name == "ChildConnection":
+        out += ["totalCount", "pageInfo { endCursor hasNextPage }"]
+    elif name == "ChildEdge":
+        out += ["cursor"]
+    elif name == "Indicator":
+        out += ["childIds", "childrenVisible"]
+    elif name == "IndicatorItem":
+        out += ["kind", "itemId: id"]
+    elif name == "DuplicateChild":
+        out += ["wChild: id"]
+    out += [f"m_{name}_{field}: {field}" for (type_name, field) in sorted(maskable)
+            if type_name == name]
+    return out
+
+
+def _field_arguments(owner: str, field: GraphQLField) -> str:
+    """Arguments below the root: a small page wherever a field takes ``first``."""
+    parts = [f"first: {FIRST}"] if "first" in field.args else []
+    for name, arg in field.args.items():
+        if isinstance(arg.type, GraphQLNonNull) and name != "first":
+            raise AssertionError(f"the walker has no value for {owner}.{name}")
+    return f"({', '.join(parts)})" if parts else ""
+
+
+# A step: (field, runtime type of what it returns).
+Step = tuple[str, str]
+
+
+class Walker:
+    def __init__(self, schema: GraphQLSchema, maskable: set[tuple[str, str]],
+                 max_depth: int) -> None:
+        self.schema = schema
+        self.maskable = maskable
+        self.max_depth = max_depth
+        self.types = {name: t for name, t in schema.type_map.items()
+                      if isinstance(t, GraphQLObjectType) and not name.startswith("__")}
+
+    def edges(self, runtime: str) -> list[Step]:
+        """Every relationship of a type, one per runtime type of what it returns."""
+        out: list[Step] = []
+        for name, field in sorted(self.types[runtime].fields.items()):
+            target = _composite(field)
+            if target is None:
+                continue
+            out += [(name, t.name) for t in _runtimes(self.schema, target)]
+        return out
+
+    def coverage_tree(self, root: GraphQLObjectType) -> dict[Step, Any]:
+        """Each relationship taken the first time it is met, breadth first, to the depth cap."""
+        seen: set[tuple[str, Step]] = set()
+        tree: dict[Step, Any] = {}
+        frontier: list[tuple[str, dict[Step, Any], int]] = [(root.name, tree, 1)]
+        while frontier:
+            following: list[tuple[str, dict[Step, Any], int]] = []
+            for runtime, node, depth in frontier:
+                if depth > self.max_depth:
+                    continue
+                for step in self.edges(runtime):
+                    if (runtime, step) in seen:
+                        continue
+                    seen.add((runtime, step))
+                    node[step] = {}
+                    following.append((step[1], node[step], depth + 1))
+            frontier = following
+        return tree
+
+    def selection(self, runtime: str, tree: dict[Step, Any]) -> str:
+        """The selection of ``tree`` on an object of type ``runtime``."""
+        parts = probe(self.types[runtime], self.maskable)
+        by_field: dict[str, list[tuple[str, dict[Step, Any]]]] = {}
+        for (field, target), below in tree.items():
+            by_field.setdefault(field, []).append((target, below))
+        for field, targets in by_field.items():
+            definition = self.types[runtime].fields[field]
+            args = _field_arguments(runtime, definition)
+            inner = []
+            for target, below in targets:
+                body = self.selection(target, below)
+                declared = get_named_type(definition.type)
+                inner.append(body if declared.name == target else f"... on {target} {{ {body} }}")
+            parts.append(f"{field}{args} {{ {' '.join(inner)} }}")
+        return " ".join(parts)
+
+    def root_types(self, root: str) -> list[GraphQLObjectType]:
+        declared = _composite(self.types["Query"].fields[root])
+        assert declared is not None, root
+        return _runtimes(self.schema, declared)
+
+    def document(self, root: str, arguments: list[dict[str, Any]],
+                 trees: dict[str, dict[Step, Any]]) -> str:
+        """One query asking ``root`` once per argument set (aliased); below it, each runtime
+        type's tree (``trees``: runtime type name → tree)."""
+        field = self.types["Query"].fields[root]
+        declared = get_named_type(field.type)
+        if declared.name in trees:
+            body = self.selection(declared.name, trees[declared.name])
+        else:
+            body = " ".join(f"... on {t.name} {{ {self.selection(t.name, trees.get(t.name, {}))} }}"
+                            for t in self.root_types(root))
+        parts = []
+        for n, args in enumerate(arguments):
+            text = ", ".join(f"{k}: {_literal(v)}" for k, v in args.items())
+            if "first" in field.args and "first" not in args:
+                text = ", ".join(filter(None, [text, f"first: {FIRST}"]))
+            parts.append(f"r{n}: {root}{f'({text})' if text else ''} {{ {body} }}")
+        return "{ " + " ".join(parts) + " }"
+
+
+# --- what a response discloses, checked against what the role may see -----------------------
+
+def _decode(cursor: str) -> str:
+    return base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("k1:")
+
+
+def _items(value: Any) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key, item, value
+            yield from _items(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _items(item)
+
+
+def check(role: str, purpose: str | None, data: Any, record: AuditRecord, known: World,
+          where: str) -> int:
+    """Asserts the rules of the module docstring on one answer; returns the values checked."""
+    visible = SUBJECTS[role][3]
+    rule = RAW["roles"][role]
+    kinds = set(rule["facts"])
+    disclosed: set[str] = set()
+    checked = 0
+    for key, value, parent in _items(data):
+        if value is None:
+            continue
+        child: str | None = None
+        if key == "wChild" or key in ("cursor", "endCursor"):
+            child = value if key == "wChild" else _decode(value)
+        elif key == "wFact":
+            assert known.kind[value] in kinds, (where, role, "fact kind", value)
+            child = known.owner[value]
+        elif key == "childIds":
+            for listed in value:
+                assert listed in visible, (where, role, "indicator child", listed)
+                disclosed.add(listed)
+        elif key == "itemId" and parent.get("kind") == "Child":
+            child = value
+        elif key == "totalCount":
+            assert value <= len(visible), (where, role, "totalCount", value)
+        elif key.startswith("m_"):
+            _, type_name, field = key.split("_", 2)
+            ref = f"{type_name}.{field}"
+            revealed = (ref in rule.get("reveal", []) and ref not in rule.get("masked", [])
+                        and purpose in RAW["sensitive"].get(ref, [])
+                        and purpose in rule.get("purposes", []))
+            if ref in RAW["sensitive"] and not revealed:
+                assert value is None or "*" in str(value), (where, role, purpose, ref, value)
+        if child is not None:
+            assert child in visible, (where, role, key, child)
+            disclosed.add(child)
+        checked += 1
+    missing = disclosed - record.children
+    assert not missing, (where, role, "not on the audit record", missing)
+    return checked
+
+
+# --- running -------------------------------------------------------------------------------
+
+_schemas: dict[int, strawberry.Schema] = {}
+
+
+async def run(graph: Graph, settings: Settings, role: str, purpose: str | None, query: str
+              ) -> tuple[Any, list[dict[str, Any]], AuditRecord]:
+    schema = _schemas.setdefault(id(settings), build_schema(settings))
+    context = context_for(graph, settings, default_policy(), subject_for(role, purpose),
+                          IdProtector(settings))
+    record = AuditRecord()
+    context.audit = record
+    result = await schema.execute(query, context_value=context)
+    errors = [dict(e.formatted) for e in result.errors or []]
+    return result.data, errors, record
+
+
+# Refusals that are answers, not failures: out of scope, forbidden kinds, the auditors' log.
+REFUSALS = {"NOT_FOUND", "FORBIDDEN"}
+
+
+def _purposes(role: str) -> list[str | None]:
+    declared = RAW["roles"][role].get("purposes", [])
+    return [None, *declared[:1], *declared[-1:]] if declared else [None]
+
+
+def _walker(settings: Settings) -> Walker:
+    schema = build_schema(settings)._schema
+    return Walker(schema, set(default_policy().maskable()), settings.max_query_depth)
+
+
+WALKER = _walker(_walk_settings(load_settings()))
+ROOTS = sorted(set(WALKER.types["Query"].fields) - AUDIT_ROOTS)
+
+
+@pytest.fixture
+async def walked(world: Graph, settings: Settings) -> tuple[Graph, Settings, World]:  # noqa: F811
+    return world, _walk_settings(settings), await _world(world)
+
+
+def test_every_root_field_is_walked() -> None:
+    assert set(ROOTS) - set(argument_table(EMPTY, "140404")) == set(), (
+        "teach the walker these root fields")
+
+
+async def test_coverage_trees_for_every_role(walked: tuple[Graph, Settings, World]) -> None:
+    graph, settings, known = walked
+    queries = values = edges = 0
+    for root in ROOTS:
+        trees = {t.name: WALKER.coverage_tree(t) for t in WALKER.root_types(root)}
+        edges += sum(_count(t) for t in trees.values())
+        for role in ROLES:
+            arguments = argument_table(known, SUBJECTS[role][1])[root]
+            document = WALKER.document(root, arguments, trees)
+            for purpose in _purposes(role):
+                data, errors, record = await run(graph, settings, role, purpose, document)
+                codes = {e.get("extensions", {}).get("code") for e in errors}
+                assert codes <= REFUSALS, (root, role, errors[:2])
+                values += check(role, purpose, data, record, known, root)
+                queries += 1
+    STATS.update({"roles": len(ROLES), "root fields": len(ROOTS),
+                  "coverage relationships": edges, "coverage queries": queries,
+                  "values checked": values})
+    assert values > 1000
+
+
+def _count(tree: dict[Any, Any]) -> int:
+    return sum(1 + _count(below) for below in tree.values())
+
+
+async def test_the_audit_roots_are_for_auditors_only(
+    walked: tuple[Graph, Settings, World]
+) -> None:
+    graph, settings, _ = walked
+    queries = {
+        "accessEvents": "{ accessEvents { edges { node { id } } } }",
+        "accessVolumes": '{ accessVolumes(from: "2024-01-01T00:00:00Z", '
+                         'to: "2030-01-01T00:00:00Z") { bySubject { key } } }',
+        "unusualAccess": '{ unusualAccess(from: "2024-01-01T00:00:00Z", '
+                         'to: "2030-01-01T00:00:00Z") { kind } }',
+        "childAccessReport": '{ childAccessReport(childId: "ch_1") { summary } }',
+        "auditChainStatus": "{ auditChainStatus { ok } }",
+    }
+    assert set(queries) == AUDIT_ROOTS
+    for role, (name, query) in itertools.product(ROLES, queries.items()):
+        _, errors, _ = await run(graph, settings, role, None, query)
+        codes = {e.get("extensions", {}).get("code") for e in errors}
+        assert (codes == {"FORBIDDEN"}) is (role != "auditor"), (role, name, errors)
+
+
+@st.composite
+def walks(draw: st.DrawFn) -> tuple[str, dict[str, dict[Step, Any]], str, int]:
+    """A path of any shape from a root field, to the depth cap."""
+    root = draw(st.sampled_from(ROOTS))
+    start = draw(st.sampled_from([t.name for t in WALKER.root_types(root)]))
+    tree: dict[Step, Any] = {}
+    node, runtime = tree, start
+    for _ in range(draw(st.integers(min_value=1, max_value=WALKER.max_depth))):
+        options = WALKER.edges(runtime)
+        if not options:
+            break
+        step = draw(st.sampled_from(options))
+        node = node.setdefault(step, {})
+        runtime = step[1]
+    role = draw(st.sampled_from(ROLES))
+    return root, {start: tree}, role, draw(st.integers(min_value=0, max_value=2))
+
+
+WALKS = {"count": 0}
+
+
+@hyp_settings(max_examples=150, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(walk=walks())
+async def test_random_walks(
+    walked: tuple[Graph, Settings, World], walk: tuple[str, dict[str, Any], str, int]
+) -> None:
+    graph, settings, known = walked
+    root, trees, role, which = walk
+    purposes = _purposes(role)
+    purpose = purposes[which % len(purposes)]
+    document = WALKER.document(root, argument_table(known, SUBJECTS[role][1])[root], trees)
+    data, errors, record = await run(graph, settings, role, purpose, document)
+    codes = {e.get("extensions", {}).get("code") for e in errors}
+    assert codes <= REFUSALS, (root, role, errors[:2])
+    check(role, purpose, data, record, known, f"walk from {root}")
+    WALKS["count"] += 1
+    STATS["random walks"] = WALKS["count"]
