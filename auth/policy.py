@@ -22,6 +22,7 @@ from auth.subject import Subject
 from hub.facts import BY_LABEL
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
+DEFAULT_COST_BUDGET = 50_000
 RowScope = Literal["region", "organisation", "centre", "sessions", "none"]
 FieldRef = tuple[str, str]  # (GraphQL type, field), e.g. ("Screening", "diagnosis")
 
@@ -40,6 +41,7 @@ class RoleRule(BaseModel):
     masked: list[str] = Field(default_factory=list)
     reveal: list[str] = Field(default_factory=list)
     write: list[str] = Field(default_factory=list)
+    cost: int | None = Field(default=None, ge=1)  # query-cost budget; None: the file's default
 
 
 class PolicyFile(BaseModel):
@@ -49,6 +51,8 @@ class PolicyFile(BaseModel):
     purposes: dict[str, str]
     sensitive: dict[str, list[str]]
     roles: dict[str, RoleRule]
+    # Estimated query cost (schema/cost.py) a role may spend per operation unless it says.
+    cost_budget: int = Field(default=DEFAULT_COST_BUDGET, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyFile:
@@ -85,6 +89,7 @@ class View:
     write: frozenset[str] = frozenset()
     roles: tuple[str, ...] = ()
     policy_version: int = 0
+    cost_budget: int = DEFAULT_COST_BUDGET  # the largest of its roles' (schema/cost.py)
 
     @property
     def sees_children(self) -> bool:
@@ -146,6 +151,10 @@ class Policy:
             write=write,
             roles=tuple(name for name, _ in roles),
             policy_version=self.version,
+            cost_budget=max(
+                (role.cost or self.spec.cost_budget for _, role in roles),
+                default=self.spec.cost_budget,
+            ),
         )
 
     def explain(self, subject: Subject, type_name: str, field_name: str) -> str:

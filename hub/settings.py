@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=8, ge=2, le=20)
     max_aliases: int = Field(default=30, ge=1, le=500)
     max_query_tokens: int = Field(default=2000, ge=50, le=100000)
+    # Estimated cost (schema/cost.py) allowed when no policy applies (auth off, the hub's own
+    # jobs); with a policy, auth/policy.yaml gives each role its budget.
+    max_query_cost: int = Field(default=50_000, ge=1)
     auth_enabled: bool = True
     issuer: str = "http://127.0.0.1:8000"
     token_audience: str = "special-education-hub"  # noqa: S105 - an audience, not a secret
