@@ -53,3 +53,16 @@ class CostLimit(HubError):
         # Given to the client beside the code, so it can size its pages.
         self.details: dict[str, object] = {"cost": cost, "budget": budget}
 
+
+class QueryTimeout(HubError):
+    """A read that ran past ``HUB_QUERY_TIMEOUT_SECONDS``; the database stopped it."""
+
+    code = "QUERY_TIMEOUT"
+
+    def __init__(self, seconds: float | None = None) -> None:
+        limit = f"({seconds:g} 秒)" if seconds else ""
+        over = f" (over {seconds:g} s)" if seconds else ""
+        super().__init__(
+            f"查询超时{limit}:请缩小范围或分页 "
+            f"the query took too long{over}; narrow it or page through it"
+        )

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Estimated cost (schema/cost.py) allowed when no policy applies (auth off, the hub's own
     # jobs); with a policy, auth/policy.yaml gives each role its budget.
     max_query_cost: int = Field(default=50_000, ge=1)
+    # Every read transaction is stopped by the database past this; writes are not (docs in
+    # hub/graph.py).
+    query_timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
     auth_enabled: bool = True
     issuer: str = "http://127.0.0.1:8000"
     token_audience: str = "special-education-hub"  # noqa: S105 - an audience, not a secret
