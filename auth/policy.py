@@ -22,6 +22,7 @@ from auth.subject import Subject
 from hub.facts import BY_LABEL
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
+DEFAULT_COST_BUDGET = 50_000
 RowScope = Literal["region", "organisation", "centre", "sessions", "none"]
 FieldRef = tuple[str, str]  # (GraphQL type, field), e.g. ("Screening", "diagnosis")
 
@@ -43,6 +44,7 @@ class RoleRule(BaseModel):
     write: list[str] = Field(default_factory=list)
     # May review the queue of possible duplicates and merge, unmerge or reject them.
     link: bool = False
+    cost: int | None = Field(default=None, ge=1)  # query-cost budget; None: the file's default
 
 
 class PolicyFile(BaseModel):
@@ -52,6 +54,8 @@ class PolicyFile(BaseModel):
     purposes: dict[str, str]
     sensitive: dict[str, list[str]]
     roles: dict[str, RoleRule]
+    # Estimated query cost (schema/cost.py) a role may spend per operation unless it says.
+    cost_budget: int = Field(default=DEFAULT_COST_BUDGET, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyFile:
@@ -93,6 +97,7 @@ class View:
     policy_version: int = 0
     purposes: frozenset[str] = frozenset()  # the purposes of use its roles may declare
     link: bool = False  # may review and resolve possible duplicates
+    cost_budget: int = DEFAULT_COST_BUDGET  # the largest of its roles' (schema/cost.py)
 
     @property
     def sees_children(self) -> bool:
@@ -160,6 +165,10 @@ class Policy:
             policy_version=self.version,
             purposes=allowed,
             link=any(role.link for _, role in roles),
+            cost_budget=max(
+                (role.cost or self.spec.cost_budget for _, role in roles),
+                default=self.spec.cost_budget,
+            ),
         )
 
     def may_declare(self, subject: Subject, purpose: str) -> bool:

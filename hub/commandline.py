@@ -33,8 +33,12 @@ def settings() -> Settings:
 
 
 def with_graph(work: Callable[[Graph], Awaitable[T]], conf: Settings | None = None) -> T:
-    """Runs ``work`` with a connected graph, closing it after."""
-    graph = Graph.connect(conf or settings())
+    """Runs ``work`` with a connected graph, closing it after.
+
+    An operator's command reads without the API's read timeout (``hub/graph.py``): verifying or
+    archiving the audit log reads it whole, and ingest must not stop half-way through a file.
+    """
+    graph = Graph.connect(conf or settings(), bounded_reads=False)
 
     async def run() -> T:
         try:

@@ -2,6 +2,14 @@
 
 Every query the hub sends goes through :meth:`Graph.run` or :meth:`Graph.write`, so tests and
 benchmarks can count round trips per request (the API promises one per top-level field).
+
+Reads are bounded in time: the database stops a read transaction that runs past
+``HUB_QUERY_TIMEOUT_SECONDS`` and the caller gets :class:`~hub.errors.QueryTimeout` (a coded
+``QUERY_TIMEOUT``, never the driver's text). Writes are not: their statements are the hub's own,
+not shaped by a client (what a mutation returns is bounded by the query cost,
+``schema/cost.py``), and an ingest batch or a migration may rightly take long. The hub's
+operator commands (``hub …``, :func:`hub.commandline.with_graph`) connect without the bound:
+they read whole audit logs and load big batches, and no client shapes what they ask.
 """
 
 from __future__ import annotations
@@ -12,8 +20,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Query
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Query, unit_of_work
+from neo4j.exceptions import ClientError
 
+from hub.errors import QueryTimeout
 from hub.settings import Settings
 
 
@@ -75,12 +85,20 @@ def fill(template: str, **names: str) -> str:
 class Graph:
     """The hub's handle on Neo4j. Queries are literal strings; values travel as parameters."""
 
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
+    def __init__(
+        self, driver: AsyncDriver, database: str, read_timeout: float | None = None
+    ) -> None:
         self.driver = driver
         self.database = database
+        # None: the database's own db.transaction.timeout (by default none).
+        self.read_timeout = read_timeout
+        self._read = _collect if read_timeout is None else unit_of_work(timeout=read_timeout)(
+            _collect
+        )
 
     @classmethod
-    def connect(cls, settings: Settings) -> Graph:
+    def connect(cls, settings: Settings, *, bounded_reads: bool = True) -> Graph:
+        """The driver; ``bounded_reads=False`` for operator commands (see the module's doc)."""
         driver = AsyncGraphDatabase.driver(
             settings.neo4j_uri,
             auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
@@ -89,7 +107,8 @@ class Graph:
             connection_timeout=5.0,
             notifications_min_severity="OFF",
         )
-        return cls(driver, settings.neo4j_database)
+        timeout = settings.query_timeout_seconds if bounded_reads else None
+        return cls(driver, settings.neo4j_database, timeout)
 
     async def close(self) -> None:
         await self.driver.close()
@@ -97,10 +116,15 @@ class Graph:
     async def run(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
-        """A read in one round trip."""
+        """A read in one round trip, stopped by the database past the read timeout."""
         _count(cypher, params)
         async with self.driver.session(database=self.database) as session:
-            return await session.execute_read(_collect, cypher, dict(params or {}))
+            try:
+                return await session.execute_read(self._read, cypher, dict(params or {}))
+            except ClientError as exc:
+                if exc.code in _TIMED_OUT:
+                    raise QueryTimeout(self.read_timeout) from None
+                raise
 
     async def write(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
@@ -165,6 +189,13 @@ class Transaction:
         _count(cypher, params)
         result = await self._tx.run(cypher, dict(params or {}))
         return [record.data() async for record in result]
+
+
+# The client's timeout (``unit_of_work``) and the server's own (db.transaction.timeout).
+_TIMED_OUT = frozenset({
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+    "Neo.ClientError.Transaction.TransactionTimedOut",
+})
 
 
 async def _collect(

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=8, ge=2, le=20)
     max_aliases: int = Field(default=30, ge=1, le=500)
     max_query_tokens: int = Field(default=2000, ge=50, le=100000)
+    # Estimated cost (schema/cost.py) allowed when no policy applies (auth off, the hub's own
+    # jobs); with a policy, auth/policy.yaml gives each role its budget.
+    max_query_cost: int = Field(default=50_000, ge=1)
+    # Every read transaction is stopped by the database past this; writes are not (docs in
+    # hub/graph.py).
+    query_timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
     auth_enabled: bool = True
     # Schema introspection and GraphiQL: on in dev only unless set (the published SDL is the
     # contract elsewhere; introspection in production maps the attack surface for free).

@@ -18,6 +18,7 @@ from auth.policy import Policy, default_policy
 from console.schema import ConsoleQuery
 from hub.settings import Settings
 from schema.audit import AuditQuery
+from schema.cost import QueryCost
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.errors import ErrorCodes
 from schema.fields import install_fast_path
@@ -60,6 +61,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=512),
             *(lambda limit=limit: limit for limit in limits),
             *([] if settings.introspection else [DisableIntrospection]),
+            QueryCost,  # after validation, before execution: needs the variables and roles
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

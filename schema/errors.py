@@ -34,6 +34,7 @@ def classify(error: GraphQLError) -> GraphQLError:
         extensions = {"code": original.code}
         if original.field:
             extensions["field"] = original.field
+        extensions.update(getattr(original, "details", None) or {})
     elif isinstance(original, ValidationError):
         message, field = _validation_message(original)
         extensions = {"code": "BAD_USER_INPUT"}

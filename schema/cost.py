@@ -1,0 +1,287 @@
+"""The cost of an operation, estimated from its document before anything runs, and its budget.
+
+Depth, alias and token caps bound how a document *looks*, not how much it reads: five levels of
+lists of a few hundred each pass them and still make the database walk millions of rows. The
+estimate counts what the answer may hold instead:
+
+- every field selected costs 1 (a scalar, a related node, a list, a connection);
+- a list of objects multiplies the cost of its selection by how many items it may return: its
+  ``first`` argument (literal, variable or default), ``len(ids)`` for ``childrenByIds``, the
+  resolver's own default when ``first`` is absent, or, for lists nothing bounds, an assumed
+  size per field (:data:`ASSUMED_SIZE`);
+- a connection or page (``children``, ``possibleDuplicates``, ``accessEvents``) passes its page
+  size to the list inside it (``edges``, ``items``), so ``totalCount`` alone stays cheap;
+- on an interface (``Fact``, ``Organisation``, ``Node``) the dearest possible type counts.
+
+Fragments, inline fragments, aliases and ``@skip``/``@include`` are collected the way the
+executor collects them (``schema/compile.py`` does the same), so spelling a selection one way or
+another does not change its cost. Introspection fields cost 1 and are not descended into: the
+executor answers them from memory, bounded by the schema, not by the data.
+
+The check runs once the document has validated and before the executor starts (see
+:class:`QueryCost`); it depends on the variables and on the subject's roles, so it cannot be a
+validation rule (the validation cache keys on the document alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+    get_nullable_type,
+    get_operation_ast,
+    is_abstract_type,
+    is_list_type,
+    is_object_type,
+    type_from_ast,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.execution.values import (
+    VariableValues,
+    get_argument_values,
+    get_directive_values,
+    get_variable_values,
+)
+from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
+from strawberry.extensions import SchemaExtension
+
+from hub.errors import CostLimit
+from schema.compile import DEFAULT_PAGE_SIZE
+
+# Lists whose resolver has its own default page when `first` is absent.
+RESOLVER_DEFAULT: Mapping[tuple[str, str], int] = {
+    ("Query", "schools"): 200,  # console/schema.py
+    ("Query", "stalledTransitions"): 100,  # schema/indicators.py
+    ("Query", "openDropoutCases"): 100,
+}
+
+# Lists nothing bounds: the size the estimate assumes, from what one record really holds. The
+# demo city (hub/demo.py, 400 children) was measured: per child at most 4 placements, 3 plan
+# versions, 3 transitions, 2 assessments, 1 of each other kind but sessions (p95 36, max 75)
+# and 43 facts in all at p95 (82 max); per school at most 31 classes and 1 guiding centre; a
+# centre serves at most 12 schools. The figures leave room above those; a record bigger than
+# assumed still answers, and the transaction timeout bounds the rest.
+FACT_LIST = 5
+ASSUMED_SIZE: Mapping[tuple[str, str], int] = {
+    ("Query", "childTimeline"): 50,  # without `first` the timeline is not limited
+    ("Child", "timeline"): 50,
+    ("Child", "services"): 50,
+    ("Child", "placements"): FACT_LIST,
+    ("Child", "certificates"): FACT_LIST,
+    ("Child", "screenings"): FACT_LIST,
+    ("Child", "assessments"): FACT_LIST,
+    ("Child", "plans"): FACT_LIST,
+    ("Child", "transitions"): FACT_LIST,
+    ("Child", "dropoutCases"): FACT_LIST,
+    ("Child", "welfareStatuses"): FACT_LIST,
+    ("Child", "deviceFittings"): FACT_LIST,
+    ("School", "classes"): 36,  # a nine-year school: 9 grades of up to 4 classes
+    ("School", "servedBy"): 4,  # one centre per level: city, county, township, school
+    ("ResourceCenter", "serves"): 20,  # a county centre and the schools of its county
+    ("DuplicateCandidate", "children"): 2,  # a pair, by construction
+    ("IndicatorReport", "indicators"): 25,  # the rule book's indicators (hub/indicators/)
+    ("IndicatorItem", "values"): 5,
+}
+# Any other list of objects (audit reports, indicator detail rows): one default page.
+DEFAULT_LIST = DEFAULT_PAGE_SIZE
+
+_PAGES = ("edges", "items")  # the list inside a connection or page that takes its size
+
+
+def estimate(
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    schema: GraphQLSchema,
+) -> int:
+    """The cost of running ``operation_name`` of ``document`` with ``variables``.
+
+    The document must have validated against ``schema``. An operation that cannot run (no such
+    operation, variables that do not coerce) costs 0: the executor refuses it by itself.
+    """
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return 0
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    definitions = operation.variable_definitions or ()
+    coerced = get_variable_values(schema, definitions, dict(variables or {}))
+    if not isinstance(coerced, VariableValues):
+        return 0
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    return _Estimator(schema, fragments, coerced).selection(root, (operation.selection_set,), None)
+
+
+class _Estimator:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: VariableValues,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        # A fragment spread under many fields is costed once per (type, page): without this a
+        # small document of nested fragments would take exponential time to estimate.
+        self.memo: dict[tuple[str, tuple[int, ...], int | None], int] = {}
+
+    def selection(
+        self, runtime: GraphQLObjectType, sets: tuple[SelectionSetNode, ...], page: int | None
+    ) -> int:
+        key = (runtime.name, tuple(id(s) for s in sets), page)
+        found = self.memo.get(key)
+        if found is None:
+            found = sum(
+                self.field(runtime, nodes, page) for nodes in self.collect(runtime, sets).values()
+            )
+            self.memo[key] = found
+        return found
+
+    def field(self, parent: GraphQLObjectType, nodes: list[FieldNode], page: int | None) -> int:
+        name = nodes[0].name.value
+        if name.startswith("__"):
+            return 1
+        field_def = parent.fields[name]
+        sets = tuple(n.selection_set for n in nodes if n.selection_set)
+        if not sets:
+            return 1
+        nullable = get_nullable_type(field_def.type)
+        args = self.arguments(field_def, nodes[0])
+        if is_list_type(nullable):
+            size = self.size(parent.name, name, args, page if name in _PAGES else None)
+            return 1 + size * self.composite(field_def, sets, None)
+        inner = self.page(parent.name, name, args) if "first" in field_def.args else None
+        return 1 + self.composite(field_def, sets, inner)
+
+    def composite(
+        self, field_def: GraphQLField, sets: tuple[SelectionSetNode, ...], page: int | None
+    ) -> int:
+        """One item of the field's type: the dearest of its possible types when abstract."""
+        named = get_named_type(field_def.type)
+        if is_object_type(named):
+            assert isinstance(named, GraphQLObjectType)
+            return self.selection(named, sets, page)
+        assert is_abstract_type(named)
+        possible = self.schema.get_possible_types(named)
+        return max((self.selection(t, sets, page) for t in possible), default=0)
+
+    def arguments(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        try:
+            return get_argument_values(field_def, node, self.variables)
+        except GraphQLError:
+            return {}  # the executor reports it; the sizes fall back to their defaults
+
+    @staticmethod
+    def size(type_name: str, name: str, args: dict[str, Any], page: int | None) -> int:
+        first = args.get("first")
+        if isinstance(first, int):
+            return max(first, 0)
+        ids = args.get("ids")
+        if isinstance(ids, list):
+            return len(ids)
+        if page is not None:
+            return page
+        key = (type_name, name)
+        return RESOLVER_DEFAULT.get(key) or ASSUMED_SIZE.get(key) or DEFAULT_LIST
+
+    @staticmethod
+    def page(type_name: str, name: str, args: dict[str, Any]) -> int:
+        first = args.get("first")
+        if isinstance(first, int):
+            return max(first, 0)
+        return RESOLVER_DEFAULT.get((type_name, name), DEFAULT_PAGE_SIZE)
+
+    # --- collecting fields as the executor does ---------------------------------------------
+
+    def included(self, node: FieldNode | FragmentSpreadNode | InlineFragmentNode) -> bool:
+        try:
+            skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+            include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        except GraphQLError:
+            return True  # counted: the executor refuses it anyway
+        if skip and skip.get("if") is True:
+            return False
+        return not (include and include.get("if") is False)
+
+    def applies(self, condition: Any, runtime: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        wanted = type_from_ast(self.schema, condition)
+        if wanted is runtime:
+            return True
+        return is_abstract_type(wanted) and self.schema.is_sub_type(wanted, runtime)
+
+    def collect(
+        self, runtime: GraphQLObjectType, sets: tuple[SelectionSetNode, ...]
+    ) -> dict[str, list[FieldNode]]:
+        """Response key → field nodes, merged as the executor merges them for ``runtime``."""
+        fields: dict[str, list[FieldNode]] = {}
+        seen: set[str] = set()
+
+        def walk(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    if self.included(selection):
+                        key = selection.alias.value if selection.alias else selection.name.value
+                        fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    if self.included(selection) and self.applies(
+                        selection.type_condition, runtime
+                    ):
+                        walk(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if name in seen or fragment is None or not self.included(selection):
+                        continue
+                    seen.add(name)
+                    if self.applies(fragment.type_condition, runtime):
+                        walk(fragment.selection_set)
+
+        for selection_set in sets:
+            walk(selection_set)
+        return fields
+
+
+def budget_of(context: Any) -> int:
+    """The subject's budget (its roles' largest); the setting when no policy applies."""
+    view = getattr(context, "view", None)
+    if view is not None:
+        return int(view.cost_budget)
+    return int(context.settings.max_query_cost)
+
+
+class QueryCost(SchemaExtension):
+    """Refuses an operation whose estimate exceeds the subject's budget, before it runs."""
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        if document is not None and not ctx.result:
+            cost = estimate(document, ctx.operation_name, ctx.variables, ctx.schema._schema)
+            budget = budget_of(ctx.context)
+            if cost > budget:
+                roles = getattr(getattr(ctx.context, "view", None), "roles", ())
+                refused = CostLimit(cost, budget, tuple(roles))
+                # A result set before execution stops the executor: nothing reaches the graph.
+                ctx.result = GraphQLExecutionResult(
+                    data=None,
+                    errors=[GraphQLError(refused.message, original_error=refused)],
+                )
+        yield
