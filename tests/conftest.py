@@ -56,3 +56,14 @@ async def graph(session_graph: Graph) -> Graph:
     """The session's graph, emptied of data (migrations stay)."""
     await session_graph.empty()
     return session_graph
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The schema walk's counts (tests/test_schema_walk.py), whenever it ran."""
+    import sys
+
+    walk = sys.modules.get("tests.test_schema_walk")
+    stats = getattr(walk, "STATS", None)
+    if stats:
+        terminalreporter.write_line(
+            "schema walk 模式遍历: " + ", ".join(f"{k} {v}" for k, v in stats.items()))

@@ -94,7 +94,8 @@ async def test_region_filter_keeps_scope_on_nested_connections(
 # --- 2. node(id) returned any fact whatever the scope and visible kinds -------------------
 
 FACT = """query ($id: ID!) { node(id: $id) { id ... on Plan { healthCarePlan goals }
-  ... on Screening { diagnosis } ... on WelfareStatus { category } ... on Fact { child { id } } } }"""
+  ... on Screening { diagnosis } ... on WelfareStatus { category }
+  ... on Fact { child { id } } } }"""
 
 
 @pytest.mark.parametrize(("who", "fact"), [
