@@ -22,6 +22,12 @@ from schema.scalars import DateTime
 AuditInfo = Info[Context, None]
 
 
+def _about_child(info: AuditInfo, child_id: str | None) -> None:
+    """An auditor asking about one child is on that child's record too."""
+    if child_id is not None and info.context.audit is not None:
+        info.context.audit.note_child(str(child_id))
+
+
 async def require_auditor(info: AuditInfo) -> None:
     view = info.context.view
     if view is None or "auditor" not in view.roles:
@@ -216,6 +222,7 @@ class AuditQuery:
             except ValueError:
                 raise BadUserInput("after 游标无效 bad cursor", field="after") from None
         given = filter or AccessEventFilter()
+        _about_child(info, given.child_id)
         spec = reports.EventFilter(
             subject_id=given.subject_id, department=given.department,
             child_id=given.child_id, purpose=given.purpose, outcome=given.outcome,
@@ -263,6 +270,7 @@ class AuditQuery:
         child_id: Annotated[strawberry.ID, strawberry.argument(description="儿童 id Child id")],
     ) -> ChildAccessReport:
         await require_auditor(info)
+        _about_child(info, child_id)
         from auth.policy import default_policy  # the purposes' words
 
         settings = info.context.settings

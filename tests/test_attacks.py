@@ -296,3 +296,18 @@ async def test_introspection_only_in_dev_or_when_set(
                                        "graphql_introspection": setting})
     out = await execute(city, conf, "{ __schema { queryType { name } } }")
     assert (out.errors == []) is allowed
+
+
+async def test_an_auditor_asking_about_one_child_is_on_its_record(
+    city: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    auditor = await register(city, "EDU", "140400", ["auditor"])
+    async with serve(_settings(settings, tmp_path)) as (client, app):
+        token = await token_for(client, auditor)
+        report = await gql(client, token, '{ childAccessReport(childId: "ch_1") { summary } }',
+                           purpose="AUDIT")
+        listed = await gql(client, token, "{ accessEvents { edges { node { id } } } }",
+                           purpose="AUDIT")
+        assert report.status_code == listed.status_code == 200
+        found = await events(city, app, kind="graphql")
+    assert [e["children"] for e in found] == [["ch_1"], []]
