@@ -10,6 +10,7 @@ import hashlib
 import json
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Annotated, LiteralString, TypeVar
 
@@ -41,26 +42,40 @@ def ingest(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=100, max=20000, hidden=True)
     ] = 2000,
+    as_of: Annotated[
+        str | None, typer.Option(
+            "--as-of", metavar="YYYY-MM-DD",
+            help="快照日期（edu-status 必填）the day a snapshot describes (edu-status: required)")
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option(
+            "--partial",
+            help="快照不是所列学校的完整名册：不判断离册 the snapshot is not the whole roll of "
+                 "the schools it lists: nobody is taken as having left the roll")
+    ] = False,
 ) -> None:
     """导入部门导出文件 Load a department export file (FORMATS.md)."""
     if source not in SOURCES:
         raise fail(f"未知来源 unknown source {source!r}; 可用 known: {', '.join(SOURCES)}", 2)
     if report not in ("text", "json"):
         raise fail("--report 只能是 text 或 json must be text or json", 2)
+    day = _snapshot_day(source, as_of)
     settings = cli_settings()
     protector = IdProtector(settings)
     show_bar = report == "text" and sys.stdout.isatty() and _large(file)
 
     async def work(graph: Graph) -> LoadReport:
         if not show_bar:
-            return await load(graph, SOURCES[source], file, protector, batch_size=batch_size)
+            return await load(graph, SOURCES[source], file, protector, batch_size=batch_size,
+                              as_of=day, complete=not partial)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn()) as bar:
             task = bar.add_task("导入中 loading", total=_count_rows(file))
             return await load(graph, SOURCES[source], file, protector, batch_size=batch_size,
-                              progress=lambda done: bar.update(task, completed=done))
+                              progress=lambda done: bar.update(task, completed=done),
+                              as_of=day, complete=not partial)
 
     async def audited(graph: Graph) -> LoadReport:
         # On the audit record (hub audit): checked writable first, so a load never runs unlogged.
@@ -88,6 +103,28 @@ def ingest(
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
     else:
         _print_summary(result)
+
+
+def _snapshot_day(source: str, as_of: str | None) -> date | None:
+    """The snapshot day: required for a snapshot source, refused for the others."""
+    if not SOURCES[source].snapshot:
+        if as_of is not None:
+            raise fail(f"--as-of 只用于快照来源 is only for snapshot sources (edu-status), "
+                       f"not {source}", 2)
+        return None
+    if as_of is None:
+        raise fail(
+            f"{source} 是某一天的学籍快照，请用 --as-of YYYY-MM-DD 给出快照日期"
+            f"（不默认今天：晚导入的旧快照会被当成今天的名册）{source} is a snapshot of one "
+            "day: give that day with --as-of YYYY-MM-DD (no default: an old export loaded "
+            "late would pass for today's roll)", 2)
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        raise fail("--as-of 应写作 YYYY-MM-DD must be written YYYY-MM-DD", 2) from None
+    if day > date.today():
+        raise fail("--as-of 不能是将来的日期 cannot be a day in the future", 2)
+    return day
 
 
 def _digest(file: Path) -> str | None:
@@ -124,6 +161,9 @@ def _print_summary(report: LoadReport) -> None:
         f"关联到已有儿童 linked to existing children: {report.linked_children}",
         f"新增疑似重复待核 new duplicate review items: {report.review_items}",
     ]
+    if report.as_of is not None:
+        lines.append(f"快照日期 snapshot day: {report.as_of.isoformat()}    "
+                     f"离册 left the roll: {report.left_roll or 0}")
     if report.extra_columns:
         lines.append(f"忽略的列 ignored columns: {'、'.join(report.extra_columns)}")
     for reject in report.rejects[:50]:
@@ -132,6 +172,11 @@ def _print_summary(report: LoadReport) -> None:
     if len(report.rejects) > 50:
         lines.append(f"  …另有 {len(report.rejects) - 50} 行 and {len(report.rejects) - 50} more "
                      "(--report json 查看全部 for all)")
+    if report.warnings:
+        lines.append(f"提醒 warnings: {len(report.warnings)}")
+    for warning in report.warnings[:50]:
+        lines.append(f"  第 {warning.row} 行 row {warning.row} [{warning.column or '-'}]: "
+                     f"{warning.reason}")
     typer.echo("\n".join(lines))
 
 

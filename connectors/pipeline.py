@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ __all__ = [
     "Record",
     "Reject",
     "RowError",
+    "SnapshotEnd",
     "Source",
     "UnreadableFile",
     "check_header",
@@ -79,6 +80,8 @@ class Record:
     facts: tuple[FactOut, ...]
     drop: tuple[str, ...] = ()  # refs of facts the row no longer states (emptied column)
     orgs: tuple[dict[str, Any], ...] = ()  # organisations to upsert before the facts
+    # (column, reason) of what the row loads with but a clerk should check (FORMATS.md).
+    warnings: tuple[tuple[str | None, str], ...] = ()
 
     @property
     def ref(self) -> str:
@@ -90,6 +93,7 @@ class BuildContext:
     source: str
     department: str
     protector: IdProtector
+    as_of: date | None = None  # the snapshot day of a snapshot source (edu-status --as-of)
 
     def ref(self, key: str) -> str:
         return f"{self.source}/{key}"
@@ -97,6 +101,10 @@ class BuildContext:
     def hashed_key(self, number: str) -> str:
         """A key that embeds a resident ID is stored as its keyed hash, never in clear."""
         return f"hmac:{self.protector.hash(number)}"
+
+
+# A row's (organisation code, stored key), read leniently from its raw cells.
+RollOf = Callable[[Mapping[str, object], BuildContext], tuple[str | None, str | None]]
 
 
 @dataclass(frozen=True)
@@ -113,10 +121,56 @@ class Source:
     build: Callable[[Any, BuildContext], Record]
     writes: Mapping[str, FactWrite]  # FactOut.label → the statements writing those facts
     org_write: LiteralString | None = None  # UNWIND $orgs upsert, run before the facts
+    # A snapshot source (edu-status) states the whole situation on a day given at load time:
+    # ``load`` needs ``as_of``; ``after_write`` runs in each batch's transaction with the ids
+    # of the children the batch wrote facts for; ``finish`` runs once after the last batch.
+    snapshot: bool = False
+    after_write: Callable[[Transaction, list[str]], Awaitable[None]] | None = None
+    roll_of: RollOf | None = None
+    finish: Callable[[Graph, SnapshotEnd], Awaitable[int]] | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.required + self.optional
+
+
+@dataclass
+class SnapshotEnd:
+    """What a snapshot file listed, for the source's ``finish`` step (left the roll).
+
+    ``schools`` are the organisation codes the file lists (each listed school's roll is taken
+    as whole, unless ``complete`` is false); ``unsure`` are keys of rows that were rejected
+    (such a pupil is in the file, whatever was wrong with the row); ``unsure_schools`` are
+    schools with a rejected row whose key could not be read, and ``unsure_all`` is true when a
+    rejected row's school could not be read either: those rolls are not compared.
+    """
+
+    as_of: date
+    complete: bool
+    schools: set[str] = field(default_factory=set)
+    unsure: set[str] = field(default_factory=set)
+    unsure_schools: set[str] = field(default_factory=set)
+    unsure_all: bool = False
+
+    def note(self, roll: tuple[str | None, str | None], accepted: bool) -> None:
+        school, key = roll
+        if school is not None:
+            self.schools.add(school)
+        if accepted:
+            return
+        if key is not None:
+            self.unsure.add(key)
+        elif school is not None:
+            self.unsure_schools.add(school)
+        else:
+            self.unsure_all = True
+
+    @property
+    def compared(self) -> list[str]:
+        """The schools whose roll this snapshot replaces."""
+        if not self.complete or self.unsure_all:
+            return []
+        return sorted(self.schools - self.unsure_schools)
 
 
 # --- report -------------------------------------------------------------------
@@ -142,11 +196,18 @@ class LoadReport:
     review_items: int = 0  # new DuplicateCandidate items this load opened
     extra_columns: list[str] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    # Rows loaded with something a clerk should check (same shape as rejects; not counted).
+    warnings: list[Reject] = field(default_factory=list)
+    as_of: date | None = None  # a snapshot's day
+    left_roll: int | None = None  # placements this snapshot found off their school's roll
     seconds: float = 0.0
 
     def reject(self, row: int, column: str | None, reason: str) -> None:
         self.rejected += 1
         self.rejects.append(Reject(row, column, reason))
+
+    def warn(self, row: int, column: str | None, reason: str) -> None:
+        self.warnings.append(Reject(row, column, reason))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -157,6 +218,10 @@ class LoadReport:
             "extra_columns": self.extra_columns,
             "rejects": [{"row": r.row, "column": r.column, "reason": r.reason}
                         for r in self.rejects],
+            "warnings": [{"row": r.row, "column": r.column, "reason": r.reason}
+                         for r in self.warnings],
+            **({"as_of": self.as_of.isoformat(), "left_roll": self.left_roll}
+               if self.as_of is not None else {}),
             "seconds": round(self.seconds, 3),
         }
 
@@ -310,19 +375,30 @@ async def load(
     progress: Progress | None = None,
     file_name: str | None = None,
     after_batch: Callable[[int], None] | None = None,
+    as_of: date | None = None,
+    complete: bool = True,
 ) -> LoadReport:
     """Loads one export file; raises UnreadableFile when the file as a whole cannot be read.
+
+    A snapshot source needs ``as_of``, the day the file describes (ValueError without it);
+    ``complete`` (the default) takes the file as the whole roll of every school it lists, so a
+    pupil of such a school the file does not list has left the roll (the source's ``finish``).
 
     Three stages overlap: parsing (Python), linking a batch (its reads, then Python), and
     writing the batch before it (one transaction). Batches are still written one after
     another, in file order, and each batch's linkage sees the children every earlier batch
     created: those of the batch still being written are carried over in memory.
     """
+    if source.snapshot and as_of is None:
+        raise ValueError(f"{source.name} is a snapshot: give as_of, the day it describes")
     started = time.perf_counter()
     table, extra = open_source_file(source, path)
     name = file_name or Path(path).name
-    report = LoadReport(source=source.name, file=name, extra_columns=extra)
-    ctx = BuildContext(source.name, source.department, protector)
+    report = LoadReport(source=source.name, file=name, extra_columns=extra,
+                        as_of=as_of if source.snapshot else None)
+    ctx = BuildContext(source.name, source.department, protector,
+                       as_of if source.snapshot else None)
+    roll = SnapshotEnd(as_of, complete) if source.snapshot and as_of is not None else None
     writer = _Writer(graph, source, protector, report, name)
     queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=1)
     consumer = asyncio.create_task(writer.run(queue, after_batch))
@@ -335,8 +411,14 @@ async def load(
                 record = parse_row(source, cells, ctx)
             except RowError as error:
                 report.reject(number, error.column, error.reason)
+                accepted = False
             else:
                 batch.rows.append(_Pending(number, record, row_hash(digest_key, record)))
+                for column, reason in record.warnings:
+                    report.warn(number, column, reason)
+                accepted = True
+            if roll is not None and source.roll_of is not None:
+                roll.note(source.roll_of(cells, ctx), accepted)
             if len(batch) >= batch_size:
                 await _hand_over(queue, consumer, batch)
                 batch = _Batch()
@@ -351,9 +433,14 @@ async def load(
     finally:
         if not consumer.done():
             consumer.cancel()
+    if roll is not None and source.finish is not None:
+        report.left_roll = await source.finish(graph, roll)
     if progress:
         progress(report.rows)
     report.rejects.sort(key=lambda r: r.row)
+    rejected_rows = {r.row for r in report.rejects}  # a row rejected while linking
+    report.warnings = sorted((w for w in report.warnings if w.row not in rejected_rows),
+                             key=lambda r: r.row)
     report.loaded = report.rows - report.rejected
     report.seconds = time.perf_counter() - started
     return report
@@ -547,6 +634,11 @@ class _Writer:
                          {"rows": rows, "file": self.file, "at": self.at})
         if prepared.drops:
             await tx.run(_DROP, {"refs": prepared.drops})
+        if self.source.after_write is not None:
+            children = sorted({row["childId"] for rows in prepared.facts.values()
+                               for row in rows})
+            if children:
+                await self.source.after_write(tx, children)
 
 
 def _merge_org(known: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

@@ -1437,6 +1437,7 @@ def exports(city: City, protector: IdProtector) -> Exports:
     sessions. An infant screened before its first birthday appears without its own ID number,
     linked by its mother's. Everything else has no export and is written directly.
     """
+    from connectors.sources.edu_status import placement_ref
     from hub.vocabulary import (
         ChildCategory,
         HomeDeliveryContent,
@@ -1479,7 +1480,9 @@ def exports(city: City, protector: IdProtector) -> Exports:
                 "学籍状态": "在读", "入学日期": f"{props['date']:%Y/%m/%d}",
                 "行政区划代码": child.region_code,
             })
-            refs[fact.id] = hashed("edu-status", number)
+            refs[fact.id] = placement_ref(
+                f"hmac:{protector.hash(number)}", str(school.props["code"]), props["stage"],
+                props["type"])
         elif fact.kind == "DisabilityCertificate":
             assert fact.secret is not None
             category, grade = props["category"], props["grade"]
@@ -1597,7 +1600,8 @@ async def write_via_files(
     await write_reference(graph, city, settings)
     loaded = []
     for source, _, _ in EXPORT_FILES:
-        result = await load(graph, SOURCES[source], paths[source], protector)
+        # The school-status export is a snapshot of the city's "today" (FORMATS.md --as-of).
+        result = await load(graph, SOURCES[source], paths[source], protector, as_of=TODAY)
         loaded.append(result)
         if report:
             report(f"{source:18} {paths[source].name:24} {result.rows:>7} 行 rows, "
@@ -1609,8 +1613,9 @@ async def write_via_files(
     links = [
         Link(link.rel, ids.get(link.source, link.source), ids.get(link.target, link.target))
         for link in city.links
-        # AT and BY of a loaded fact are the connector's own (school, institution).
-        if not (link.source in found.refs and link.rel in ("AT", "BY"))
+        # AT and BY of a loaded fact are the connector's own (school, institution), and so is
+        # the class of a placement loaded from edu-status (年级/班级, per school year).
+        if not (link.source in found.refs and link.rel in ("AT", "BY", "IN_CLASS"))
     ]
     await write_facts(graph, rest, links, settings)
     return loaded

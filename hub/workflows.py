@@ -11,7 +11,10 @@
   and after a term starts (000 一(五): 开学前后学生信息数据比对). A child of compulsory age who
   held school status in the weeks before the term and holds none on the term's first day
   (plus a grace period) has not returned: a DropoutCase is opened (recordedBy EDU, source
-  ``dropout-check``). Running it twice opens nothing new: a child with an open case is
+  ``dropout-check``). A pupil who left the roll (a complete edu-status snapshot taken after the
+  term started no longer lists a pupil last listed before it; hub/services/placements.py) holds
+  no status on the term's first day, whatever day that snapshot ended the placement on. Running
+  it twice opens nothing new: a child with an open case is
   skipped, and each (term, child) is opened at most once (``sourceRef`` is unique). Closing a
   case needs a resolution (``closeDropoutCase``).
 
@@ -30,6 +33,7 @@ from hub.graph import Graph
 from hub.indicators.common import BANDS, IN_FORCE, in_force
 from hub.indicators.model import SchoolYear
 from hub.indicators.transitions import STALLED, stalled_params
+from hub.services.placements import LEFT_ROLL
 
 # --- stalled transitions --------------------------------------------------------------------
 
@@ -101,7 +105,8 @@ _DROPOUT = (
     "WHERE p.date <= $beforeEnd AND (p.endDate IS NULL OR p.endDate > $beforeStart) "
     "WITH DISTINCT c WHERE c.regionCode STARTS WITH $prefix "
     "AND c.birthDate >= $bornFrom AND c.birthDate <= $bornTo "
-    "AND NOT EXISTS { MATCH (c)-[:HAS_FACT]->(q:Placement) WHERE " + in_force("q", "$after") + " } "
+    "AND NOT EXISTS { MATCH (c)-[:HAS_FACT]->(q:Placement) WHERE " + in_force("q", "$after")
+    + " AND NOT coalesce(q.endReason = $leftRoll AND q.listedOn < $start, false) } "
     "AND NOT EXISTS { MATCH (c)-[:HAS_FACT]->(q:Placement) WHERE q.status = 'DECEASED' } "
     "AND NOT EXISTS { MATCH (c)-[:HAS_FACT]->(d:DropoutCase) WHERE d.status = 'OPEN' } "
     "WITH c, 'dropout-check/' + $term + '/' + c.id AS ref "
@@ -157,6 +162,7 @@ async def check_dropout(
         "prefix": region_prefix(region) if region else "",
         "beforeStart": before[0], "beforeEnd": before[1], "after": after,
         "bornFrom": born_from, "bornTo": born_to, "inForce": IN_FORCE, "term": term,
+        "start": start, "leftRoll": LEFT_ROLL,
         "reason": f"开学未返校 did not return after term {term} started "
                   "(学籍比对 school-status comparison before and after the term start)",
     })

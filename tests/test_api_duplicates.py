@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from auth.subject import Subject
@@ -13,6 +14,8 @@ from hub.identity import IdProtector
 from hub.settings import Settings
 from tests.graphql_helpers import execute
 from tests.test_linkage import BORN, edu
+
+SNAPSHOT_DAY = date(2024, 9, 1)  # the day the edu-status snapshots describe
 
 QUEUE = "{ possibleDuplicates { items { id reason status children { name idMasked } } } }"
 
@@ -29,7 +32,7 @@ async def test_review_queue_through_graphql(
     typo = generate.make_id("140403", BORN, 111, "M")
     rows = [edu("李雷", first, "S1"), edu("李雷", typo, "S2")]
     path = generate.write_csv(tmp_path / "e.csv", SOURCES["edu-status"].columns, rows)
-    await load(graph, SOURCES["edu-status"], path, IdProtector(settings))
+    await load(graph, SOURCES["edu-status"], path, IdProtector(settings), as_of=SNAPSHOT_DAY)
     await graph.write("MATCH (c:Child) SET c.regionCode = '140402'")
 
     city = await execute(graph, settings, QUEUE, subject=officer("140400"))

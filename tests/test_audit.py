@@ -145,7 +145,8 @@ def test_ingest_and_export_have_one_event_each(
     monkeypatch.setenv("HUB_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit.pem"))
     runner = CliRunner()
     path = csv_file(tmp_path, "edu-status", [edu_row()])
-    assert runner.invoke(cli, ["ingest", "edu-status", str(path)]).exit_code == 0
+    loaded = runner.invoke(cli, ["ingest", "edu-status", "--as-of", "2024-09-01", str(path)])
+    assert loaded.exit_code == 0
     result = runner.invoke(cli, ["export", "children"])
     assert result.exit_code == 0
     child = json.loads(result.stdout.splitlines()[0])["id"]

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
 
+SNAPSHOT_DAY = date(2024, 9, 1)  # the day the edu-status snapshots describe
+
 HUB = [sys.executable, "-m", "hub"]
 ROWS = 20_000
 _CLEAN: dict[str, dict[str, Any]] = {}  # the canonical clean load of the file, made once
@@ -38,7 +41,7 @@ async def clean_load(graph: Graph, settings: Settings, path: Path) -> dict[str, 
     """The canonical graph of a clean load of ``path`` (on the session database)."""
     if "edu" not in _CLEAN:
         await graph.empty()
-        await load(graph, SOURCES["edu-status"], path, IdProtector(settings))
+        await load(graph, SOURCES["edu-status"], path, IdProtector(settings), as_of=SNAPSHOT_DAY)
         _CLEAN["edu"] = await canonical(graph)
     return _CLEAN["edu"]
 
@@ -112,7 +115,8 @@ async def kill_midway(graph: Graph, rows: int, kill: Any, proc: subprocess.Popen
 
 def ingest(env: dict[str, str], path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [*HUB, "ingest", "edu-status", str(path), "--report", "json"], env=env,
+        [*HUB, "ingest", "edu-status", "--as-of", "2024-09-01", str(path), "--report", "json"],
+        env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

@@ -48,8 +48,13 @@ def b_row(**changes: object) -> dict[str, object]:
                       "学籍号": "L20140001", **changes})
 
 
+AS_OF = date(2024, 9, 1)  # the day the edu-status snapshots below describe
+
+
 async def ingest(graph: Graph, protector: IdProtector, source: str, path: Path,
                  **options: Any) -> LoadReport:
+    if SOURCES[source].snapshot:
+        options.setdefault("as_of", AS_OF)
     return await load(graph, SOURCES[source], path, protector, **options)
 
 
@@ -233,15 +238,17 @@ async def test_loading_twice_changes_nothing(graph: Graph, protector: IdProtecto
 async def test_changed_row_updates_its_fact(graph: Graph, protector: IdProtector,
                                             tmp_path: Path) -> None:
     await ingest(graph, protector, "edu-status", csv_file(tmp_path, "edu-status", [b_row()]))
-    changed = csv_file(tmp_path, "edu-status",
-                       [b_row(**{"学籍状态": "休学", "学校标识码": "2114040002"})], name="v2.csv")
+    changed = csv_file(tmp_path, "edu-status", [b_row(**{"学籍状态": "休学", "年级": "四年级"})],
+                       name="v2.csv")
     report = await ingest(graph, protector, "edu-status", changed)
     assert (report.loaded, report.unchanged, report.new_children) == (1, 0, 0)
     rows = await graph.run(
         "MATCH (c:Child)-[:HAS_FACT]->(p:Placement)-[:AT]->(s:School) "
-        "RETURN p.status AS status, p.sourceFile AS file, collect(s.code) AS schools"
+        "RETURN p.status AS status, p.grade AS grade, p.sourceFile AS file, "
+        "collect(s.code) AS schools"
     )
-    assert rows == [{"status": "SUSPENDED", "file": "v2.csv", "schools": ["2114040002"]}]
+    assert rows == [{"status": "SUSPENDED", "grade": "四年级", "file": "v2.csv",
+                     "schools": ["2114040001"]}]
 
 
 async def test_repeated_rows_in_one_file(graph: Graph, protector: IdProtector,
@@ -411,12 +418,13 @@ async def test_civil_welfare_rehab_and_home_delivery(graph: Graph, protector: Id
 # --- the command line ------------------------------------------------------------
 
 runner = CliRunner()
+INGEST_EDU = ["ingest", "edu-status", "--as-of", "2024-09-01"]
 
 
 def test_cli_report_json_and_exit_codes(graph: Graph, tmp_path: Path) -> None:
     good = csv_file(tmp_path, "edu-status", [edu_row(), b_row(**{"性别": "?"})],
                     header=[*EDU, "备用列"])
-    result = runner.invoke(app, ["ingest", "edu-status", str(good), "--report", "json"])
+    result = runner.invoke(app, [*INGEST_EDU, str(good), "--report", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert {k: report[k] for k in ("source", "file", "rows", "loaded", "rejected",
@@ -425,24 +433,24 @@ def test_cli_report_json_and_exit_codes(graph: Graph, tmp_path: Path) -> None:
         "rejected": 1, "new_children": 1, "linked_children": 0, "extra_columns": ["备用列"]}
     assert report["rejects"] == [{"row": 2, "column": "性别",
                                   "reason": report["rejects"][0]["reason"]}]
-    text = runner.invoke(app, ["ingest", "edu-status", str(good)])
+    text = runner.invoke(app, [*INGEST_EDU, str(good)])
     assert text.exit_code == 0 and "已导入 loaded: 1" in text.stdout
 
     (tmp_path / "notes.txt").write_text("姓名\n")
     wrong_header = csv_file(tmp_path, "edu-status", [{"A": 1}], name="x.csv", header=["A", "B"])
     missing = csv_file(tmp_path, "edu-status", [edu_row()], name="m.csv", header=EDU[1:])
     for path in [tmp_path / "absent.csv", tmp_path / "notes.txt", wrong_header, missing]:
-        result = runner.invoke(app, ["ingest", "edu-status", str(path), "--report", "json"])
+        result = runner.invoke(app, [*INGEST_EDU, str(path), "--report", "json"])
         assert result.exit_code != 0
         assert result.stdout == ""
         assert len(result.stderr.strip().splitlines()) == 1
-    assert "姓名" in runner.invoke(app, ["ingest", "edu-status", str(missing)]).stderr
+    assert "姓名" in runner.invoke(app, [*INGEST_EDU, str(missing)]).stderr
     assert runner.invoke(app, ["ingest", "nope", str(good)]).exit_code != 0
 
 
 def test_cli_export_children(graph: Graph, tmp_path: Path) -> None:
     path = csv_file(tmp_path, "edu-status", [edu_row(), b_row()])
-    assert runner.invoke(app, ["ingest", "edu-status", str(path)]).exit_code == 0
+    assert runner.invoke(app, [*INGEST_EDU, str(path)]).exit_code == 0
     result = runner.invoke(app, ["export", "children"])
     assert result.exit_code == 0
     lines = [json.loads(line) for line in result.stdout.splitlines()]

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
+from contextlib import suppress
+from datetime import date
 from typing import LiteralString
 
 from pydantic import Field
 
-from connectors.pipeline import BuildContext, FactOut, Record, Source, fact_writes
+from connectors import normalise
+from connectors.normalise import NormaliseError
+from connectors.pipeline import (
+    BuildContext,
+    FactOut,
+    FactWrite,
+    Record,
+    RowError,
+    SnapshotEnd,
+    Source,
+)
 from connectors.sources._fields import (
     Day,
     Name,
@@ -24,9 +38,13 @@ from connectors.sources._fields import (
     StudentNumber,
     check_against_id,
 )
+from connectors.sources._fields import school_code as _school_code
+from hub.graph import Graph
 from hub.identity import mask
+from hub.indicators.model import SchoolYear
 from hub.linkage import Identity
-from hub.vocabulary import SchoolStatus
+from hub.services.placements import SNAPSHOT_PLACEMENTS, end_superseded, record_left_roll
+from hub.vocabulary import PlacementType, SchoolStatus
 
 
 class EduStatusRow(RowModel):
@@ -47,24 +65,70 @@ class EduStatusRow(RowModel):
     region: Region = Field(alias="行政区划代码")
 
 
+_IN_FORCE = (SchoolStatus.ACTIVE, SchoolStatus.SUSPENDED)  # 在读, 休学: the placement goes on
+_NO_ENROLMENT_DATE = (
+    "入学日期为空：按快照日期计为入学，请核实 the enrolment date is empty: the pupil counts as "
+    "enrolled from the snapshot day (--as-of); please check"
+)
+
+
+def school_year_of(day: date) -> SchoolYear:
+    """The school year 学年 a day falls in (its bounds are SchoolYear's, not repeated here)."""
+    year = SchoolYear(day.year)
+    return year if year.start <= day else SchoolYear(day.year - 1)
+
+
+def placement_ref(key: str, school: str, stage: str, placement_type: str) -> str:
+    """A pupil's placement is one per school, stage and way of schooling: the 学籍号 follows the
+    pupil, so a row at another school (or stage, or type) is the next placement, not an update.
+    """
+    return f"edu-status/{key}/{school}/{stage}/{placement_type}"
+
+
+def class_key(school: str, year: SchoolYear, grade: str | None, name: str) -> str:
+    """A class is one per school, school year, grade and name (班级 with 年级)."""
+    return f"{school}/{year.year}/{grade or ''}/{name}"
+
+
 def build(row: EduStatusRow, ctx: BuildContext) -> Record:
+    as_of = ctx.as_of
+    assert as_of is not None, "the pipeline gives a snapshot source its day"
     number, embedded = row.student
     id_number = row.id_number or embedded
     check_against_id(id_number, row.sex, row.birth_date)
+    if row.enrolled_on is not None and row.enrolled_on > as_of:
+        raise RowError("入学日期", "入学日期晚于快照日期 the enrolment date is after the snapshot "
+                                  "day (--as-of)")
     # A student number that embeds an ID number would put the ID in clear: store its hash.
     key = ctx.hashed_key(number) if embedded else number
+    ref = placement_ref(key, row.school_code, row.stage.value, row.placement.value)
+    ends = row.status not in _IN_FORCE
+    year = school_year_of(as_of)
+    klass = None
+    if row.class_name is not None:
+        klass = {
+            "key": class_key(row.school_code, year, row.grade, row.class_name),
+            "id": "cls_" + hashlib.sha256(class_key(row.school_code, year, row.grade,
+                                                   row.class_name).encode()).hexdigest()[:16],
+            "name": row.class_name, "grade": row.grade,
+            "schoolYear": year.year,
+            "special": row.placement in (PlacementType.SPECIAL_CLASS,
+                                         PlacementType.SPECIAL_SCHOOL,
+                                         PlacementType.WELFARE_CLASS),
+        }
     placement = FactOut(
         label="Placement",
-        ref=ctx.ref(key),
+        ref=ref,
         id_prefix="plc",
         org=row.school_code,
         props={
-            "source": ctx.source, "sourceKey": key, "sourceRef": ctx.ref(key),
+            "source": ctx.source, "sourceKey": key, "sourceRef": ref,
             "recordedBy": ctx.department, "recordedIn": row.region,
             "studentNumber": key, "studentNumberMasked": mask(number) if embedded else number,
             "type": row.placement.value, "stage": row.stage.value, "grade": row.grade,
-            "className": row.class_name, "status": row.status.value, "date": row.enrolled_on,
-            "endReason": None if row.status is SchoolStatus.ACTIVE else row.status.value,
+            "className": row.class_name, "status": row.status.value,
+            # The snapshot: the day it describes, what the row says the pupil's state is.
+            "listedOn": as_of, "enrolledOn": row.enrolled_on, "ends": ends, "klass": klass,
         },
     )
     identity = Identity(
@@ -73,7 +137,25 @@ def build(row: EduStatusRow, ctx: BuildContext) -> Record:
     )
     school = {"code": row.school_code, "name": row.school_name, "regionCode": row.region,
               "prefix": "sch"}
-    return Record(key=key, identity=identity, facts=(placement,), orgs=(school,))
+    warnings = () if row.enrolled_on is not None else (("入学日期", _NO_ENROLMENT_DATE),)
+    return Record(key=key, identity=identity, facts=(placement,), orgs=(school,),
+                  warnings=warnings)
+
+
+def roll_of(cells: Mapping[str, object], ctx: BuildContext) -> tuple[str | None, str | None]:
+    """(school code, stored student number) of a row, read leniently: a rejected row still
+    tells whose roll it is on, so that pupil is not taken as having left it."""
+    school = student = None
+    with suppress(NormaliseError):
+        school = _school_code(cells.get("学校标识码"))
+    with suppress(NormaliseError):
+        number, embedded = normalise.student_number(cells.get("学籍号"))
+        student = ctx.hashed_key(number) if embedded else number
+    return school, student
+
+
+async def _left_roll(graph: Graph, roll: SnapshotEnd) -> int:
+    return await record_left_roll(graph, roll.as_of, roll.compared, sorted(roll.unsure))
 
 
 ORG_WRITE: LiteralString = """
@@ -103,6 +185,10 @@ SOURCE = Source(
     optional=("身份证号", "学校名称", "年级", "班级", "残疾类别", "入学日期"),
     model=EduStatusRow,
     build=build,
-    writes={"Placement": fact_writes("Placement", "School", "AT")},
+    writes={"Placement": FactWrite(SNAPSHOT_PLACEMENTS, SNAPSHOT_PLACEMENTS)},
     org_write=ORG_WRITE,
+    snapshot=True,
+    after_write=end_superseded,
+    roll_of=roll_of,
+    finish=_left_roll,
 )

@@ -17,12 +17,20 @@ that one is completed instead of opening a second. A first placement records no 
 Concurrency: the child's node is locked first, so two placements of the same child run one after
 the other; the second sees the first's placement and closes it. A child never has two open
 placements.
+
+A placement also ends without a next one: :func:`end_placement` (the ``endPlacement`` mutation,
+for departments that record it there), and the school-status snapshots (edu-status, loaded with
+``--as-of``; docs/ingest.md): a status other than 在读/休学 ends it on the snapshot day
+(:data:`SNAPSHOT_PLACEMENTS`), a newer placement of the child ends it on the day that one starts
+(:func:`end_superseded`), and a pupil a later complete snapshot of the school no longer lists has
+left the roll (:func:`record_left_roll`). ``endedBy`` says which: NEXT_PLACEMENT, SNAPSHOT or
+API. "Current" is what it is everywhere: the placement whose ``endDate`` is null.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, LiteralString
 
 from pydantic import StringConstraints
 
@@ -33,8 +41,10 @@ from hub.graph import Transaction
 from hub.services.common import (
     Id,
     OrganisationKind,
+    PastDate,
     ServiceInput,
     ShortText,
+    bad,
     check_department,
     lock_child,
     native_date,
@@ -43,6 +53,9 @@ from hub.services.common import (
 )
 from hub.services.idempotency import once
 from hub.vocabulary import PlacementType, SchoolStatus, Stage
+
+if TYPE_CHECKING:
+    from hub.graph import Graph
 
 Grade = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 StudentNumber = Annotated[
@@ -129,7 +142,7 @@ async def place_child(
             "MATCH (c:Child {id: $child}) "
             "OPTIONAL MATCH (c)-[:HAS_FACT]->(old:Placement) WHERE old.endDate IS NULL "
             "SET old.endDate = $start, old.status = $closing.status, "
-            "old.endReason = $closing.endReason "
+            "old.endReason = $closing.endReason, old.endedBy = 'NEXT_PLACEMENT' "
             "WITH DISTINCT c MATCH (o:Organisation {id: $organisation}) "
             "CREATE (c)-[:HAS_FACT]->(p:Fact:Placement)-[:AT]->(o) "
             "SET p = $props, p.recordedAt = datetime()",
@@ -245,3 +258,161 @@ async def _record_transition(
         "CREATE (t)-[:FROM_PLACEMENT]->(old), (t)-[:TO_PLACEMENT]->(p), (t)-[:RECEIVING]->(o)",
         values | {"props": props},
     )
+
+
+# --- ending a placement without a next one ------------------------------------------------
+
+ENDING_STATUSES = (SchoolStatus.TRANSFERRED, SchoolStatus.GRADUATED, SchoolStatus.DROPPED_OUT,
+                   SchoolStatus.DECEASED)
+LEFT_ROLL = "LEFT_ROLL"  # endReason of a placement a complete snapshot no longer lists
+
+
+class EndPlacement(ServiceInput):
+    id: Id
+    date: PastDate
+    reason: SchoolStatus
+
+
+async def end_placement(
+    tx: Transaction, subject: Subject, data: EndPlacement, idempotency_key: str | None = None
+) -> str:
+    """Ends a current placement on ``date`` for ``reason`` (转出, 毕业, 辍学, 死亡); returns its
+    id. Not before it started; a placement that has already ended is a CONFLICT."""
+    check_department(subject, "Placement")
+    if data.reason not in ENDING_STATUSES:
+        raise bad("结束原因应为转出、毕业、辍学或死亡 the reason must be TRANSFERRED, GRADUATED, "
+                  "DROPPED_OUT or DECEASED", "reason")
+
+    async def action() -> str:
+        rows = await tx.run(
+            "MATCH (c:Child)-[:HAS_FACT]->(p:Placement {id: $id}) "
+            "SET c._lock = true REMOVE c._lock "
+            "RETURN p.date AS date, p.endDate AS endDate",
+            {"id": data.id},
+        )
+        if not rows:
+            raise NotFound("未找到该安置 no placement with this id; check id", field="id")
+        if rows[0]["endDate"] is not None:
+            ended = native_date(rows[0]["endDate"])
+            raise Conflict(f"该安置已于 {ended} 结束 this placement has already ended "
+                           f"(on {ended})")
+        started = native_date(rows[0]["date"])
+        if started is not None and data.date < started:
+            raise bad(f"结束日期早于开始日期 {started.isoformat()} a placement cannot end before "
+                      "it started", "date")
+        await tx.run(
+            "MATCH (p:Placement {id: $id}) "
+            "SET p.endDate = $date, p.status = $reason, p.endReason = $reason, "
+            "p.endedBy = 'API'",
+            {"id": data.id, "date": data.date, "reason": data.reason.value},
+        )
+        return data.id
+
+    return await once(tx, subject, "endPlacement", idempotency_key, data, action)
+
+
+# --- what the school-status snapshots do (connectors/sources/edu_status.py) ---------------
+
+# One statement writes a snapshot batch's placements, new and known ones (``$rows`` as the
+# connectors' pipeline gives them; ``row.props`` holds the row's values). A row from a snapshot
+# older than the one the placement was last listed in changes nothing (snapshots may be loaded
+# out of order). A status other than 在读/休学 (``ends``) ends the placement on the snapshot day,
+# or keeps an earlier end; an in-force status re-opens a placement a snapshot had ended (the
+# pupil is back on the roll), not one a next placement or the API ended. An empty 入学日期 keeps
+# the day the placement was first listed. The placement is IN_CLASS of the class the latest
+# snapshot names: one SchoolClass per school, school year, grade and name.
+SNAPSHOT_PLACEMENTS: LiteralString = """
+UNWIND $rows AS row
+MATCH (c:Child {id: row.childId})
+MERGE (f:Fact {sourceRef: row.ref})
+ON CREATE SET f:Placement, f.id = row.factId
+WITH row, c, f, row.props AS p
+WHERE f.listedOn IS NULL OR f.listedOn <= p.listedOn
+WITH row, c, f, p,
+     CASE WHEN p.ends THEN
+            CASE WHEN f.endDate IS NULL OR f.endDate > p.listedOn THEN p.listedOn
+                 ELSE f.endDate END
+          WHEN f.endedBy = 'SNAPSHOT' THEN null
+          ELSE f.endDate END AS endDate
+WITH row, c, f, p, endDate,
+     CASE WHEN endDate IS NULL THEN null
+          WHEN f.endDate IS NULL OR f.endDate > endDate THEN 'SNAPSHOT'
+          ELSE f.endedBy END AS endedBy,
+     CASE WHEN endDate IS NULL THEN null
+          WHEN f.endDate IS NULL OR f.endDate > endDate THEN p.status
+          ELSE f.endReason END AS endReason,
+     CASE WHEN endDate IS NOT NULL AND NOT p.ends THEN f.status ELSE p.status END AS status
+SET f.source = p.source, f.sourceKey = p.sourceKey, f.sourceRef = p.sourceRef,
+    f.recordedBy = p.recordedBy, f.recordedIn = p.recordedIn, f.studentNumber = p.studentNumber,
+    f.studentNumberMasked = p.studentNumberMasked, f.type = p.type, f.stage = p.stage,
+    f.grade = p.grade, f.className = p.className, f.listedOn = p.listedOn,
+    f.rowHash = p.rowHash, f.status = status,
+    f.date = coalesce(p.enrolledOn, f.date, p.listedOn),
+    f.endDate = endDate, f.endReason = endReason, f.endedBy = endedBy,
+    f.sourceFile = $file, f.recordedAt = $at
+WITH row, c, f, p
+CALL (c, f) { OPTIONAL MATCH (o:Child)-[r:HAS_FACT]->(f) WHERE o <> c DELETE r }
+MERGE (c)-[:HAS_FACT]->(f)
+WITH row, f, p
+CALL (f, row) {
+  MATCH (s:School {code: row.org})
+  SET f.recordedIn = coalesce(f.recordedIn, s.regionCode)
+  MERGE (f)-[:AT]->(s)
+}
+CALL (f, p) {
+  OPTIONAL MATCH (f)-[old:IN_CLASS]->(k:SchoolClass)
+  WHERE p.klass IS NULL OR k.key IS NULL OR k.key <> p.klass.key
+  DELETE old
+}
+WITH row, f, p WHERE p.klass IS NOT NULL
+MATCH (s:School {code: row.org})
+MERGE (k:SchoolClass {key: p.klass.key})
+ON CREATE SET k.id = p.klass.id, k.name = p.klass.name, k.grade = p.klass.grade,
+              k.schoolYear = p.klass.schoolYear, k.special = p.klass.special
+SET k.special = coalesce(k.special, false) OR p.klass.special
+MERGE (s)-[:HAS_CLASS]->(k)
+MERGE (f)-[:IN_CLASS]->(k)
+"""
+
+# Of a child's current placements, each but the latest ends on the day the next one starts:
+# TRANSFERRED within a stage, GRADUATED when the stage changes (as placeChild closes one).
+_END_SUPERSEDED: LiteralString = """
+UNWIND $children AS child
+MATCH (:Child {id: child})-[:HAS_FACT]->(p:Placement) WHERE p.endDate IS NULL
+WITH child, p ORDER BY p.date, p.recordedAt, p.id
+WITH child, collect(p) AS current WHERE size(current) > 1
+UNWIND range(0, size(current) - 2) AS i
+WITH current[i] AS p, current[i + 1] AS q,
+     CASE WHEN current[i].stage = current[i + 1].stage THEN 'TRANSFERRED' ELSE 'GRADUATED' END
+     AS reason
+SET p.endDate = q.date, p.status = reason, p.endReason = reason, p.endedBy = 'NEXT_PLACEMENT'
+"""
+
+
+async def end_superseded(tx: Transaction, children: list[str]) -> None:
+    """A child with several current placements keeps only the latest (by start day)."""
+    await tx.run(_END_SUPERSEDED, {"children": children})
+
+
+# A pupil listed by an earlier snapshot of the school and not by this later, complete one has
+# left the roll: the placement ends on this snapshot's day (LEFT_ROLL, ``leftRollOn``), nothing
+# is deleted, and ``hub dropout check`` counts it (hub/workflows.py). Pupils of rejected rows
+# (``unsure``) were in the file: they are left alone.
+_LEFT_ROLL: LiteralString = """
+UNWIND $schools AS code
+MATCH (:School {code: code})<-[:AT]-(p:Placement {source: 'edu-status'})
+WHERE p.endDate IS NULL AND p.listedOn < $asOf AND NOT p.studentNumber IN $unsure
+SET p.endDate = $asOf, p.endReason = $leftRoll, p.endedBy = 'SNAPSHOT', p.leftRollOn = $asOf
+RETURN count(p) AS left
+"""
+
+
+async def record_left_roll(
+    graph: Graph, as_of: dt.date, schools: list[str], unsure: list[str]
+) -> int:
+    """Ends the placements of pupils a complete snapshot of their school no longer lists."""
+    if not schools:
+        return 0
+    rows = await graph.write(_LEFT_ROLL, {"schools": schools, "asOf": as_of,
+                                         "unsure": unsure, "leftRoll": LEFT_ROLL})
+    return int(rows[0]["left"]) if rows else 0
