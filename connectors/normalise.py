@@ -12,7 +12,7 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
@@ -25,6 +25,7 @@ from hub.vocabulary import (
     HomeDeliveryContent,
     PlacementType,
     SchoolStatus,
+    SchoolType,
     ScreeningResult,
     Sex,
     Stage,
@@ -36,6 +37,7 @@ __all__ = [
     "birth_date_from_id",
     "certificate_number",
     "child_category",
+    "count",
     "decimal_hours",
     "disability_category",
     "disability_grade",
@@ -48,12 +50,14 @@ __all__ = [
     "placement_type",
     "region_code",
     "resident_id",
+    "school_type",
     "screening_result",
     "sex",
     "sex_from_id",
     "stage",
     "status",
     "student_number",
+    "yes_no",
 ]
 
 
@@ -115,6 +119,10 @@ _ENGLISH = {
     "筛查结果": "screening result",
     "儿童类别": "child category",
     "送教内容": "home-delivery content",
+    "办学类型": "school type",
+    "资源教室": "resource room (有/无)",
+    "是否资源中心": "resource-centre host (是/否)",
+    "特教班数": "number of special classes",
 }
 
 
@@ -518,6 +526,46 @@ def placement_type(value: object) -> PlacementType:
 def status(value: object) -> SchoolStatus:
     """School-status state 学籍状态."""
     return _vocabulary(SchoolStatus, value, "学籍状态")
+
+
+# The school register's 办学类型 words (FORMATS.md) beside SchoolType's own labels.
+_SCHOOL_TYPE_ALIASES = {
+    "初级中学": SchoolType.JUNIOR,
+    "高级中学": SchoolType.SENIOR,
+    "特教学校": SchoolType.SPECIAL,
+}
+
+
+def school_type(value: object) -> SchoolType:
+    """School type 办学类型 (the school register)."""
+    return _vocabulary(SchoolType, value, "办学类型", _SCHOOL_TYPE_ALIASES)
+
+
+_YES = frozenset({"有", "是", "Y", "YES", "TRUE", "1"})
+_NO = frozenset({"无", "没有", "否", "N", "NO", "FALSE", "0"})
+
+
+def yes_no(what: str) -> Callable[[object], bool]:
+    """A 有/无 or 是/否 column: True or False."""
+
+    def parse(value: object) -> bool:
+        text = _squeeze(_required(value, what)).upper()
+        if text in _YES:
+            return True
+        if text in _NO:
+            return False
+        raise NormaliseError(f"{what}应为 有/无 或 是/否 {_english(what)} must be yes or no")
+
+    return parse
+
+
+def count(value: object) -> int:
+    """A small whole number (特教班数): 0–999."""
+    number = _number(value, "特教班数", ("个", "班"))
+    if not number.is_integer() or not 0 <= number <= 999:
+        raise NormaliseError("特教班数应为 0–999 的整数 number of special classes must be a "
+                             "whole number 0–999")
+    return int(number)
 
 
 def screening_result(value: object) -> ScreeningResult:

@@ -125,6 +125,9 @@ class Source:
     # ``load`` needs ``as_of``; ``after_write`` runs in each batch's transaction with the ids
     # of the children the batch wrote facts for; ``finish`` runs once after the last batch.
     snapshot: bool = False
+    # A register (schools) describes organisations, not children: its rows' ``orgs`` are
+    # written with ``org_write`` and nothing is linked to a child.
+    register: bool = False
     after_write: Callable[[Transaction, list[str]], Awaitable[None]] | None = None
     roll_of: RollOf | None = None
     finish: Callable[[Graph, SnapshotEnd], Awaitable[int]] | None = None
@@ -399,6 +402,11 @@ async def load(
     ctx = BuildContext(source.name, source.department, protector,
                        as_of if source.snapshot else None)
     roll = SnapshotEnd(as_of, complete) if source.snapshot and as_of is not None else None
+    if source.register:
+        await _load_register(graph, source, table, ctx, report, batch_size, progress)
+        report.loaded = report.rows - report.rejected
+        report.seconds = time.perf_counter() - started
+        return report
     writer = _Writer(graph, source, protector, report, name)
     queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=1)
     consumer = asyncio.create_task(writer.run(queue, after_batch))
@@ -444,6 +452,42 @@ async def load(
     report.loaded = report.rows - report.rejected
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def _load_register(
+    graph: Graph, source: Source, table: Table, ctx: BuildContext, report: LoadReport,
+    batch_size: int, progress: Progress | None,
+) -> None:
+    """A register's rows upsert organisations, a transaction per batch; a later row with the
+    same key wins. Writing the same values again changes nothing."""
+    write = source.org_write
+    assert write is not None
+    batch: dict[str, dict[str, Any]] = {}
+
+    async def flush() -> None:
+        if batch:
+            async with graph.transaction() as tx:
+                await tx.run(write, {"orgs": list(batch.values())})
+            batch.clear()
+
+    for number, cells in table:
+        report.rows += 1
+        try:
+            record = parse_row(source, cells, ctx)
+        except RowError as error:
+            report.reject(number, error.column, error.reason)
+        else:
+            for column, reason in record.warnings:
+                report.warn(number, column, reason)
+            for org in record.orgs:
+                batch.pop(org["code"], None)
+                batch[org["code"]] = org
+        if len(batch) >= batch_size:
+            await flush()
+        if progress and report.rows % _YIELD_EVERY == 0:
+            progress(report.rows)
+    await flush()
+    report.unchanged = 0
 
 
 async def _hand_over(

@@ -131,6 +131,8 @@ class SchoolType(Vocabulary):
     JUNIOR = "JUNIOR"
     NINE_YEAR = "NINE_YEAR"
     SENIOR = "SENIOR"
+    COMPLETE_SECONDARY = "COMPLETE_SECONDARY"
+    TWELVE_YEAR = "TWELVE_YEAR"
     VOCATIONAL = "VOCATIONAL"
     SPECIAL = "SPECIAL"
 
@@ -237,6 +239,8 @@ _LABELS: dict[type[Vocabulary], dict[str, str]] = {
         "JUNIOR": "初中",
         "NINE_YEAR": "九年一贯制学校",
         "SENIOR": "普通高中",
+        "COMPLETE_SECONDARY": "完全中学",
+        "TWELVE_YEAR": "十二年一贯制学校",
         "VOCATIONAL": "中等职业学校",
         "SPECIAL": "特殊教育学校",
     },

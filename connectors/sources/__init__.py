@@ -10,10 +10,11 @@ from connectors.sources import (
     health_screening,
     home_delivery,
     rehab_sessions,
+    schools,
 )
 
 SOURCES: dict[str, Source] = {
     module.SOURCE.name: module.SOURCE
     for module in (edu_status, dpf_certificates, health_screening, civil_welfare,
-                   rehab_sessions, home_delivery)
+                   rehab_sessions, home_delivery, schools)
 }

@@ -129,8 +129,12 @@ def memo(normaliser: Callable[[Any], T]) -> Callable[[Any], T]:
     return run
 
 
-def _v(normaliser: Callable[[Any], Any]) -> BeforeValidator:
+def v(normaliser: Callable[[Any], Any]) -> BeforeValidator:
+    """A field validator calling ``normaliser`` (remembered per distinct cell)."""
     return BeforeValidator(memo(normaliser))
+
+
+_v = v
 
 
 Name = Annotated[str, _v(normalise.person_name)]
@@ -155,6 +159,7 @@ Text = Annotated[str, _v(text)]
 OptText = Annotated[str | None, _v(optional(text))]
 Key = Annotated[str, _v(record_key)]
 SchoolCode = Annotated[str, _v(school_code)]
+OptSchoolCode = Annotated[str | None, _v(optional(school_code))]
 OrgCode = Annotated[str, _v(org_code)]
 Hours = Annotated[float, _v(normalise.decimal_hours)]
 Money = Annotated[float, _v(normalise.money)]

@@ -163,7 +163,8 @@ UNWIND $orgs AS o
 MERGE (s:School {code: o.code})
 ON CREATE SET s:Organisation, s.id = o.id
 WITH s, o, s.regionCode IS NULL AS fresh
-SET s.name = coalesce(o.name, s.name), s.regionCode = coalesce(s.regionCode, o.regionCode)
+SET s.name = CASE WHEN s.registered THEN s.name ELSE coalesce(o.name, s.name) END,
+    s.regionCode = coalesce(s.regionCode, o.regionCode)
 WITH s, fresh WHERE fresh AND s.regionCode IS NOT NULL
 CALL (s) {
   MATCH (r:Region {code: s.regionCode})

@@ -178,6 +178,14 @@ export const VOCAB = {
    "普通高中",
    "Senior"
   ],
+  "COMPLETE_SECONDARY": [
+   "完全中学",
+   "Complete secondary"
+  ],
+  "TWELVE_YEAR": [
+   "十二年一贯制学校",
+   "Twelve year"
+  ],
   "VOCATIONAL": [
    "中等职业学校",
    "Vocational"

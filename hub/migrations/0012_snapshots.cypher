@@ -7,3 +7,6 @@ CREATE CONSTRAINT school_class_key IF NOT EXISTS FOR (k:SchoolClass) REQUIRE k.k
 MATCH (f:Placement {source: 'edu-status'})-[:AT]->(s:School)
 WHERE f.sourceRef = 'edu-status/' + f.sourceKey
 SET f.sourceRef = f.sourceRef + '/' + s.code + '/' + f.stage + '/' + f.type;
+
+// The school register (schools) names a resource centre by its host school's 学校标识码.
+CREATE CONSTRAINT resource_center_code IF NOT EXISTS FOR (c:ResourceCenter) REQUIRE c.code IS UNIQUE;
