@@ -37,12 +37,14 @@ __all__ = [
     "birth_date_from_id",
     "certificate_number",
     "child_category",
+    "child_name",
     "count",
     "decimal_hours",
     "disability_category",
     "disability_grade",
     "home_delivery_content",
     "icd10",
+    "is_newborn_placeholder",
     "money",
     "parse_date",
     "person_name",
@@ -391,16 +393,20 @@ def _in_range(day: date) -> date:
 # --- names and simple codes ---------------------------------------------------
 
 _MIDDLE_DOT = "·"
-_DOT_VARIANTS = str.maketrans(dict.fromkeys("･•‧・∙⋅⸱･．", _MIDDLE_DOT))
+# Before NFKC folding: it turns the full-width full stop ． into "." and ･ into ・.
+_DOT_VARIANTS = str.maketrans(dict.fromkeys("･•‧・∙⋅⸱．･", _MIDDLE_DOT))
 _HAN = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 _SPACE_NEAR_CJK = re.compile(f" (?=[{_HAN}·])|(?<=[{_HAN}·]) ")
+_STOP_BETWEEN_HAN = re.compile(f"(?<=[{_HAN}]) *\\. *(?=[{_HAN}])")  # 阿依古丽.买买提
 
 
 def person_name(value: object) -> str:
-    """A person's name 姓名: trimmed, alignment spaces dropped, middle dots unified to ·."""
+    """A person's name 姓名: trimmed, alignment spaces dropped, middle dots unified to ·
+    (``•``, ``・``, ``．``, ``‧`` and a full stop between Chinese characters)."""
     if not isinstance(value, str | None):
         raise NormaliseError("姓名格式无效 invalid name")
-    text = _fold(value or "").translate(_DOT_VARIANTS)
+    text = _STOP_BETWEEN_HAN.sub(_MIDDLE_DOT, _fold((value or "").translate(_DOT_VARIANTS)))
+    text = text.translate(_DOT_VARIANTS)
     # Rosters pad two-character names (张　三) to line up columns: spaces next to Chinese
     # characters are layout, not part of the name; spaces between Latin words are kept.
     text = _SPACE_NEAR_CJK.sub("", " ".join(text.split()))
@@ -415,6 +421,23 @@ def person_name(value: object) -> str:
     ):
         raise NormaliseError("姓名格式无效 invalid name")
     return text
+
+
+# A newborn not yet named is recorded as the mother's name + 之子 (son) or 之女 (daughter):
+# 李娜之女. That is no name of the child's own (FORMATS.md).
+_NEWBORN = re.compile(r"之(?:长|次|[一二三四])?[子女]$")
+
+
+def is_newborn_placeholder(name: str) -> bool:
+    """True for "<mother>之子/之女" (also 之长女, 之次子 …): not the child's own name."""
+    return bool(_NEWBORN.search(name)) and len(name) > 2
+
+
+def child_name(value: object) -> str | None:
+    """A child's name 姓名, or None when the cell holds the newborn convention <mother>之子/之女
+    (the child then links like a child without a name, and no real name is overwritten)."""
+    name = person_name(value)
+    return None if is_newborn_placeholder(name) else name
 
 
 _SEX: Mapping[str, Sex] = {

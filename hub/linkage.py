@@ -33,7 +33,10 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, LiteralString, Protocol
+
+import opencc
 
 from hub.errors import Conflict, NotFound
 from hub.graph import Graph, Transaction
@@ -50,9 +53,11 @@ __all__ = [
     "Reader",
     "Resolution",
     "merge_children",
+    "name_key",
     "new_id",
     "possible_duplicates",
     "reject_duplicate",
+    "same_name",
     "unmerge",
     "write_links",
 ]
@@ -60,6 +65,26 @@ __all__ = [
 REASON_AMBIGUOUS = "AMBIGUOUS_MOTHER_BIRTH"  # mother + birth date (+ sex, name) fits several
 REASON_ONE_DIGIT = "ID_ONE_DIGIT_APART"  # same name and birth date, IDs differ in one digit
 REASON_NO_ID_NEARBY = "SAME_NAME_BIRTH_NEARBY"  # same name and birth date, one has no ID
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=200_000)
+def _key(name: str) -> str:
+    return str(_to_simplified().convert(name))
+
+
+def name_key(name: str | None) -> str | None:
+    """What two names are compared by: the simplified form (OpenCC t2s), so 陳麗華 and 陈丽华
+    are the same name for matching. The name itself is kept as the source wrote it."""
+    return None if name is None else _key(name)
+
+
+def same_name(first: str | None, second: str | None) -> bool:
+    return first is not None and second is not None and name_key(first) == name_key(second)
 
 
 def new_id(prefix: str) -> str:
@@ -145,8 +170,11 @@ class ChildState:
 
     def changes(self) -> dict[str, Any]:
         attrs = {attr for _, attr in _PROPS} if self.new else self.dirty
-        return {prop: getattr(self, attr) for prop, attr in _PROPS
-                if attr in attrs and getattr(self, attr) is not None}
+        found = {prop: getattr(self, attr) for prop, attr in _PROPS
+                 if attr in attrs and getattr(self, attr) is not None}
+        if "name" in found:  # the matching key goes with the name (near matches, Cypher)
+            found["nameKey"] = name_key(found["name"])
+        return found
 
 
 def _plain(value: Any) -> Any:
@@ -354,7 +382,7 @@ class Linker:
             if c.absorbed_into is None
             and not (without_id and c.id_hash)
             and _compatible(c.sex, identity.sex)
-            and _compatible(c.name, identity.name)
+            and _compatible(name_key(c.name), name_key(identity.name))
         ]
 
     def _create(self, identity: Identity, id_hash: str | None, mother: str | None) -> ChildState:
@@ -454,7 +482,7 @@ class Linker:
         if not checks:
             return []
         rows = await reader.run(_SAME_NAME_BIRTH, {"checks": [
-            {"id": k, "name": c.name, "birthDate": c.birth_date}
+            {"id": k, "name": c.name, "key": name_key(c.name), "birthDate": c.birth_date}
             for k, c in sorted(checks.items())
         ]})
         found: list[Review] = []
@@ -466,10 +494,10 @@ class Linker:
         same: dict[tuple[str, date], list[ChildState]] = {}
         for child in self._by_id.values():
             if child.absorbed_into is None and child.name and child.birth_date:
-                same.setdefault((child.name, child.birth_date), []).append(child)
+                same.setdefault((_key(child.name), child.birth_date), []).append(child)
         for child in checks.values():
             assert child.name and child.birth_date
-            for other in same.get((child.name, child.birth_date), ()):
+            for other in same.get((_key(child.name), child.birth_date), ()):
                 self._review_near(found, child, other)
         return found
 
@@ -511,7 +539,7 @@ def _pick(candidates: Sequence[ChildState], identity: Identity) -> ChildState | 
     if len(candidates) == 1:
         return candidates[0]
     if identity.name:
-        named = [c for c in candidates if c.name == identity.name]
+        named = [c for c in candidates if same_name(c.name, identity.name)]
         if len(named) == 1:
             return named[0]
     return None
@@ -573,10 +601,13 @@ _BY_STUDENT: LiteralString = (
     "UNWIND $keys AS k MATCH (c:Child)-[:HAS_FACT]->(:Placement {studentNumber: k}) "
     "RETURN k AS key, " + _CHILD_FIELDS + " AS c ORDER BY c.id"
 )
+# Same name as written, or the same matching key (a traditional form): two index seeks.
 _SAME_NAME_BIRTH: LiteralString = (
-    "UNWIND $checks AS k MATCH (c:Child {name: k.name}) "
-    "WHERE c.birthDate = k.birthDate AND c.id <> k.id "
-    "RETURN k.id AS id, " + _CHILD_FIELDS + " AS o"
+    "UNWIND $checks AS k CALL (k) { "
+    "MATCH (c:Child {name: k.name}) WHERE c.birthDate = k.birthDate AND c.id <> k.id RETURN c "
+    "UNION "
+    "MATCH (c:Child {nameKey: k.key}) WHERE c.birthDate = k.birthDate AND c.id <> k.id RETURN c "
+    "} RETURN k.id AS id, " + _CHILD_FIELDS + " AS o"
 )
 _CREATE_CHILDREN: LiteralString = """
 UNWIND $children AS props

@@ -139,6 +139,9 @@ _v = v
 
 Name = Annotated[str, _v(normalise.person_name)]
 OptName = Annotated[str | None, _v(optional(normalise.person_name))]
+# A child's own name: None for the newborn convention <mother>之子/之女 (normalise.child_name).
+ChildName = Annotated[str | None, _v(normalise.child_name)]
+OptChildName = Annotated[str | None, _v(optional(normalise.child_name))]
 SexCode = Annotated[str, _v(normalise.sex)]
 OptSexCode = Annotated[str | None, _v(optional(normalise.sex))]
 Day = Annotated[date, _v(normalise.parse_date)]

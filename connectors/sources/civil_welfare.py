@@ -10,11 +10,11 @@ from pydantic import Field
 from connectors.pipeline import BuildContext, FactOut, Record, RowError, Source, fact_writes
 from connectors.sources._fields import (
     ChildCategoryCode,
+    ChildName,
     Day,
     IdNumber,
     Key,
     Money,
-    Name,
     OptDay,
     OptText,
     Region,
@@ -27,7 +27,7 @@ from hub.linkage import Identity
 
 class WelfareRow(RowModel):
     key: Key = Field(alias="档案号")
-    name: Name = Field(alias="姓名")
+    name: ChildName = Field(alias="姓名")
     sex: SexCode = Field(alias="性别")
     birth_date: Day = Field(alias="出生日期")
     id_number: IdNumber = Field(alias="身份证号")

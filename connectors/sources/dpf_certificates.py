@@ -12,9 +12,9 @@ from connectors.pipeline import BuildContext, FactOut, Record, RowError, Source,
 from connectors.sources._fields import (
     Category,
     Certificate,
+    ChildName,
     Day,
     Grade,
-    Name,
     OptDay,
     OptName,
     OptText,
@@ -29,7 +29,7 @@ from hub.linkage import Identity
 
 
 class CertificateRow(RowModel):
-    name: Name = Field(alias="姓名")
+    name: ChildName = Field(alias="姓名")
     sex: SexCode = Field(alias="性别")
     birth_date: Day = Field(alias="出生日期")
     certificate: Certificate = Field(alias="残疾人证号")

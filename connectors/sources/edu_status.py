@@ -22,8 +22,8 @@ from connectors.pipeline import (
     Source,
 )
 from connectors.sources._fields import (
+    ChildName,
     Day,
-    Name,
     OptCategory,
     OptDay,
     OptIdNumber,
@@ -48,7 +48,7 @@ from hub.vocabulary import PlacementType, SchoolStatus
 
 
 class EduStatusRow(RowModel):
-    name: Name = Field(alias="姓名")
+    name: ChildName = Field(alias="姓名")
     sex: SexCode = Field(alias="性别")
     birth_date: Day = Field(alias="出生日期")
     id_number: OptIdNumber = Field(None, alias="身份证号")

@@ -13,6 +13,7 @@ from connectors.sources._fields import (
     Day,
     Icd10,
     Key,
+    OptChildName,
     OptDay,
     OptIdNumber,
     OptName,
@@ -29,7 +30,7 @@ from hub.linkage import Identity
 
 class ScreeningRow(RowModel):
     key: Key = Field(alias="筛查编号")
-    name: OptName = Field(None, alias="儿童姓名")
+    name: OptChildName = Field(None, alias="儿童姓名")
     sex: SexCode = Field(alias="性别")
     birth_date: Day = Field(alias="出生日期")
     id_number: OptIdNumber = Field(None, alias="儿童身份证号")

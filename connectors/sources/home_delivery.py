@@ -17,6 +17,7 @@ from connectors.sources._fields import (
     Day,
     Hours,
     Key,
+    OptChildName,
     OptIdNumber,
     OptName,
     OptStudentNumber,
@@ -29,7 +30,7 @@ from hub.linkage import Identity
 
 class HomeDeliveryRow(RowModel):
     key: Key = Field(alias="记录编号")
-    name: OptName = Field(None, alias="学生姓名")
+    name: OptChildName = Field(None, alias="学生姓名")
     student: OptStudentNumber = Field(None, alias="学籍号")
     id_number: OptIdNumber = Field(None, alias="身份证号")
     school_code: SchoolCode = Field(alias="负责学校标识码")

@@ -17,6 +17,7 @@ from connectors.sources._fields import (
     Hours,
     Key,
     OptCertificate,
+    OptChildName,
     OptIdNumber,
     OptName,
     OrgCode,
@@ -29,7 +30,7 @@ from hub.linkage import Identity
 
 class RehabRow(RowModel):
     key: Key = Field(alias="服务记录号")
-    name: OptName = Field(None, alias="姓名")
+    name: OptChildName = Field(None, alias="姓名")
     id_number: OptIdNumber = Field(None, alias="身份证号")
     certificate: OptCertificate = Field(None, alias="残疾人证号")
     institution: Text = Field(alias="康复机构")

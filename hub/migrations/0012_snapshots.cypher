@@ -10,3 +10,6 @@ SET f.sourceRef = f.sourceRef + '/' + s.code + '/' + f.stage + '/' + f.type;
 
 // The school register (schools) names a resource centre by its host school's 学校标识码.
 CREATE CONSTRAINT resource_center_code IF NOT EXISTS FOR (c:ResourceCenter) REQUIRE c.code IS UNIQUE;
+
+// Names are matched by their simplified form (hub/linkage.py name_key): 陳 and 陈 are one name.
+CREATE INDEX child_name_key_birth_date IF NOT EXISTS FOR (c:Child) ON (c.nameKey, c.birthDate);
