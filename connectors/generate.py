@@ -225,7 +225,7 @@ def rehab_sessions(population: Population, rng: random.Random, share: float = 0.
             "身份证号": None if use_certificate else child.id_number,
             "残疾人证号": f"{child.id_number}{1 + child.index % 7}{1 + child.index % 4}"
             if use_certificate else None,
-            "康复机构": "长治市康复中心", "机构代码": "12140400MB0000000X",
+            "康复机构": "长治市康复中心", "机构代码": "12140400MB0000000R",
             "服务日期": "2024-05-06",
             "服务项目": "言语训练", "课时": "1.5", "康复师": "康复师",
         })

@@ -1068,7 +1068,10 @@ DEMO_FOLDER = Path("var/demo")  # where `hub demo-data` writes the departments' 
 def credit_code(region: str, sequence: int) -> str:
     """An 18-character unified social credit code 统一社会信用代码 for a public institution
     (12…): characters 3–8 are the registering region, as the rehab connector reads them."""
-    return f"12{region}MB{sequence:07d}X"
+    from stdnum.cn import uscc
+
+    body = f"12{region}MB{sequence:07d}"
+    return body + uscc.calc_check_digit(body)
 
 
 def student_number(id_number: str) -> str:

@@ -377,15 +377,21 @@ async def test_civil_welfare_rehab_and_home_delivery(graph: Graph, protector: Id
     assert (report.loaded, report.rejects[0].column) == (1, "终止日期")
     rehab = [
         {"服务记录号": "KF1", "姓名": "阿依古丽·买买提", "身份证号": None,
-         "残疾人证号": f"{ID_A}52", "康复机构": "长治市康复中心", "机构代码": "12140400MB0000000X",
+         "残疾人证号": f"{ID_A}52", "康复机构": "长治市康复中心", "机构代码": "12140400MB0000000R",
          "服务日期": "2024-05-06", "服务项目": "言语训练", "课时": "1.5", "康复师": "刘医生"},
         {"服务记录号": "KF2", "姓名": None, "身份证号": None, "残疾人证号": None,
-         "康复机构": "长治市康复中心", "机构代码": "12140400MB0000000X", "服务日期": "2024-05-06",
+         "康复机构": "长治市康复中心", "机构代码": "12140400MB0000000R", "服务日期": "2024-05-06",
          "服务项目": "言语训练", "课时": "1", "康复师": None},
     ]
+    # 机构代码 is the GB 32100 credit code: a wrong check character or a 9-character
+    # organisation code is rejected.
+    rehab += [{**rehab[0], "服务记录号": "KF3", "机构代码": "12140400MB0000000X"},
+              {**rehab[0], "服务记录号": "KF4", "机构代码": "14040012-3"}]
     report = await ingest(graph, protector, "rehab-sessions",
                           csv_file(tmp_path, "rehab-sessions", rehab))
-    assert (report.loaded, report.linked_children, report.rejects[0].column) == (1, 1, "身份证号")
+    assert (report.loaded, report.linked_children) == (1, 1)
+    assert [(r.row, r.column) for r in report.rejects] == [
+        (2, "身份证号"), (3, "机构代码"), (4, "机构代码")]
     visits = [
         {"记录编号": "SJ1", "学生姓名": "张三", "学籍号": "l20140001", "身份证号": None,
          "负责学校标识码": "2114040001", "送教日期": "2024/4/1", "课时": "2课时",

@@ -14,6 +14,8 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError
 
 from connectors import normalise
 from connectors.normalise import NormaliseError
@@ -56,7 +58,6 @@ def text(value: object) -> str:
 
 
 _SCHOOL_CODE = re.compile(r"[0-9]{10}")
-_ORG_CODE = re.compile(r"[0-9A-Z]{8}-?[0-9A-Z]|[0-9A-Z]{18}")
 
 
 def school_code(value: object) -> str:
@@ -67,15 +68,22 @@ def school_code(value: object) -> str:
     return code
 
 
-def org_code(value: object) -> str:
-    """机构代码: an 18-character unified social credit code or a 9-character organisation code."""
-    code = normalise_code(value)
-    if not _ORG_CODE.fullmatch(code):
-        raise NormaliseError(
-            "机构代码应为 18 位统一社会信用代码或 9 位组织机构代码 "
-            "institution code must be an 18-character credit code or a 9-character code"
-        )
-    return code.replace("-", "")
+def credit_code(value: object) -> str:
+    """机构代码: the institution's 18-character unified social credit code 统一社会信用代码
+    (GB 32100), its check character verified (python-stdnum ``cn.uscc``)."""
+    code = normalise_code(value).replace("-", "")
+    if len(code) != 18:
+        raise NormaliseError("机构代码应为 18 位统一社会信用代码 institution code must be the "
+                             "18-character unified social credit code")
+    try:
+        uscc.validate(code)
+    except uscc.InvalidChecksum:
+        raise NormaliseError("统一社会信用代码校验位错误 the credit code's check character is "
+                             "wrong") from None
+    except ValidationError:
+        raise NormaliseError("统一社会信用代码格式无效 invalid unified social credit code "
+                             "(GB 32100)") from None
+    return code
 
 
 def normalise_code(value: object) -> str:
@@ -163,7 +171,7 @@ OptText = Annotated[str | None, _v(optional(text))]
 Key = Annotated[str, _v(record_key)]
 SchoolCode = Annotated[str, _v(school_code)]
 OptSchoolCode = Annotated[str | None, _v(optional(school_code))]
-OrgCode = Annotated[str, _v(org_code)]
+CreditCode = Annotated[str, _v(credit_code)]
 Hours = Annotated[float, _v(normalise.decimal_hours)]
 Money = Annotated[float, _v(normalise.money)]
 Phone = Annotated[str | None, _v(optional(normalise.phone))]

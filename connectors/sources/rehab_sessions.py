@@ -13,6 +13,7 @@ from pydantic import Field
 
 from connectors.pipeline import BuildContext, FactOut, Record, RowError, Source, fact_writes
 from connectors.sources._fields import (
+    CreditCode,
     Day,
     Hours,
     Key,
@@ -20,7 +21,6 @@ from connectors.sources._fields import (
     OptChildName,
     OptIdNumber,
     OptName,
-    OrgCode,
     RowModel,
     Text,
     region_of_credit_code,
@@ -34,7 +34,7 @@ class RehabRow(RowModel):
     id_number: OptIdNumber = Field(None, alias="身份证号")
     certificate: OptCertificate = Field(None, alias="残疾人证号")
     institution: Text = Field(alias="康复机构")
-    institution_code: OrgCode = Field(alias="机构代码")
+    institution_code: CreditCode = Field(alias="机构代码")
     served_on: Day = Field(alias="服务日期")
     item: Text = Field(alias="服务项目")
     hours: Hours = Field(alias="课时")
