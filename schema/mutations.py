@@ -18,7 +18,7 @@ from auth.subject import Subject
 from hub import services
 from hub.graph import Transaction
 from hub.services.common import camel_keys
-from hub.vocabulary import AssessmentKind, PlacementType, ServiceKind, Stage
+from hub.vocabulary import AssessmentKind, PlacementType, SchoolStatus, ServiceKind, Stage
 from schema.queries import HubInfo, read_written
 from schema.scalars import Date
 from schema.types import Assessment, DropoutCase, Placement, Plan, ServiceSession, Transition
@@ -178,6 +178,29 @@ class Mutation:
     ) -> Placement | None:
         data = _model(services.PlaceChild, input)
         written = await _write(info, "Placement", services.place_child, data, idempotency_key)
+        return cast(Placement, written)
+
+    @strawberry.mutation(
+        description="结束安置 End a current placement without a next one (转出, 毕业, 辍学, 死亡), "
+        "for departments that record it here rather than in a school-status snapshot"
+    )
+    async def end_placement(
+        self,
+        info: HubInfo,
+        id: Annotated[strawberry.ID, _on("安置 ID The current placement's id")],
+        date: Annotated[
+            Date, _on("结束日期 The day it ends (no longer in force from this day): not before "
+                      "it started, not in the future")
+        ],
+        reason: Annotated[
+            SchoolStatus, _on("结束原因 Why it ends: TRANSFERRED, GRADUATED, DROPPED_OUT or "
+                              "DECEASED")
+        ],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Placement | None:
+        data = _model(services.EndPlacement, {"id": id, "date": date, "reason": reason})
+        written = await _write(info, "Placement", services.end_placement, data,
+                               idempotency_key)
         return cast(Placement, written)
 
     @strawberry.mutation(

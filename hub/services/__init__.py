@@ -15,7 +15,7 @@ from hub.services.dropout import (
     close_dropout_case,
     open_dropout_case,
 )
-from hub.services.placements import PlaceChild, place_child
+from hub.services.placements import EndPlacement, PlaceChild, end_placement, place_child
 from hub.services.plans import UpdatePlan, update_plan
 from hub.services.sessions import RecordServiceSession, record_service_session
 from hub.services.transitions import (
@@ -28,6 +28,7 @@ from hub.services.transitions import (
 
 __all__ = [
     "CloseDropoutCase",
+    "EndPlacement",
     "OpenDropoutCase",
     "PlaceChild",
     "RecordAssessment",
@@ -37,6 +38,7 @@ __all__ = [
     "UpdatePlan",
     "close_dropout_case",
     "complete_transition",
+    "end_placement",
     "hand_over_transition",
     "open_dropout_case",
     "place_child",
