@@ -123,7 +123,8 @@ class Source:
     org_write: LiteralString | None = None  # UNWIND $orgs upsert, run before the facts
     # A snapshot source (edu-status) states the whole situation on a day given at load time:
     # ``load`` needs ``as_of``; ``after_write`` runs in each batch's transaction with the ids
-    # of the children the batch wrote facts for; ``finish`` runs once after the last batch.
+    # of the children its rows were linked to (not made by them); ``finish`` runs once after
+    # the last batch.
     snapshot: bool = False
     # A register (schools) describes organisations, not children: its rows' ``orgs`` are
     # written with ``org_write`` and nothing is linked to a child.
@@ -425,8 +426,11 @@ async def load(
                 for column, reason in record.warnings:
                     report.warn(number, column, reason)
                 accepted = True
-            if roll is not None and source.roll_of is not None:
-                roll.note(source.roll_of(cells, ctx), accepted)
+            if roll is not None:
+                if accepted:
+                    roll.note((record.facts[0].org if record.facts else None, None), True)
+                elif source.roll_of is not None:
+                    roll.note(source.roll_of(cells, ctx), False)
             if len(batch) >= batch_size:
                 await _hand_over(queue, consumer, batch)
                 batch = _Batch()
@@ -510,6 +514,9 @@ class _Prepared:
     orgs: list[dict[str, Any]]
     facts: dict[tuple[str, bool], list[dict[str, Any]]]  # (label, new) → rows
     drops: list[str]
+    # Children a row was linked to (not made by it): they may hold facts from before, which the
+    # source's ``after_write`` reconciles with the new ones.
+    linked: list[str] = field(default_factory=list)
 
 
 _Carried = dict[str, tuple[str | None, str | None] | None]  # ref → (hash, child); None: gone
@@ -590,6 +597,7 @@ class _Writer:
             carried=self.carried_children,
         )
         placed: dict[str, tuple[_Pending, ChildState, bool]] = {}
+        linked: list[ChildState] = []
         for number, pending in enumerate(changed, start=1):
             if number % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # let the write in flight send its next statement
@@ -607,11 +615,13 @@ class _Writer:
                 self.report.new_children += 1
             else:
                 self.report.linked_children += 1
+                linked.append(resolution.child)
             # A later repeat of the key in the batch wins; "new" facts are created, not merged.
             is_new = pending.record.ref not in existing
             placed[pending.record.ref] = (pending, resolution.child, is_new)
         links = await self.linker.settle(self.graph)
         prepared = self._plan_facts(links, list(placed.values()))
+        prepared.linked = sorted({child.final().id for child in linked})
         self.carried_children = self.linker.written()
         self.carried_facts = {ref: (pending.hash, child.final().id)
                               for ref, (pending, child, _) in placed.items()}
@@ -678,11 +688,8 @@ class _Writer:
                          {"rows": rows, "file": self.file, "at": self.at})
         if prepared.drops:
             await tx.run(_DROP, {"refs": prepared.drops})
-        if self.source.after_write is not None:
-            children = sorted({row["childId"] for rows in prepared.facts.values()
-                               for row in rows})
-            if children:
-                await self.source.after_write(tx, children)
+        if self.source.after_write is not None and prepared.linked:
+            await self.source.after_write(tx, prepared.linked)
 
 
 def _merge_org(known: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import date
+from functools import lru_cache
 from typing import LiteralString
 
 from pydantic import Field
@@ -43,7 +44,7 @@ from hub.graph import Graph
 from hub.identity import mask
 from hub.indicators.model import SchoolYear
 from hub.linkage import Identity
-from hub.services.placements import SNAPSHOT_PLACEMENTS, end_superseded, record_left_roll
+from hub.services.placements import SNAPSHOT_KNOWN, SNAPSHOT_NEW, end_superseded, record_left_roll
 from hub.vocabulary import PlacementType, SchoolStatus
 
 
@@ -85,9 +86,21 @@ def placement_ref(key: str, school: str, stage: str, placement_type: str) -> str
     return f"edu-status/{key}/{school}/{stage}/{placement_type}"
 
 
-def class_key(school: str, year: SchoolYear, grade: str | None, name: str) -> str:
+def class_key(school: str, year: int, grade: str | None, name: str) -> str:
     """A class is one per school, school year, grade and name (班级 with 年级)."""
-    return f"{school}/{year.year}/{grade or ''}/{name}"
+    return f"{school}/{year}/{grade or ''}/{name}"
+
+
+_SPECIAL = (PlacementType.SPECIAL_CLASS, PlacementType.SPECIAL_SCHOOL, PlacementType.WELFARE_CLASS)
+
+
+@lru_cache(maxsize=20_000)
+def _class(school: str, year: int, grade: str | None, name: str,
+           special: bool) -> dict[str, object]:
+    """The class a row names; its id is derived from its key, so a re-load makes no new one."""
+    key = class_key(school, year, grade, name)
+    return {"key": key, "id": "cls_" + hashlib.sha256(key.encode()).hexdigest()[:16],
+            "name": name, "grade": grade, "schoolYear": year, "special": special}
 
 
 def build(row: EduStatusRow, ctx: BuildContext) -> Record:
@@ -106,16 +119,8 @@ def build(row: EduStatusRow, ctx: BuildContext) -> Record:
     year = school_year_of(as_of)
     klass = None
     if row.class_name is not None:
-        klass = {
-            "key": class_key(row.school_code, year, row.grade, row.class_name),
-            "id": "cls_" + hashlib.sha256(class_key(row.school_code, year, row.grade,
-                                                   row.class_name).encode()).hexdigest()[:16],
-            "name": row.class_name, "grade": row.grade,
-            "schoolYear": year.year,
-            "special": row.placement in (PlacementType.SPECIAL_CLASS,
-                                         PlacementType.SPECIAL_SCHOOL,
-                                         PlacementType.WELFARE_CLASS),
-        }
+        klass = _class(row.school_code, year.year, row.grade, row.class_name,
+                       row.placement in _SPECIAL)
     placement = FactOut(
         label="Placement",
         ref=ref,
@@ -186,7 +191,7 @@ SOURCE = Source(
     optional=("身份证号", "学校名称", "年级", "班级", "残疾类别", "入学日期"),
     model=EduStatusRow,
     build=build,
-    writes={"Placement": FactWrite(SNAPSHOT_PLACEMENTS, SNAPSHOT_PLACEMENTS)},
+    writes={"Placement": FactWrite(SNAPSHOT_NEW, SNAPSHOT_KNOWN)},
     org_write=ORG_WRITE,
     snapshot=True,
     after_write=end_superseded,

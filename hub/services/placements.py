@@ -21,10 +21,11 @@ placements.
 A placement also ends without a next one: :func:`end_placement` (the ``endPlacement`` mutation,
 for departments that record it there), and the school-status snapshots (edu-status, loaded with
 ``--as-of``; docs/ingest.md): a status other than 在读/休学 ends it on the snapshot day
-(:data:`SNAPSHOT_PLACEMENTS`), a newer placement of the child ends it on the day that one starts
-(:func:`end_superseded`), and a pupil a later complete snapshot of the school no longer lists has
-left the roll (:func:`record_left_roll`). ``endedBy`` says which: NEXT_PLACEMENT, SNAPSHOT or
-API. "Current" is what it is everywhere: the placement whose ``endDate`` is null.
+(:data:`SNAPSHOT_NEW`, :data:`SNAPSHOT_KNOWN`), a newer placement of the child ends it on the
+day that one starts (:func:`end_superseded`), and a pupil a later complete snapshot of the
+school no longer lists has left the roll (:func:`record_left_roll`). ``endedBy`` says which:
+NEXT_PLACEMENT, SNAPSHOT or API. "Current" is what it is everywhere: the placement whose
+``endDate`` is null.
 """
 
 from __future__ import annotations
@@ -313,15 +314,57 @@ async def end_placement(
 
 # --- what the school-status snapshots do (connectors/sources/edu_status.py) ---------------
 
-# One statement writes a snapshot batch's placements, new and known ones (``$rows`` as the
-# connectors' pipeline gives them; ``row.props`` holds the row's values). A row from a snapshot
-# older than the one the placement was last listed in changes nothing (snapshots may be loaded
-# out of order). A status other than 在读/休学 (``ends``) ends the placement on the snapshot day,
-# or keeps an earlier end; an in-force status re-opens a placement a snapshot had ended (the
-# pupil is back on the roll), not one a next placement or the API ended. An empty 入学日期 keeps
-# the day the placement was first listed. The placement is IN_CLASS of the class the latest
-# snapshot names: one SchoolClass per school, school year, grade and name.
-SNAPSHOT_PLACEMENTS: LiteralString = """
+# The classes a snapshot batch names (few: one per school, year, grade and name), upserted once
+# per statement before the rows are linked to them.
+_SNAPSHOT_CLASSES: LiteralString = """
+CALL () {
+  UNWIND $rows AS row
+  WITH DISTINCT row.org AS org, row.props.klass AS klass WHERE klass IS NOT NULL
+  MATCH (s:School {code: org})
+  MERGE (k:SchoolClass {key: klass.key})
+  ON CREATE SET k.id = klass.id, k.name = klass.name, k.grade = klass.grade,
+                k.schoolYear = klass.schoolYear, k.special = klass.special
+  WITH s, k, klass
+  FOREACH (_ IN CASE WHEN klass.special AND NOT coalesce(k.special, false) THEN [1] ELSE [] END |
+    SET k.special = true)
+  MERGE (s)-[:HAS_CLASS]->(k)
+}
+"""
+
+# A snapshot batch's new placements (``$rows`` as the connectors' pipeline gives them;
+# ``row.props`` holds the row's values): in force from 入学日期, or from the snapshot day when it
+# is empty; ended on the snapshot day when the status is other than 在读/休学.
+SNAPSHOT_NEW: LiteralString = _SNAPSHOT_CLASSES + """
+UNWIND $rows AS row
+MATCH (c:Child {id: row.childId})
+WITH row, c, row.props AS p
+CREATE (c)-[:HAS_FACT]->(f:Fact:Placement)
+SET f.id = row.factId, f.source = p.source, f.sourceKey = p.sourceKey,
+    f.sourceRef = p.sourceRef, f.recordedBy = p.recordedBy, f.recordedIn = p.recordedIn,
+    f.studentNumber = p.studentNumber, f.studentNumberMasked = p.studentNumberMasked,
+    f.type = p.type, f.stage = p.stage, f.grade = p.grade, f.className = p.className,
+    f.listedOn = p.listedOn, f.rowHash = p.rowHash, f.status = p.status,
+    f.date = coalesce(p.enrolledOn, p.listedOn),
+    f.endDate = CASE WHEN p.ends THEN p.listedOn END,
+    f.endReason = CASE WHEN p.ends THEN p.status END,
+    f.endedBy = CASE WHEN p.ends THEN 'SNAPSHOT' END,
+    f.sourceFile = $file, f.recordedAt = $at
+WITH row, f, p
+MATCH (s:School {code: row.org})
+SET f.recordedIn = coalesce(f.recordedIn, s.regionCode)
+CREATE (f)-[:AT]->(s)
+WITH f, p WHERE p.klass IS NOT NULL
+MATCH (k:SchoolClass {key: p.klass.key})
+CREATE (f)-[:IN_CLASS]->(k)
+"""
+
+# Known placements. A row from a snapshot older than the one the placement was last listed in
+# changes nothing (snapshots may be loaded out of order). A status other than 在读/休学
+# (``ends``) ends the placement on the snapshot day, or keeps an earlier end; an in-force status
+# re-opens a placement a snapshot had ended (the pupil is back on the roll), not one a next
+# placement or the API ended. An empty 入学日期 keeps the day the placement was first listed.
+# The placement is IN_CLASS of the class the latest snapshot names.
+SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + """
 UNWIND $rows AS row
 MATCH (c:Child {id: row.childId})
 MERGE (f:Fact {sourceRef: row.ref})
@@ -364,15 +407,11 @@ CALL (f, p) {
   WHERE p.klass IS NULL OR k.key IS NULL OR k.key <> p.klass.key
   DELETE old
 }
-WITH row, f, p WHERE p.klass IS NOT NULL
-MATCH (s:School {code: row.org})
-MERGE (k:SchoolClass {key: p.klass.key})
-ON CREATE SET k.id = p.klass.id, k.name = p.klass.name, k.grade = p.klass.grade,
-              k.schoolYear = p.klass.schoolYear, k.special = p.klass.special
-SET k.special = coalesce(k.special, false) OR p.klass.special
-MERGE (s)-[:HAS_CLASS]->(k)
+WITH f, p WHERE p.klass IS NOT NULL
+MATCH (k:SchoolClass {key: p.klass.key})
 MERGE (f)-[:IN_CLASS]->(k)
 """
+
 
 # Of a child's current placements, each but the latest ends on the day the next one starts:
 # TRANSFERRED within a stage, GRADUATED when the stage changes (as placeChild closes one).
