@@ -10,11 +10,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from auth.subject import Subject
 from connectors.pipeline import LoadReport
 from hub import workflows
 from hub.cli import app
 from hub.graph import Graph
 from hub.identity import IdProtector
+from hub.reference import ensure_regions
+from hub.settings import Settings
+from tests.graphql_helpers import execute
 from tests.test_ingest import b_row, check_accounting, csv_file, edu_row, ingest, protector
 
 __all__ = ["protector"]  # the fixture, shared with test_ingest
@@ -200,3 +204,30 @@ def test_the_command_needs_the_snapshot_day(graph: Graph, tmp_path: Path) -> Non
     loaded = runner.invoke(app, ["ingest", "edu-status", "--as-of", "2025-09-01", str(path),
                                  "--report", "json"])
     assert loaded.exit_code == 0 and '"as_of": "2025-09-01"' in loaded.stdout
+
+
+async def test_the_school_a_pupil_left_no_longer_sees_the_child(
+    graph: Graph, protector: IdProtector, tmp_path: Path, settings: Settings
+) -> None:
+    await ensure_regions(graph)
+    await snapshot(graph, protector, tmp_path, JUNE, [edu_row()])
+    rows = await graph.run("MATCH (c:Child) MATCH (s:School) RETURN c.id AS child, "
+                           "collect(s.id) AS schools")
+    child_id = rows[0]["child"]
+
+    async def sees(code: str) -> bool:
+        [school] = await graph.run("MATCH (s:School {code: $code}) RETURN s.id AS id",
+                                   {"code": code})
+        staff = Subject(kind="person", id="staff", department="EDU", region="140402",
+                        roles=frozenset({"school-staff"}), organisations=(school["id"],))
+        out = await execute(graph, settings, "query ($id: ID!) { child(id: $id) { id } }",
+                            {"id": child_id}, subject=staff)
+        assert out.data is None or out.codes in ([], ["NOT_FOUND"]), out.errors
+        return bool(out.data and out.data["child"])
+
+    assert await sees(SCHOOL)
+    await snapshot(graph, protector, tmp_path, SEPTEMBER, [edu_row(**{"学籍状态": "转出"})])
+    assert not await sees(SCHOOL)
+    await snapshot(graph, protector, tmp_path, dt.date(2025, 9, 20),
+                   [edu_row(**{"学校标识码": OTHER, "入学日期": "2025-09-18"})])
+    assert await sees(OTHER) and not await sees(SCHOOL)
