@@ -19,8 +19,8 @@ from audit.service import respond_unavailable, service_for
 from audit.store import AuditUnavailable
 from auth.policy import Policy
 from auth.ratelimit import RateLimiter
-from auth.subject import Subject
 from auth.tokens import InvalidToken, TokenService
+from hub.subject import Subject
 
 MAX_BODY = 1 << 20
 

@@ -20,8 +20,8 @@ import strawberry
 from graphql import get_named_type
 
 from audit import archive, signing
-from hub.children import region_prefix
 from hub.errors import BadUserInput, Forbidden
+from hub.predicates import in_subtree, region_prefix
 from schema.audit import AuditInfo, require_auditor
 from schema.queries import HubInfo, _compiler, _field, _result, _where, run_compiled
 from schema.types import Child, School
@@ -111,7 +111,7 @@ class ConsoleQuery:
         text = compiler.params.add(name or "")
         limit = compiler.params.add(size)
         projection = compiler.value(get_named_type(field_def.type), v, nodes)
-        cypher = (f"MATCH ({v}:School) WHERE {v}.regionCode STARTS WITH {prefix} "
+        cypher = (f"MATCH ({v}:School) WHERE {in_subtree(v, prefix)} "
                   f"AND {v}.name CONTAINS {text} WITH {v} ORDER BY {v}.name LIMIT {limit} "
                   f"RETURN collect({projection}) AS result")
         found = await run_compiled(info, None, cypher, compiler.params.values)

@@ -18,7 +18,7 @@ from auth.attempts import SignInLimits
 from auth.authorize import authorize_routes
 from auth.guard import GraphQLGuard
 from auth.keys import KeyStore
-from auth.policy import Policy, default_policy
+from auth.policy import policy_for
 from auth.ratelimit import RateLimiter
 from auth.routes import oauth_routes
 from auth.tokens import TokenService
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure(settings.log_level)
     graph = Graph.connect(settings)
     readiness = Readiness(graph)
-    policy = Policy.load(settings.policy_file) if settings.policy_file else default_policy()
+    policy = policy_for(settings)
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
     tokens = TokenService(keys, settings, graph)

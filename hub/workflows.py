@@ -24,12 +24,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from hub.children import region_prefix
 from hub.errors import BadUserInput
 from hub.graph import Graph
 from hub.indicators.common import BANDS, IN_FORCE, in_force
 from hub.indicators.model import SchoolYear
 from hub.indicators.transitions import STALLED, stalled_params
+from hub.predicates import region_prefix
 
 # --- stalled transitions --------------------------------------------------------------------
 

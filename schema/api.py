@@ -14,7 +14,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from audit.extension import AuditCapture
-from auth.policy import Policy, default_policy
+from auth.policy import policy_for
 from console.schema import ConsoleQuery
 from hub.settings import Settings
 from schema.audit import AuditQuery
@@ -65,6 +65,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
-    policy = Policy.load(settings.policy_file) if settings.policy_file else default_policy()
+    policy = policy_for(settings)
     install_fast_path(schema, policy.maskable())
     return schema

@@ -19,9 +19,9 @@ from graphql import get_named_type
 
 from hub import indicators as ind
 from hub import regions
-from hub.children import region_prefix
 from hub.errors import BadUserInput
 from hub.indicators.rules import RulesError
+from hub.predicates import in_subtree, region_prefix
 from schema.fields import CHILD_KEY, First
 from schema.queries import HubInfo, _compiler, _field, note_disclosed, run_compiled
 from schema.scalars import Date
@@ -161,7 +161,7 @@ async def _run_case_list(
     c, f = compiler.var(), compiler.var()
     prefix = compiler.params.add(region_prefix(_region(region)))
     wanted = compiler.params.add(status)
-    conditions = [f"{c}.regionCode STARTS WITH {prefix}", f"{f}.status = {wanted}"]
+    conditions = [in_subtree(c, prefix), f"{f}.status = {wanted}"]
     conditions += compiler.child_where(c) + compiler.fact_where(f, owner=c)
     limit = compiler.params.add(compiler._page_size(first if first is not None else 100))
     projection = compiler.value(get_named_type(field_def.type), f, nodes)

@@ -13,6 +13,7 @@ from hub import children as child_search
 from hub.errors import Forbidden, NotFound
 from hub.facts import BY_LABEL
 from hub.graph import Transaction
+from hub.predicates import region_prefix
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
 from schema.compile import Compiler, disclosed_children
 from schema.context import Context
@@ -128,7 +129,7 @@ class Query:
         # A region filter inside a region scope implies the scope condition; leaving it out of
         # this one match keeps the planner's choice of index. Nested matches keep theirs.
         implied = spec.region_code is not None and compiler.scope.implied_by_region(
-            child_search.region_prefix(spec.region_code))
+            region_prefix(spec.region_code))
         field_def, nodes = _field(info)
         conditions = child_search.conditions(spec, compiler.params, dt.date.today())
         args = {"first": first, "after": after}

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from auth.clients import Registered
-from auth.subject import Subject
 from hub.graph import Graph
 from hub.settings import Settings
+from hub.subject import Subject
 from schema.endpoint import HubGraphQL
 from tests.auth_helpers import gql, register, token_for
 from tests.graphql_helpers import execute, seed

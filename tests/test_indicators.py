@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from auth.subject import Subject
 from hub import indicators
 from hub.graph import Graph
 from hub.indicators import RuleBook
 from hub.indicators.registry import DEFINITIONS, markdown
 from hub.indicators.rules import RulesFile
 from hub.settings import Settings
+from hub.subject import Subject
 from tests.graphql_helpers import execute
 from tests.test_indicators_graph import AS_OF, YEAR, load
 

@@ -12,11 +12,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.children import region_prefix
 from hub.graph import Graph, fill
 from hub.indicators.model import Definition, Result, SchoolYear, ratio
 from hub.indicators.registry import BY_KEY
 from hub.indicators.rules import RuleBook, Rules
+from hub.predicates import region_prefix
 
 # School status 学籍 counts while the placement is in one of these states.
 IN_FORCE = ["ACTIVE", "SUSPENDED"]

@@ -26,7 +26,6 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints
 
-from auth.subject import Subject
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.facts import BY_LABEL
 from hub.graph import Transaction
@@ -42,6 +41,7 @@ from hub.services.common import (
     organisation_kind,
 )
 from hub.services.idempotency import once
+from hub.subject import Subject
 from hub.vocabulary import PlacementType, SchoolStatus, Stage
 
 Grade = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
