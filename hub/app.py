@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -24,12 +23,10 @@ from auth.routes import oauth_routes
 from auth.tokens import TokenService
 from console.routes import console_routes
 from hub import migrate
-from hub.graph import Graph
+from hub.graph import DB_ERRORS, Graph
 from hub.logs import RequestIdMiddleware, configure, log
 from hub.settings import Settings, get_settings
 from schema.endpoint import HubGraphQL
-
-_DB_ERRORS = (ServiceUnavailable, Neo4jError, OSError)
 
 
 class Readiness:
@@ -46,7 +43,7 @@ class Readiness:
                 async with self._lock:
                     await migrate.migrate(self.graph)
                 missing = await migrate.pending(self.graph)
-        except _DB_ERRORS:
+        except DB_ERRORS:
             return False, "database unreachable"
         if missing:
             versions = ", ".join(f"{m.version:04d}" for m in missing)
