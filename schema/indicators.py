@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from typing import Annotated, cast
 
 import strawberry
@@ -54,6 +55,20 @@ AsOfArg = Annotated[
 ]
 
 
+@strawberry.enum(description="指标状态 Where an indicator stands against its target")
+class IndicatorStatus(Enum):
+    MET = strawberry.enum_value("MET", description="达标 Meets its target")
+    NOT_MET = strawberry.enum_value("NOT_MET", description="未达标 Does not meet its target")
+    NO_DATA = strawberry.enum_value(
+        "NO_DATA", description="无数据 No data: the denominator is 0 (e.g. no class, no special "
+        "school, no pupil to check) or the value cannot be computed; neither met nor missed")
+    NO_TARGET = strawberry.enum_value(
+        "NO_TARGET", description="无目标 A figure without a target (a count, a sum)")
+
+
+assert [m.name for m in IndicatorStatus] == [m.name for m in ind.Status]  # one list, two faces
+
+
 @strawberry.type(description="指标数值 A named figure of a detail row")
 class NamedValue:
     key: str = strawberry.field(description="名称 Name, e.g. hours, visits, pupils")
@@ -83,7 +98,12 @@ class Indicator:
     value: float | None = strawberry.field(description="指标值 Value")
     target: float | None = strawberry.field(description="目标值 The rule's target")
     target_op: str | None = strawberry.field(description="目标比较 >= or <=")
-    meets_target: bool | None = strawberry.field(description="是否达标 Whether it meets it")
+    status: IndicatorStatus = strawberry.field(
+        description="状态:达标、未达标、无数据、无目标 MET, NOT_MET, NO_DATA (denominator 0) "
+        "or NO_TARGET")
+    meets_target: bool | None = strawberry.field(
+        description="是否达标(无数据或无目标时为空) Whether it meets it: null when there is no "
+        "data or no target (read status)")
     source: str = strawberry.field(description="政策依据 Source clause (seeds file §)")
     definition: str = strawberry.field(description="口径 What the numerator counts")
     denominator_definition: str | None = strawberry.field(description="分母口径 … denominator")
@@ -124,7 +144,8 @@ def _indicator(result: ind.Result, visible: bool) -> Indicator:
     return Indicator(
         key=d.key, family=d.family, name=d.chinese, english=d.english, unit=d.unit,
         numerator=result.numerator, denominator=result.denominator, value=result.value,
-        target=result.target, target_op=d.op, meets_target=result.meets_target,
+        target=result.target, target_op=d.op, status=IndicatorStatus(result.status.value),
+        meets_target=result.meets_target,
         source=d.source, definition=d.numerator, denominator_definition=d.denominator,
         children_are=d.children, children_visible=visible,
         children=list(result.children) if visible else [],

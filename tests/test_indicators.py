@@ -9,7 +9,7 @@ import pytest
 from auth.subject import Subject
 from hub import indicators
 from hub.graph import Graph
-from hub.indicators import RuleBook
+from hub.indicators import RuleBook, Status
 from hub.indicators.registry import DEFINITIONS, markdown
 from hub.indicators.rules import RulesFile
 from hub.settings import Settings
@@ -142,6 +142,59 @@ async def test_funding(loaded: Graph) -> None:
     assert r["funding.specialSchools"].numerator == 1_000_000.0
 
 
+# A county whose school came from a file: no type, no class (issue 13). Its two inclusion
+# pupils have school status, but there is no class to count them in and no special school.
+FILE_SCHOOL = """
+MATCH (k:Region {code: '140406'})
+CREATE (o:Organisation:School {id: 'sch_f', name: '潞城区第一小学', regionCode: '140406'})
+WITH o, k UNWIND ['ch_y1', 'ch_y2'] AS id
+CREATE (c:Child {id: id, name: '测试' + id, birthDate: date('2017-05-05'),
+        regionCode: '140406'})-[:LIVES_IN]->(k)
+CREATE (c)-[:HAS_FACT]->(:Fact:Placement {id: 'plc_' + id, type: 'REGULAR_CLASS',
+        stage: 'PRIMARY', date: date('2024-09-01'), status: 'ACTIVE', recordedBy: 'EDU',
+        source: 't', sourceKey: 'plc_' + id, sourceRef: 't/plc_' + id})-[:AT]->(o)
+"""
+
+
+async def test_a_denominator_of_0_is_no_data_not_met(loaded: Graph) -> None:
+    await loaded.write(FILE_SCHOOL)
+    r = await _report(loaded, "140406")
+    # 0 classes over the limit of 0 classes: no data (it used to read "met").
+    classes = r["classes.overLimit"]
+    assert (classes.numerator, classes.denominator) == (0, 0)
+    assert classes.status is Status.NO_DATA and classes.meets_target is None
+    special = r["funding.specialSchools"]  # no special school in the county
+    assert (special.denominator, special.value) == (0, None)
+    assert special.status is Status.NO_DATA and special.meets_target is None
+    hollow = r["hollow.suspects"]  # no home-delivery pupil to check
+    assert (hollow.numerator, hollow.denominator, hollow.status) == (0, 0, Status.NO_DATA)
+    for key in ("homeDelivery.hours", "homeDelivery.frequency", "homeDelivery.visitLength",
+                "enrolment.preschool", "enrolment.senior", "dropout.medianDays"):
+        assert (r[key].status, r[key].meets_target) == (Status.NO_DATA, None), key
+    # The figures that do have data keep their status.
+    assert r["roster.schoolAge"].status is Status.NO_TARGET  # ch_z only
+    assert r["enrolment.compulsory"].status is Status.NOT_MET  # 0 of 1
+    assert r["placement.inclusion"].status is Status.MET  # 2 of 2
+    assert r["transitions.stalled"].status is Status.MET  # 0 cases is an answer
+    # A school without a type is not a special school: its pupils are funded (it was 0).
+    others = r["funding.otherPupils"]
+    assert (others.numerator, others.denominator, others.status) == (14000.0, 2, Status.MET)
+    county = await _report(loaded)
+    assert county["classes.overLimit"].status is Status.NOT_MET
+    assert county["funding.specialSchools"].status is Status.MET
+    assert county["enrolment.notEnrolled"].denominator == 7
+
+
+async def test_a_region_without_a_roster_has_no_enrolment_data(graph: Graph) -> None:
+    await graph.write("MERGE (:Region {code: '140406', name: '潞城区', level: 'COUNTY'})")
+    r = await _report(graph, "140406")
+    missing = r["enrolment.notEnrolled"]
+    assert (missing.value, missing.status, missing.meets_target) == (0, Status.NO_DATA, None)
+    assert {result.status for result in r.values()} <= {Status.NO_DATA, Status.NO_TARGET,
+                                                         Status.MET}
+    assert r["enrolment.compulsory"].status is Status.NO_DATA
+
+
 async def test_transitions(loaded: Graph) -> None:
     r = await _report(loaded)
     assert r["transitions.open"].children == ["ch_a"]
@@ -194,7 +247,7 @@ QUERY = """query ($region: String!, $year: Int!, $asOf: Date) {
   indicators(region: $region, year: $year, asOf: $asOf) {
     region regionName year from to census asOf
     indicators { key name english unit numerator denominator value target targetOp meetsTarget
-      source definition childrenVisible childIds
+      status source definition childrenVisible childIds
       items { kind id label flagged values { key value } }
     }
   }
@@ -206,9 +259,10 @@ def _subject(role: str, department: str, region: str) -> Subject:
                    roles=frozenset({role}))
 
 
-async def _graphql(graph: Graph, settings: Settings, subject: Subject) -> dict[str, Any]:
+async def _graphql(graph: Graph, settings: Settings, subject: Subject,
+                   region: str = "140404") -> dict[str, Any]:
     outcome = await execute(graph, settings, QUERY,
-                            {"region": "140404", "year": YEAR, "asOf": AS_OF.isoformat()},
+                            {"region": region, "year": YEAR, "asOf": AS_OF.isoformat()},
                             subject=subject)
     assert outcome.errors == []
     data: dict[str, Any] = outcome.data["indicators"]
@@ -254,6 +308,19 @@ async def test_graphql_hides_lists_of_fact_kinds_the_role_does_not_see(
     by_key = {i["key"]: i for i in data["indicators"]}
     assert by_key["dropout.open"]["childIds"] == []  # health does not see dropout cases
     assert by_key["enrolment.compulsory"]["childIds"] == ["ch_n"]
+
+
+async def test_graphql_status_says_no_data(loaded: Graph, settings: Settings) -> None:
+    subject = _subject("supervisor", "EDU", "140400")
+    by_key = {i["key"]: i for i in (await _graphql(loaded, settings, subject, "140406"))[
+        "indicators"]}
+    classes = by_key["classes.overLimit"]
+    assert (classes["status"], classes["meetsTarget"]) == ("NO_DATA", None)
+    assert by_key["enrolment.compulsory"]["status"] == "NOT_MET"
+    assert by_key["roster.schoolAge"]["status"] == "NO_TARGET"
+    county = {i["key"]: i for i in (await _graphql(loaded, settings, subject))["indicators"]}
+    assert (county["placement.homeDelivery"]["status"],
+            county["placement.homeDelivery"]["meetsTarget"]) == ("MET", True)
 
 
 async def test_graphql_rejects_unknown_region(graph: Graph, settings: Settings) -> None:
@@ -302,6 +369,9 @@ def test_graphql_fields_are_described(settings: Settings) -> None:
         field = schema.query_type.fields[name]  # type: ignore[union-attr]
         assert field.description, name
         assert all(arg.description for arg in field.args.values()), name
+    status = schema.type_map["IndicatorStatus"]
+    assert status.description and all(
+        v.description for v in status.values.values())  # type: ignore[attr-defined]
     for type_name in ("IndicatorReport", "Indicator", "IndicatorItem", "NamedValue"):
         named = schema.type_map[type_name]
         assert named.description, type_name

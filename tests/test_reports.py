@@ -29,9 +29,11 @@ async def loaded(graph: Graph) -> Graph:
     return graph
 
 
-def _report(tmp_path: Path, fmt: str) -> Path:
-    out = tmp_path / f"report.{fmt}"
-    result = runner.invoke(app, [*ARGS, "--format", fmt, "--out", str(out)])
+def _report(tmp_path: Path, fmt: str, region: str = "140404") -> Path:
+    out = tmp_path / f"report-{region}.{fmt}"
+    args = [*ARGS, "--format", fmt, "--out", str(out)]
+    args[args.index("--region") + 1] = region
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "已写入 wrote" in result.output
     return out
@@ -64,7 +66,7 @@ def test_workbook_opens_in_libreoffice(loaded: Graph, tmp_path: Path) -> None:
          "--convert-to", "csv", "--outdir", str(tmp_path / "out"), str(workbook)],
         capture_output=True, text=True, timeout=180, check=False,
     )
-    converted = tmp_path / "out" / "report.csv"
+    converted = tmp_path / "out" / "report-140404.csv"
     assert done.returncode == 0 and converted.exists(), done.stdout + done.stderr
     text = converted.read_text(encoding="utf-8", errors="replace")
     assert "Supervision indicators" in text and "enrolment.compulsory" in text
@@ -81,6 +83,24 @@ def test_html_page_is_self_contained(loaded: Graph, tmp_path: Path) -> None:
     page = _report(tmp_path, "html").read_text(encoding="utf-8")
     assert page.count("<svg") == 4 and "<script" not in page
     assert not re.search(r"(src|href)=\"https?://", page)  # no CDN, no network
+
+
+def test_reports_say_no_data_for_a_denominator_of_0(loaded: Graph, tmp_path: Path) -> None:
+    # County 140406 has no ordinary class and no special school: both read "no data".
+    book = load_workbook(_report(tmp_path, "xlsx", "140406"))
+    overview = book["概览 Overview"]
+    head = [c.value for c in overview[4]]
+    rows = {row[1]: row for row in overview.iter_rows(min_row=5, values_only=True)}
+    status = head.index("状态 Status")
+    for key in ("classes.overLimit", "funding.specialSchools", "hollow.suspects"):
+        assert rows[key][status] == "无数据 no data", key
+    assert rows["enrolment.compulsory"][status] == "未达标 not met"
+    page = _report(tmp_path, "html", "140406").read_text(encoding="utf-8")
+    row = re.search(r'<tr class="(\w+)"><td>随班就读超额班级.*?</tr>', page)
+    assert row and row[1] == "nodata" and "无数据 no data" in row[0], row
+    data = json.loads(_report(tmp_path, "json", "140406").read_text(encoding="utf-8"))
+    classes = next(i for i in data["indicators"] if i["key"] == "classes.overLimit")
+    assert (classes["status"], classes["meetsTarget"]) == ("NO_DATA", None)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed "

@@ -25,7 +25,7 @@ from hub.indicators import (
     transitions,
 )
 from hub.indicators.common import Inputs, Visibility
-from hub.indicators.model import Definition, Item, Report, Result, SchoolYear
+from hub.indicators.model import Definition, Item, Report, Result, SchoolYear, Status
 from hub.indicators.registry import BY_KEY, DEFINITIONS, FAMILIES
 from hub.indicators.rules import RuleBook, Rules, RulesError, rule_book
 
@@ -104,6 +104,7 @@ __all__ = [
     "Rules",
     "RulesError",
     "SchoolYear",
+    "Status",
     "Visibility",
     "compute",
     "default_as_of",

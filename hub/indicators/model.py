@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 Unit = Literal["rate", "count", "yuan", "days"]
@@ -81,6 +82,32 @@ class Item:
     child: bool = False  # a row about one child: hidden from subjects who see no child
 
 
+class Status(StrEnum):
+    """Where an indicator stands against its target 指标状态.
+
+    NO_DATA comes first: a rate or a count over a denominator of 0 (no classes, no special
+    school, no child checked) says nothing about the rule, so it is neither met nor missed.
+    """
+
+    MET = "MET"
+    NOT_MET = "NOT_MET"
+    NO_DATA = "NO_DATA"
+    NO_TARGET = "NO_TARGET"
+
+    @property
+    def label(self) -> str:
+        """Chinese and English, as reports and the console show it."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.MET: "达标 met",
+    Status.NOT_MET: "未达标 not met",
+    Status.NO_DATA: "无数据 no data",
+    Status.NO_TARGET: "无目标 no target",
+}
+
+
 @dataclass
 class Result:
     definition: Definition
@@ -92,11 +119,21 @@ class Result:
     items: list[Item] = field(default_factory=list)
 
     @property
+    def status(self) -> Status:
+        d = self.definition
+        # An indicator defined over a denominator has no data when that denominator is 0 or
+        # unknown, even if its value could be read as 0 (0 classes over the limit of 0 classes).
+        if self.value is None or (d.denominator is not None and not self.denominator):
+            return Status.NO_DATA
+        if self.target is None or d.op is None:
+            return Status.NO_TARGET
+        ok = self.value >= self.target if d.op == ">=" else self.value <= self.target
+        return Status.MET if ok else Status.NOT_MET
+
+    @property
     def meets_target(self) -> bool | None:
-        op = self.definition.op
-        if self.target is None or self.value is None or op is None:
-            return None
-        return self.value >= self.target if op == ">=" else self.value <= self.target
+        """True or False only for MET and NOT_MET (kept beside ``status`` for old clients)."""
+        return {Status.MET: True, Status.NOT_MET: False}.get(self.status)
 
 
 @dataclass
@@ -130,6 +167,7 @@ class Report:
                     "target": r.target,
                     "op": r.definition.op,
                     "meetsTarget": r.meets_target,
+                    "status": r.status.value,
                     "source": r.definition.source,
                     "children": r.children,
                     "items": [

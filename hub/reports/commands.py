@@ -19,7 +19,7 @@ import typer
 
 from hub.graph import Graph
 from hub.indicators import FAMILIES, RulesError, compute, rule_book
-from hub.reports import FORMATS, child_names, fmt, meets_text
+from hub.reports import FORMATS, child_names, fmt, status_text
 
 dropout_app = typer.Typer(help="控辍保学 Dropout control", no_args_is_help=True)
 transitions_app = typer.Typer(help="转衔 Transitions", no_args_is_help=True)
@@ -88,7 +88,7 @@ def report(
         html_report.write(result, target)
     for r in result.results:
         d = r.definition
-        _say(f"  {d.chinese} {d.english}: {fmt(r.value, d.unit)} {meets_text(r.meets_target)}")
+        _say(f"  {d.chinese} {d.english}: {fmt(r.value, d.unit)} {status_text(r.status)}")
     _say(f"已写入 wrote {target}")
 
 

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from hub.indicators import Report, Result
-from hub.reports import fmt, meets_text, target_text
+from hub.reports import fmt, status_text, target_text
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
@@ -24,7 +24,7 @@ _INVALID = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 OVERVIEW_HEADINGS = (
     "指标 Indicator", "键 Key", "分子 Numerator", "分母 Denominator", "值 Value",
-    "目标 Target", "是否达标 Meets target", "依据 Source", "名单人数 Children listed",
+    "目标 Target", "状态 Status", "依据 Source", "名单人数 Children listed",
 )
 
 
@@ -66,7 +66,7 @@ def build(report: Report, names: dict[str, str]) -> Workbook:
         values = (
             d.title, d.key, result.numerator, result.denominator,
             fmt(result.value, d.unit), target_text(d.op, result.target, d.unit),
-            meets_text(result.meets_target), d.source, len(result.children),
+            status_text(result.status), d.source, len(result.children),
         )
         for col, value in enumerate(values, start=1):
             overview.cell(row=row, column=col, value=value)
@@ -95,7 +95,7 @@ def _indicator_sheet(sheet: Worksheet, result: Result, names: dict[str, str]) ->
         ("分母口径 Denominator counts", d.denominator or "—"),
         ("值 Value", fmt(result.value, d.unit)),
         ("目标 Target", target_text(d.op, result.target, d.unit)),
-        ("是否达标 Meets target", meets_text(result.meets_target)),
+        ("状态 Status", status_text(result.status)),
         ("依据 Source", d.source),
         ("名单口径 Children listed", d.children),
         ("说明 Note", d.note or "—"),

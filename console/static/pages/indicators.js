@@ -7,10 +7,16 @@ const QUERY = `query ConsoleIndicators($region: String!, $year: Int!) {
   indicators(region: $region, year: $year) {
     region regionName year from to census asOf
     indicators { key family name english unit numerator denominator value target targetOp
-                 meetsTarget source childrenVisible childIds } } }`;
+                 status meetsTarget source childrenVisible childIds } } }`;
 const BEHIND = `query ConsoleBehind($ids: [ID!]!) {
   childrenByIds(ids: $ids) { id name age currentPlacement { placementType organisation { name } } } }`;
 const SHOWN = 100;
+// The indicator's status: NO_DATA (a denominator of 0, e.g. no class) is never shown as met.
+const STATUS = {
+  MET: () => h("span.badge.ok", {}, t("达标", "meets")),
+  NOT_MET: () => h("span.badge.bad", {}, t("未达标", "below target")),
+  NO_DATA: () => h("span.badge.warn", {}, t("无数据", "no data")),
+};
 
 function fmt(value, unit) {
   if (value === null || value === undefined) return "—";
@@ -129,9 +135,7 @@ export async function render({ who }) {
         h("td.num", {}, r.denominator === null ? "—" : fmt(r.denominator, "count")),
         h("td.num", {}, fmt(r.value, r.unit)),
         h("td", {}, r.target === null ? "—" : `${r.targetOp} ${fmt(r.target, r.unit)}`),
-        h("td", {}, r.meetsTarget === null ? "—" : r.meetsTarget
-          ? h("span.badge.ok", {}, t("达标", "meets"))
-          : h("span.badge.bad", {}, t("未达标", "below target"))),
+        h("td", {}, STATUS[r.status] ? STATUS[r.status]() : "—"),
         h("td", {}, listButton)));
     }
     document.getElementById("ind-view").hidden = false;
