@@ -90,8 +90,9 @@ class IndicatorItem:
 class Indicator:
     key: str = strawberry.field(description="指标键 Key, e.g. enrolment.compulsory")
     family: str = strawberry.field(description="指标族 Family, e.g. roster, homeDelivery")
-    name: str = strawberry.field(description="中文名称 Chinese name")
-    english: str = strawberry.field(description="英文名称 English name")
+    name: str = strawberry.field(description="中文名称 Chinese name (figures: the rules in force)")
+    english: str = strawberry.field(
+        description="英文名称 English name, e.g. Home delivery: ≥ 120 hours (the region's figure)")
     unit: str = strawberry.field(description="单位 rate, count, yuan or days")
     numerator: float | None = strawberry.field(description="分子 Numerator")
     denominator: float | None = strawberry.field(description="分母 Denominator (null: none)")
@@ -105,9 +106,15 @@ class Indicator:
         description="是否达标(无数据或无目标时为空) Whether it meets it: null when there is no "
         "data or no target (read status)")
     source: str = strawberry.field(description="政策依据 Source clause (seeds file §)")
-    definition: str = strawberry.field(description="口径 What the numerator counts")
-    denominator_definition: str | None = strawberry.field(description="分母口径 … denominator")
-    children_are: str = strawberry.field(description="名单口径 Which children the list holds")
+    definition: str = strawberry.field(
+        description="口径(英文) What the numerator counts, with the figures of the rules in force")
+    definition_chinese: str = strawberry.field(description="分子口径(中文) … in Chinese")
+    denominator_definition: str | None = strawberry.field(
+        description="分母口径(英文) What the denominator counts (null: none)")
+    denominator_definition_chinese: str | None = strawberry.field(
+        description="分母口径(中文) … in Chinese")
+    children_are: str = strawberry.field(description="名单口径(英文) Which children the list holds")
+    children_are_chinese: str = strawberry.field(description="名单口径(中文) … in Chinese")
     children_visible: bool = strawberry.field(
         description="是否可见名单 Whether the subject may see the children behind it"
     )
@@ -146,8 +153,9 @@ def _indicator(result: ind.Result, visible: bool) -> Indicator:
         numerator=result.numerator, denominator=result.denominator, value=result.value,
         target=result.target, target_op=d.op, status=IndicatorStatus(result.status.value),
         meets_target=result.meets_target,
-        source=d.source, definition=d.numerator, denominator_definition=d.denominator,
-        children_are=d.children, children_visible=visible,
+        source=d.source, definition=d.numerator, definition_chinese=d.numerator_zh,
+        denominator_definition=d.denominator, denominator_definition_chinese=d.denominator_zh,
+        children_are=d.children, children_are_chinese=d.children_zh, children_visible=visible,
         children=list(result.children) if visible else [],
         detail=[
             IndicatorItem(kind=i.kind, id=strawberry.ID(i.id), label=i.label, flagged=i.flagged,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -195,6 +197,59 @@ async def test_a_region_without_a_roster_has_no_enrolment_data(graph: Graph) -> 
     assert r["enrolment.compulsory"].status is Status.NO_DATA
 
 
+# A county that sets its own figures (rules.py); the city around it keeps the defaults.
+COUNTY_FIGURES = {
+    "home_delivery_hours": 100, "visits_per_week": [1, 3], "hours_per_visit": [1.5, 4],
+    "teaching_weeks": 36, "subsidy_per_visit_yuan": 60, "inclusion_per_class": 4,
+    "funded_minimum_pupils": 80, "stalled_after_days": 45, "per_pupil_yuan": 10000,
+    "hollow_window_days": {"HOME_DELIVERY": 21},
+}
+
+
+async def test_labels_read_the_figures_of_the_rules_in_force(loaded: Graph) -> None:
+    book = RuleBook(RulesFile(regions={"140404": COUNTY_FIGURES}))
+    r = await _report(loaded, book=book)
+    d = {key: result.definition for key, result in r.items()}
+    hours = d["homeDelivery.hours"]
+    assert hours.english == "Home delivery: ≥ 100 hours"
+    assert "at least 100 hours" in hours.numerator and "不少于 100 课时" in hours.numerator_zh
+    assert d["homeDelivery.frequency"].english == "Home delivery: 1–3 visits a week"
+    assert "(36 a year" in d["homeDelivery.frequency"].numerator
+    assert d["homeDelivery.visitLength"].english == "Home delivery: 1.5–4 hours a visit"
+    assert "× 60 yuan" in d["homeDelivery.subsidy"].numerator
+    assert r["homeDelivery.subsidy"].value == 78 * 60.0  # the figure the label states
+    assert d["classes.overLimit"].english == "Ordinary classes over 4 inclusion pupils"
+    assert "超过 4 人" in d["classes.overLimit"].numerator_zh
+    assert "max(pupils, 80)" in d["funding.specialSchools"].numerator
+    assert "under 80 counted as 80" in (d["funding.specialSchools"].denominator or "")
+    assert r["funding.specialSchools"].target == 10000.0  # the county's per-pupil figure
+    assert "more than 45 days" in d["transitions.stalled"].numerator
+    # The county's windows replace the default ones: only home delivery is checked there.
+    assert "type (HOME_DELIVERY)" in d["hollow.suspects"].numerator
+    assert "N: HOME_DELIVERY 21)" in d["hollow.suspects"].numerator
+    texts = " ".join(f"{x.english} {x.numerator} {x.denominator} {x.note} {x.numerator_zh} "
+                     f"{x.denominator_zh} {x.note_zh}" for x in d.values())
+    for default in ("120", "1–2 visits", "2–4 hours", "35 a year", "× 50", "over 3",
+                    "more than 3 REGULAR", "max(pupils, 100)", "30 days", "N: HOME_DELIVERY 30"):
+        assert default not in texts, default
+    city = await _report(loaded, "140400", book=book)  # the county's figures are its own
+    assert city["homeDelivery.hours"].definition.english == "Home delivery: ≥ 120 hours"
+    assert city["funding.specialSchools"].target == 7000.0
+
+
+async def test_graphql_labels_read_the_region_figures(
+    loaded: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"regions": {"140404": {"home_delivery_hours": 100}}}))
+    local = settings.model_copy(update={"indicator_rules": rules})
+    data = await _graphql(loaded, local, _subject("supervisor", "EDU", "140400"))
+    hours = next(i for i in data["indicators"] if i["key"] == "homeDelivery.hours")
+    assert hours["english"] == "Home delivery: ≥ 100 hours"
+    assert "at least 100 hours" in hours["definition"]
+    assert "不少于 100 课时" in hours["definitionChinese"]
+
+
 async def test_transitions(loaded: Graph) -> None:
     r = await _report(loaded)
     assert r["transitions.open"].children == ["ch_a"]
@@ -247,7 +302,7 @@ QUERY = """query ($region: String!, $year: Int!, $asOf: Date) {
   indicators(region: $region, year: $year, asOf: $asOf) {
     region regionName year from to census asOf
     indicators { key name english unit numerator denominator value target targetOp meetsTarget
-      status source definition childrenVisible childIds
+      status source definition definitionChinese childrenVisible childIds
       items { kind id label flagged values { key value } }
     }
   }
@@ -338,8 +393,6 @@ async def test_one_query_per_family(loaded: Graph, settings: Settings) -> None:
 
 
 def test_docs_page_is_generated_from_the_registry() -> None:
-    from pathlib import Path
-
     page = Path(__file__).parent.parent / "docs" / "indicators.md"
     assert page.read_text(encoding="utf-8") == markdown() + "\n", (
         "docs/indicators.md is stale: run `python -m hub.indicators.registry > "
@@ -350,6 +403,10 @@ def test_docs_page_is_generated_from_the_registry() -> None:
 def test_every_definition_cites_a_source() -> None:
     for d in DEFINITIONS:
         assert d.source and d.chinese and d.english
+        # Chinese beside every English text (the workbook and GraphQL show both).
+        assert d.numerator_zh and d.children_zh, d.key
+        assert (d.denominator is None) == (d.denominator_zh is None), d.key
+        assert bool(d.note) == bool(d.note_zh), d.key
         assert (d.op is None) == (d.target is None) or d.unit == "yuan", d.key
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -50,7 +51,12 @@ class SchoolYear:
 
 @dataclass(frozen=True)
 class Definition:
-    """One indicator, written once: what it counts, the rule's target and where the rule is."""
+    """One indicator, written once: what it counts, the rule's target and where the rule is.
+
+    Texts that state a figure of the rules name it, e.g. ``{hours}``, instead of writing it
+    (``Rules.figures()`` lists the names): :meth:`resolve` fills in the figures of the rules in
+    force, so a region that sets 100 hours reads 100. Each text has a Chinese twin (``_zh``).
+    """
 
     key: str
     family: str
@@ -64,10 +70,35 @@ class Definition:
     target: float | None = None
     op: Op | None = None
     note: str = ""
+    numerator_zh: str = ""
+    denominator_zh: str | None = None
+    children_zh: str = ""
+    note_zh: str = ""
+    numerator_unit: Unit = "count"  # yuan where the numerator is money due
 
     @property
     def title(self) -> str:
         return f"{self.chinese} {self.english}"
+
+    def resolve(self, figures: Mapping[str, str]) -> Definition:
+        """This definition with the figures of the rules in force written into its texts."""
+
+        def fill(text: str | None) -> str | None:
+            return None if text is None else text.format_map(figures)
+
+        return replace(
+            self,
+            chinese=self.chinese.format_map(figures),
+            english=self.english.format_map(figures),
+            numerator=self.numerator.format_map(figures),
+            denominator=fill(self.denominator),
+            children=self.children.format_map(figures),
+            note=self.note.format_map(figures),
+            numerator_zh=self.numerator_zh.format_map(figures),
+            denominator_zh=fill(self.denominator_zh),
+            children_zh=self.children_zh.format_map(figures),
+            note_zh=self.note_zh.format_map(figures),
+        )
 
 
 @dataclass
@@ -160,6 +191,10 @@ class Report:
                 {
                     "key": r.definition.key,
                     "name": r.definition.title,
+                    "definition": r.definition.numerator,
+                    "definitionChinese": r.definition.numerator_zh,
+                    "denominatorDefinition": r.definition.denominator,
+                    "denominatorDefinitionChinese": r.definition.denominator_zh,
                     "unit": r.definition.unit,
                     "numerator": r.numerator,
                     "denominator": r.denominator,

@@ -67,6 +67,30 @@ class Rules(BaseModel):
     def with_overrides(self, overrides: dict[str, Any]) -> Rules:
         return Rules.model_validate(self.model_dump() | overrides)
 
+    def figures(self) -> dict[str, str]:
+        """The figures indicator labels state, by the name a label uses (``{hours}``).
+
+        Labels never write a figure of these rules themselves: ``Definition.resolve`` fills them
+        from here, so what a report says is what it applied.
+        """
+        windows = sorted(self.hollow_window_days.items())
+        return {
+            "hours": _number(self.home_delivery_hours),
+            "visits_lo": _number(self.visits_per_week[0]),
+            "visits_hi": _number(self.visits_per_week[1]),
+            "visit_lo": _number(self.hours_per_visit[0]),
+            "visit_hi": _number(self.hours_per_visit[1]),
+            "weeks": _number(self.teaching_weeks),
+            "subsidy": _number(self.subsidy_per_visit_yuan),
+            "per_class": _number(self.inclusion_per_class),
+            "floor": _number(self.funded_minimum_pupils),
+            "stalled_days": _number(self.stalled_after_days),
+            "hollow_types": ", ".join(kind.value for kind, _ in windows),
+            "hollow_types_zh": "、".join(kind.label for kind, _ in windows),
+            "hollow_days": ", ".join(f"{kind.value} {days}" for kind, days in windows),
+            "hollow_days_zh": "、".join(f"{kind.label} {days} 天" for kind, days in windows),
+        }
+
 
 class RulesFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -122,6 +146,11 @@ class RuleBook:
             for code, overrides in self.spec.regions.items()
             if "per_pupil_yuan" in overrides
         }
+
+
+def _number(value: float) -> str:
+    """7000.0 → "7,000", 112.5 → "112.5": a figure as a label writes it."""
+    return f"{value:,.10g}"
 
 
 def _ancestors(code: str) -> list[str]:
