@@ -119,7 +119,7 @@ def render(report: Report) -> str:
         rows.append(
             f'<tr class="{status}"><td>{html.escape(d.chinese)}<br><small>'
             f"{html.escape(d.english)}</small></td>"
-            f"<td>{html.escape(fmt(result.numerator, 'count'))}</td>"
+            f"<td>{html.escape(fmt(result.numerator, d.numerator_unit))}</td>"
             f"<td>{html.escape(fmt(result.denominator, 'count'))}</td>"
             f"<td><b>{html.escape(fmt(result.value, d.unit))}</b></td>"
             f"<td>{html.escape(target_text(d.op, result.target, d.unit))}</td>"
