@@ -50,8 +50,10 @@ YearArg = Annotated[
 ]
 AsOfArg = Annotated[
     Date | None,
-    strawberry.argument(description="名单截至日(默认今天或学年末) Day the live lists are taken "
-                        "(default: today, or the year's last day if earlier)"),
+    strawberry.argument(description="名单截至日(默认今天;学年教学已结束的取最后教学日,"
+                        "默认 7 月 15 日,可按区划配置) Day the live lists are taken (default: "
+                        "today, or the year's last teaching day once it has passed: 15 July "
+                        "unless the region's rules set its term dates)"),
 ]
 
 
@@ -142,7 +144,8 @@ class IndicatorReport:
     from_: Date = strawberry.field(name="from", description="学年开始 First day (1 Sep)")
     to: Date = strawberry.field(description="学年结束 Last day (31 Aug)")
     census: Date = strawberry.field(description="学籍统计日 Census day of school status")
-    as_of: Date = strawberry.field(description="名单截至日 Day the live lists are taken")
+    as_of: Date = strawberry.field(
+        description="名单截至日 Day the live lists are taken (default: see the asOf argument)")
     indicators: list[Indicator] = strawberry.field(description="指标 Indicators")
 
 

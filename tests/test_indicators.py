@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -416,6 +417,54 @@ def test_school_year_ages_and_days() -> None:
     earliest, latest = year.born(6, 14)
     assert (earliest.isoformat(), latest.isoformat()) == ("2010-09-01", "2019-08-31")
 
+
+
+def test_a_past_year_is_taken_on_its_last_teaching_day() -> None:
+    year = indicators.SchoolYear(2025)
+    # In the summer holiday and after it: the last teaching day (15 July), not 31 August.
+    for today in (dt.date(2026, 8, 1), dt.date(2026, 8, 31), dt.date(2027, 3, 1)):
+        assert indicators.default_as_of(year, today) == dt.date(2026, 7, 15), today
+    assert indicators.default_as_of(year, dt.date(2026, 3, 1)) == dt.date(2026, 3, 1)
+    assert indicators.default_as_of(year, dt.date(2026, 7, 15)) == dt.date(2026, 7, 15)
+    book = RuleBook(RulesFile(regions={
+        "140400": {"spring_term_ends": "07-10"},
+        "140404": {"last_teaching_days": {2025: dt.date(2026, 7, 3)}},
+    }))
+    today = dt.date(2026, 8, 15)
+    assert indicators.default_as_of(year, today, book.for_region("140400")) == dt.date(
+        2026, 7, 10)
+    assert indicators.default_as_of(year, today, book.for_region("140404")) == dt.date(
+        2026, 7, 3)  # the county's exact day wins; other years follow the city's 07-10
+    assert book.for_region("140404").last_teaching_day(indicators.SchoolYear(2024)) == dt.date(
+        2025, 7, 10)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"spring_term_ends": "09-01"}, {"spring_term_ends": "7-15"}, {"spring_term_ends": "02-30"},
+    {"last_teaching_days": {2025: "2025-07-15"}},
+])
+def test_term_dates_are_checked(overrides: dict[str, Any]) -> None:
+    with pytest.raises(indicators.RulesError):
+        RuleBook(RulesFile(regions={"140404": overrides}))
+
+
+async def test_report_of_a_past_year_defaults_to_its_last_teaching_day(
+    loaded: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    book = RuleBook(RulesFile(regions={"140404": {"spring_term_ends": "07-08"}}))
+    report = await indicators.compute(loaded, "140404", 2024)  # 2024-09..2025-08: over
+    assert report.as_of == dt.date(2025, 7, 15)
+    report = await indicators.compute(loaded, "140404", 2024, book=book)
+    assert report.as_of == dt.date(2025, 7, 8)
+    outcome = await execute(loaded, settings, "{ indicators(region: \"140404\", year: 2024) "
+                            "{ asOf } }")
+    assert outcome.errors == [] and outcome.data["indicators"]["asOf"] == "2025-07-15"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('regions:\n  "140404":\n    last_teaching_days: {2024: 2025-07-04}\n')
+    local = settings.model_copy(update={"indicator_rules": rules})
+    outcome = await execute(loaded, local, "{ indicators(region: \"140404\", year: 2024) "
+                            "{ asOf } }")
+    assert outcome.errors == [] and outcome.data["indicators"]["asOf"] == "2025-07-04"
 
 
 def test_graphql_fields_are_described(settings: Settings) -> None:

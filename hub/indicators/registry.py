@@ -13,7 +13,11 @@ Terms used below:
   started on or before it and ended after it, or not ended and ACTIVE or SUSPENDED (home
   delivery and welfare-institution classes included, as 000 一(四) requires);
 - *as-of day*: the day the live lists (hollow enrolment, stalled transitions, open cases)
-  are taken, by default the earlier of today and the year's last day.
+  are taken, by default the earlier of today and the year's last teaching day 最后教学日 (the
+  end of the spring term: 15 July unless the region's rules set ``spring_term_ends`` or an
+  exact day in ``last_teaching_days``), so a year already over is looked at as it stood when
+  teaching ended, not in the summer holiday. No plan in ``shared/seeds`` sets term dates; 15
+  July is an assumption.
 """
 
 from __future__ import annotations
@@ -289,7 +293,12 @@ def markdown() -> str:
         "",
         "Configurable (`HUB_INDICATOR_RULES`, per region): per-pupil funding, the 100-pupil",
         "floor, days before a transition counts as stalled, hollow-enrolment windows per",
-        "placement type, the home-delivery norms, teaching weeks a year, targets.",
+        "placement type, the home-delivery norms, teaching weeks a year, targets, and the term",
+        "dates that give a past year's as-of day: `spring_term_ends` (`\"MM-DD\"`, default",
+        "`\"07-15\"`, an assumption: no plan sets it) and `last_teaching_days` (exact days by",
+        "school year, e.g. `{2025: 2026-07-03}`). The school year (1 September – 31 August),",
+        "the age day (31 August) and the census day (1 September) are fixed in",
+        "`hub/indicators/model.py`.",
         "",
         "Names and definitions that state a figure take it from the rules of the report's",
         "region: the registry writes `{hours}`, not 120, so a region that sets",

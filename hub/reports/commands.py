@@ -47,7 +47,8 @@ def report(
     format: Annotated[str, typer.Option("--format", help="xlsx | html | json")] = "xlsx",
     out: Annotated[Path | None, typer.Option("--out", help="输出文件 output file")] = None,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="名单截至日 YYYY-MM-DD day the live lists are taken")] = None,
+        "--as-of", help="名单截至日 YYYY-MM-DD day the live lists are taken (默认今天或最后"
+        "教学日 default: today, or the year's last teaching day once it has passed)")] = None,
 ) -> None:
     """督导指标报告 Indicators of a region and school year: Excel, HTML page or JSON."""
     from hub.commandline import fail, settings, with_graph
