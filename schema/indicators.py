@@ -97,6 +97,8 @@ class Indicator:
         description="英文名称 English name, e.g. Home delivery: ≥ 120 hours (the region's figure)")
     unit: str = strawberry.field(description="单位 rate, count, yuan or days")
     numerator: float | None = strawberry.field(description="分子 Numerator")
+    numerator_unit: str = strawberry.field(
+        description="分子单位 count or yuan (funding counts yuan due above the line)")
     denominator: float | None = strawberry.field(description="分母 Denominator (null: none)")
     value: float | None = strawberry.field(description="指标值 Value")
     target: float | None = strawberry.field(description="目标值 The rule's target")
@@ -153,7 +155,8 @@ def _indicator(result: ind.Result, visible: bool) -> Indicator:
     d = result.definition
     return Indicator(
         key=d.key, family=d.family, name=d.chinese, english=d.english, unit=d.unit,
-        numerator=result.numerator, denominator=result.denominator, value=result.value,
+        numerator=result.numerator, numerator_unit=d.numerator_unit,
+        denominator=result.denominator, value=result.value,
         target=result.target, target_op=d.op, status=IndicatorStatus(result.status.value),
         meets_target=result.meets_target,
         source=d.source, definition=d.numerator, definition_chinese=d.numerator_zh,

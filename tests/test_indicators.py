@@ -302,7 +302,8 @@ async def test_children_only_within_scope(loaded: Graph) -> None:
 QUERY = """query ($region: String!, $year: Int!, $asOf: Date) {
   indicators(region: $region, year: $year, asOf: $asOf) {
     region regionName year from to census asOf
-    indicators { key name english unit numerator denominator value target targetOp meetsTarget
+    indicators { key name english unit numerator numeratorUnit denominator value target targetOp
+      meetsTarget
       status source definition definitionChinese childrenVisible childIds
       items { kind id label flagged values { key value } }
     }
@@ -345,6 +346,8 @@ async def test_graphql_figures_role_gets_figures_only(loaded: Graph, settings: S
         assert all(row["kind"] != "Child" for row in item["items"])
     by_key = {i["key"]: i for i in data["indicators"]}
     assert by_key["funding.specialSchools"]["numerator"] == 700000.0
+    assert by_key["funding.specialSchools"]["numeratorUnit"] == "yuan"
+    assert by_key["homeDelivery.subsidy"]["numeratorUnit"] == "count"  # visits
     assert by_key["classes.overLimit"]["items"][0]["id"] == "cls_2"  # classes are figures
 
 

@@ -6,8 +6,8 @@ import { label } from "../labels.js";
 const QUERY = `query ConsoleIndicators($region: String!, $year: Int!) {
   indicators(region: $region, year: $year) {
     region regionName year from to census asOf
-    indicators { key family name english unit numerator denominator value target targetOp
-                 status meetsTarget source childrenVisible childIds } } }`;
+    indicators { key family name english unit numerator numeratorUnit denominator value target
+                 targetOp status meetsTarget source childrenVisible childIds } } }`;
 const BEHIND = `query ConsoleBehind($ids: [ID!]!) {
   childrenByIds(ids: $ids) { id name age currentPlacement { placementType organisation { name } } } }`;
 const SHOWN = 100;
@@ -131,7 +131,7 @@ export async function render({ who }) {
         : (r.childrenVisible ? "0" : h("span.hint", {}, t("无权查看名单", "not visible to you")));
       body.append(h(r.meetsTarget === false ? "tr.flagged" : "tr", {},
         h("th", { scope: "row" }, t(r.name, r.english), h("br"), h("span.hint", {}, r.key)),
-        h("td.num", {}, fmt(r.numerator, r.unit === "rate" ? "count" : r.unit)),
+        h("td.num", {}, fmt(r.numerator, r.numeratorUnit)),
         h("td.num", {}, r.denominator === null ? "—" : fmt(r.denominator, "count")),
         h("td.num", {}, fmt(r.value, r.unit)),
         h("td", {}, r.target === null ? "—" : `${r.targetOp} ${fmt(r.target, r.unit)}`),
