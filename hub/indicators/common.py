@@ -23,6 +23,8 @@ IN_FORCE = ["ACTIVE", "SUSPENDED"]
 COMPULSORY_STAGES = ["PRIMARY", "JUNIOR"]
 BANDS: dict[str, tuple[int, int]] = {"PRESCHOOL": (3, 5), "COMPULSORY": (6, 14), "SENIOR": (15, 17)}
 NEXT_STAGE = {"PRESCHOOL": "PRIMARY", "PRIMARY": "JUNIOR", "JUNIOR": "SENIOR"}
+# Targets that are the per-pupil figure of the rules in force rather than the registry's.
+_TARGET_IS_PER_PUPIL = frozenset({"funding.specialSchools", "funding.otherPupils"})
 
 # A placement in force on day ``{d}`` (a parameter name), for placement variable ``{p}``.
 # The status is the record's state now, so it only decides for a placement that has not ended;
@@ -79,7 +81,15 @@ class Inputs:
 
     def target(self, key: str) -> float | None:
         override = self.rules.targets.get(key)
-        return override if override is not None else BY_KEY[key].target
+        if override is not None:
+            return override
+        if key in _TARGET_IS_PER_PUPIL:  # ≥ 7,000 yuan, Jinshan ≥ 10,000: the region's figure
+            return self.rules.per_pupil_yuan
+        return BY_KEY[key].target
+
+    def definition(self, key: str) -> Definition:
+        """The registry's definition, its texts stating the figures of this region's rules."""
+        return BY_KEY[key].resolve(self.rules.figures())
 
 
 async def run(graph: Graph, template: str, inputs: Inputs, **params: Any) -> list[dict[str, Any]]:
@@ -97,7 +107,7 @@ def result(
     value: float | None = None,
     **kwargs: Any,
 ) -> Result:
-    definition: Definition = BY_KEY[key]
+    definition = inputs.definition(key)
     if value is None and definition.unit == "rate" and numerator is not None:
         value = ratio(numerator, denominator or 0)
     elif value is None and definition.unit == "count":

@@ -33,7 +33,10 @@ QUERY = (
     "} "
     "CALL () { "
     "  MATCH (o:Organisation)<-[:AT]-(p:Placement)<-[:HAS_FACT]-(c:Child) "
-    "  WHERE o.regionCode STARTS WITH $prefix AND NOT (o:School AND o.schoolType = 'SPECIAL') "
+    # A school without a type (loaded from a file that has none) is not a special school: the
+    # coalesce keeps NOT(... AND null) from dropping it.
+    "  WHERE o.regionCode STARTS WITH $prefix "
+    "  AND NOT (o:School AND coalesce(o.schoolType, '') = 'SPECIAL') "
     "  AND " + in_force("p", "$census") + " "
     "  WITH o, count(DISTINCT c) AS pupils, collect(DISTINCT CASE WHEN {visible} THEN c.id END) "
     "  AS kids "

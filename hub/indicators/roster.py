@@ -71,6 +71,7 @@ async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
                           row.get("missing", [])))
     compulsory = by_band.get("COMPULSORY", {})
     missing = int(compulsory.get("roster", 0)) - int(compulsory.get("enrolled", 0))
-    out.append(result(inputs, "enrolment.notEnrolled", missing, None,
+    # Over the compulsory roster, so a region with no roster reads "no data", not "met".
+    out.append(result(inputs, "enrolment.notEnrolled", missing, compulsory.get("roster", 0),
                       compulsory.get("missing", [])))
     return out

@@ -19,7 +19,7 @@ import typer
 
 from hub.graph import Graph
 from hub.indicators import FAMILIES, RulesError, compute, rule_book
-from hub.reports import FORMATS, child_names, fmt, meets_text
+from hub.reports import FORMATS, child_names, fmt, status_text
 
 dropout_app = typer.Typer(help="控辍保学 Dropout control", no_args_is_help=True)
 transitions_app = typer.Typer(help="转衔 Transitions", no_args_is_help=True)
@@ -47,7 +47,8 @@ def report(
     format: Annotated[str, typer.Option("--format", help="xlsx | html | json")] = "xlsx",
     out: Annotated[Path | None, typer.Option("--out", help="输出文件 output file")] = None,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="名单截至日 YYYY-MM-DD day the live lists are taken")] = None,
+        "--as-of", help="名单截至日 YYYY-MM-DD day the live lists are taken (默认今天或最后"
+        "教学日 default: today, or the year's last teaching day once it has passed)")] = None,
 ) -> None:
     """督导指标报告 Indicators of a region and school year: Excel, HTML page or JSON."""
     from hub.commandline import fail, settings, with_graph
@@ -88,7 +89,7 @@ def report(
         html_report.write(result, target)
     for r in result.results:
         d = r.definition
-        _say(f"  {d.chinese} {d.english}: {fmt(r.value, d.unit)} {meets_text(r.meets_target)}")
+        _say(f"  {d.chinese} {d.english}: {fmt(r.value, d.unit)} {status_text(r.status)}")
     _say(f"已写入 wrote {target}")
 
 
