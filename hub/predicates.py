@@ -42,6 +42,18 @@ def current(placement: str) -> str:
     return f"{placement}.endDate IS NULL"
 
 
+def overlaps(fact: str, start: str, end: str) -> str:
+    """``fact`` was in force on some day from ``start`` to ``end`` (both included)."""
+    return f"{fact}.date <= {end} AND ({fact}.endDate IS NULL OR {fact}.endDate > {start})"
+
+
+def last_day_within(fact: str, end: str) -> str:
+    """The day after ``fact``'s last day in force up to ``end``: its end date, or the day after
+    ``end`` when it ran past it or has not ended (for counting the days it covered)."""
+    return (f"CASE WHEN {current(fact)} OR {fact}.endDate > {end} THEN {end} + duration('P1D') "
+            f"ELSE {fact}.endDate END")
+
+
 def in_force(fact: str, day: str) -> str:
     """``fact`` (a placement, a welfare status) was in force on ``day``: begun on or before it
     and not ended by it. An end date is the first day the fact no longer holds — the day the
