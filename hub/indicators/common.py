@@ -18,26 +18,11 @@ from hub.indicators.registry import BY_KEY
 from hub.indicators.rules import RuleBook, Rules
 from hub.predicates import region_prefix
 
-# School status 学籍 counts while the placement is in one of these states.
-IN_FORCE = ["ACTIVE", "SUSPENDED"]
 COMPULSORY_STAGES = ["PRIMARY", "JUNIOR"]
 BANDS: dict[str, tuple[int, int]] = {"PRESCHOOL": (3, 5), "COMPULSORY": (6, 14), "SENIOR": (15, 17)}
 NEXT_STAGE = {"PRESCHOOL": "PRIMARY", "PRIMARY": "JUNIOR", "JUNIOR": "SENIOR"}
 # Targets that are the per-pupil figure of the rules in force rather than the registry's.
 _TARGET_IS_PER_PUPIL = frozenset({"funding.specialSchools", "funding.otherPupils"})
-
-# A placement in force on day ``{d}`` (a parameter name), for placement variable ``{p}``.
-# The status is the record's state now, so it only decides for a placement that has not ended;
-# an ended one was in force until its end date, whatever it ended as.
-_IN_FORCE_ON = (
-    "{p}.date <= {d} AND ({p}.endDate > {d} "
-    "OR ({p}.endDate IS NULL AND coalesce({p}.status, 'ACTIVE') IN $inForce))"
-)
-
-
-def in_force(p: str, day: str) -> str:
-    return fill(_IN_FORCE_ON, p=p, d=day)
-
 
 @dataclass(frozen=True)
 class Visibility:
@@ -75,7 +60,6 @@ class Inputs:
             "yearStart": self.year.start,
             "yearEnd": self.year.end,
             "asOf": self.as_of,
-            "inForce": IN_FORCE,
             **extra,
         }
 

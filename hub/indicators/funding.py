@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from hub.graph import Graph
-from hub.indicators.common import Inputs, in_force, result, run
+from hub.indicators.common import Inputs, result, run
 from hub.indicators.model import Item, Result
-from hub.predicates import in_subtree
+from hub.predicates import in_force, in_subtree
 
 _RATE = (
     "coalesce($rates[{o}.regionCode], $rates[left({o}.regionCode, 4) + '00'], "

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from hub.graph import Graph
-from hub.indicators.common import COMPULSORY_STAGES, Inputs, in_force, result, run
+from hub.indicators.common import COMPULSORY_STAGES, Inputs, result, run
 from hub.indicators.model import Item, Result, ratio
-from hub.predicates import in_subtree
+from hub.predicates import in_force, in_subtree
 from hub.vocabulary import PlacementType
 
 # Pupils with school status on the census day, by stage group and placement type. A child

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from hub.graph import Graph
-from hub.indicators.common import BANDS, Inputs, in_force, result, run
+from hub.indicators.common import BANDS, Inputs, result, run
 from hub.indicators.model import Item, Result, ratio
-from hub.predicates import in_subtree, overlaps
+from hub.predicates import in_force, in_subtree, overlaps
 
 # Every piece of evidence, read from its own label (a child's HAS_FACT relationships are
 # mostly service sessions, so expanding them per child would cost far more), grouped by child:
