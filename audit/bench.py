@@ -36,7 +36,7 @@ def _p(values: list[float], q: float) -> float:
 
 async def measure(settings: Settings, requests: int = 400, concurrency: int = 50
                   ) -> dict[str, Any]:
-    from hub.app import create_app
+    from shell.app import create_app
 
     graph = Graph.connect(settings)
     try:

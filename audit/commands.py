@@ -1,6 +1,6 @@
 """``hub audit``: verify, export, checkpoint, archive 审计日志命令.
 
-Registered on the ``hub`` command by :func:`register` (hub/cli.py). Console text is Chinese
+Registered on the ``hub`` command by :func:`register` (shell/cli.py). Console text is Chinese
 with English beside it. ``verify`` exits 1 when the log (or an archive) does not verify.
 """
 

@@ -1,6 +1,6 @@
 """``hub ingest``, ``hub export children`` and ``hub bench ingest`` 导入、导出与基准.
 
-Registered on the ``hub`` command by :func:`register` (hub/cli.py). Console text is Chinese with
+Registered on the ``hub`` command by :func:`register` (shell/cli.py). Console text is Chinese with
 English beside it; ``--report json`` prints only the JSON report on stdout.
 """
 

@@ -25,10 +25,10 @@ from audit import reports
 from audit.journal import Journal, read_segment
 from audit.service import AuditService
 from auth.clients import Registered
-from hub.app import create_app
-from hub.cli import app as cli
 from hub.graph import Graph
 from hub.settings import Settings
+from shell.app import create_app
+from shell.cli import app as cli
 from tests.auth_helpers import gql, register, token_for
 from tests.graphql_helpers import seed
 from tests.processes import free_port, wait_ready

@@ -13,9 +13,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import Cell
 from typer.testing import CliRunner
 
-from hub.cli import app
 from hub.graph import Graph
 from hub.indicators import DEFINITIONS
+from shell.cli import app
 from tests.test_indicators_graph import AS_OF, load
 
 runner = CliRunner()

@@ -1,6 +1,6 @@
 """``hub report``, ``hub dropout check``, ``hub transitions check``, ``hub bench indicators``.
 
-Registered on the ``hub`` command by :func:`register` (hub/cli.py). Console text is Chinese
+Registered on the ``hub`` command by :func:`register` (shell/cli.py). Console text is Chinese
 with English beside it. The console user acts as the hub itself: it sees every child.
 """
 

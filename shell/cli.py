@@ -75,7 +75,7 @@ def serve() -> None:
     """启动服务 Serve the hub (GraphQL at /graphql)."""
     import uvicorn
 
-    from hub.app import create_app
+    from shell.app import create_app
 
     conf = settings()
     typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql")
