@@ -289,9 +289,10 @@ class Compiler:
         """
         for kind in sorted(mapping.reveals):
             if not self.scope.sees(kind):
-                raise Forbidden(f"{field_def.ast_node.name.value if field_def.ast_node else ''}"
-                                f": 无权查看{kind}名单 this list is built from {kind} records, "
-                                "which your roles do not see", field="children")
+                name = nodes[0].name.value
+                raise Forbidden(f"{name}: 此名单由{BY_LABEL[kind].chinese}记录构成,您的角色无权"
+                                f"查看 this list is built from {kind} records, which your "
+                                "roles do not see", field=name)
         t, x, rows, r = self.var(), self.var(), self.var(), self.var()
         pattern, where = mapping.pattern, mapping.where
         match = fill(pattern, v=v or "", t=t, x=x) if pattern else f"({t}:Child)"
