@@ -294,9 +294,9 @@ class Compiler:
                                 f"查看 this list is built from {kind} records, which your "
                                 "roles do not see", field=name)
         t, x, rows, r = self.var(), self.var(), self.var(), self.var()
-        pattern, where = mapping.pattern, mapping.where
+        pattern, condition = mapping.pattern, mapping.where
         match = fill(pattern, v=v or "", t=t, x=x) if pattern else f"({t}:Child)"
-        base = [fill(where, v=v or "", t=t, x=x)] if where else []
+        base = [fill(condition, v=v or "", t=t, x=x)] if condition else []
         in_scope = self.child_where(t)
         base += ([] if scope_implied else in_scope) + [fill(f, c=t) for f in filters]
         first = self._page_size(args.get("first"))
@@ -318,7 +318,7 @@ class Compiler:
         for key, key_nodes in selected.items():
             name = key_nodes[0].name.value
             if name == "totalCount":
-                out.append(f"`{key}`: COUNT {{ MATCH {match}{_where(base)} }}")
+                out.append(f"`{key}`: COUNT {{ MATCH {match}{where(base)} }}")
             elif name == "edges":
                 edge = f"e{len(row_entries)}"
                 edge_fields = self.collect(
@@ -349,7 +349,7 @@ class Compiler:
                         parts.append(f"`{CHILD_KEY}`: last({rows}[0..{size}]).k")
                 out.append(f"`{key}`: {{{', '.join(parts)}}}")
         page_rows = (
-            f"COLLECT {{ MATCH {match}{_where(page)} WITH {t} ORDER BY {t}.id "
+            f"COLLECT {{ MATCH {match}{where(page)} WITH {t} ORDER BY {t}.id "
             f"LIMIT {size} + 1 RETURN {{{', '.join(row_entries)}}} AS row }}"
         )
         needs_rows = any(e.startswith("`") and f"{rows}" in e for e in out)
@@ -374,7 +374,8 @@ def disclosed_children(value: Any, found: set[str] | None = None) -> set[str]:
     return found
 
 
-def _where(conditions: list[str]) -> str:
+def where(conditions: list[str]) -> str:
+    """A WHERE clause of all the conditions (nothing when there are none)."""
     return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 
