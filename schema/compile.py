@@ -28,24 +28,18 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     SelectionSetNode,
     get_named_type,
-    is_abstract_type,
-    type_from_ast,
 )
 from graphql.execution.values import (
     VariableValues,
     get_argument_values,
-    get_directive_values,
 )
-from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
 
 from auth.scope import Scope
 from hub.errors import BadUserInput, Forbidden
@@ -53,6 +47,7 @@ from hub.facts import BY_LABEL
 from hub.graph import Params, fill
 from schema.fields import CHILD_KEY, decode_cursor
 from schema.mapping import Connection, Prop, Related
+from schema.selection import Selections
 
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 _BACKREF = "strawberry-definition"
@@ -65,7 +60,7 @@ class Compiled:
     params: dict[str, Any]
 
 
-class Compiler:
+class Compiler(Selections):
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -76,10 +71,9 @@ class Compiler:
         scope: Scope | None = None,
         masked: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
-        self.schema = schema
-        self.fragments = fragments
         # Resolvers see the coerced values as a dict; graphql-core's helpers want them wrapped.
-        self.variables = VariableValues(sources={}, coerced=dict(variables or {}))
+        coerced = VariableValues(sources={}, coerced=dict(variables or {}))
+        super().__init__(schema, fragments, coerced)
         self.max_page_size = max_page_size
         self.scope = scope or Scope()
         self.masked = masked
@@ -118,52 +112,6 @@ class Compiler:
     def var(self) -> str:
         self._counter += 1
         return f"n{self._counter}"
-
-    def _included(self, node: FieldNode | FragmentSpreadNode | InlineFragmentNode) -> bool:
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        if skip and skip.get("if") is True:
-            return False
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return not (include and include.get("if") is False)
-
-    def _matches(self, condition: Any, runtime: GraphQLObjectType) -> bool:
-        if condition is None:
-            return True
-        wanted = type_from_ast(self.schema, condition)
-        if wanted is runtime:
-            return True
-        return is_abstract_type(wanted) and self.schema.is_sub_type(wanted, runtime)
-
-    def collect(
-        self, runtime: GraphQLObjectType, selection_sets: list[SelectionSetNode]
-    ) -> dict[str, list[FieldNode]]:
-        """Response key → field nodes, as the executor would group them for ``runtime``."""
-        fields: dict[str, list[FieldNode]] = {}
-        seen: set[str] = set()
-
-        def walk(selection_set: SelectionSetNode) -> None:
-            for selection in selection_set.selections:
-                if isinstance(selection, FieldNode):
-                    if self._included(selection):
-                        key = selection.alias.value if selection.alias else selection.name.value
-                        fields.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    if self._included(selection) and self._matches(
-                        selection.type_condition, runtime
-                    ):
-                        walk(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    fragment = self.fragments.get(name)
-                    if name in seen or fragment is None or not self._included(selection):
-                        continue
-                    seen.add(name)
-                    if self._matches(fragment.type_condition, runtime):
-                        walk(fragment.selection_set)
-
-        for selection_set in selection_sets:
-            walk(selection_set)
-        return fields
 
     @staticmethod
     def _mapping(field_def: GraphQLField) -> Any:
