@@ -15,6 +15,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY hub ./hub
 COPY shell ./shell
+COPY devtools ./devtools
 COPY schema ./schema
 COPY connectors ./connectors
 COPY auth ./auth

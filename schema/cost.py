@@ -15,8 +15,8 @@ estimate counts what the answer may hold instead:
 
 Fragments, inline fragments, aliases and ``@skip``/``@include`` are collected the way the
 executor collects them (``schema/selection.py``, shared with the query compiler), so spelling a
-selection one way or another does not change its cost. Introspection fields cost 1 and are not descended into: the
-executor answers them from memory, bounded by the schema, not by the data.
+selection one way or another does not change its cost. Introspection fields cost 1 and are not
+descended into: the executor answers them from memory, bounded by the schema, not by the data.
 
 The check runs once the document has validated and before the executor starts (see
 :class:`QueryCost`); it depends on the variables and on the subject's roles, so it cannot be a

@@ -315,7 +315,7 @@ async def test_killed_server_loses_no_answered_event(
            "HUB_LOG_LEVEL": "WARNING"}
     log = work / "hub.log"
     with log.open("w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "hub", "serve"], env=env, stdout=out,
+        server = subprocess.Popen([sys.executable, "-m", "shell", "serve"], env=env, stdout=out,
                                   stderr=subprocess.STDOUT)
         try:
             wait_ready(base, server, log)

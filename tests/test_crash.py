@@ -29,7 +29,7 @@ from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
 
-HUB = [sys.executable, "-m", "hub"]
+HUB = [sys.executable, "-m", "shell"]
 ROWS = 20_000
 _CLEAN: dict[str, dict[str, Any]] = {}  # the canonical clean load of the file, made once
 

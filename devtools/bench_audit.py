@@ -1,7 +1,7 @@
 """The audit's cost: p50 of a ``child`` query over the HTTP app with audit on and off.
 
 Both apps run side by side in one process on the same data, in alternating blocks of ten
-requests so both see the same database state and machine load. ``hub audit bench`` prints the
+requests so both see the same database state and machine load. ``hub bench audit`` prints the
 figures; ``hub bench api`` makes the same comparison on the timeline and a children page.
 """
 
