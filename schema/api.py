@@ -15,9 +15,9 @@ from strawberry.schema.config import StrawberryConfig
 
 from audit.extension import AuditCapture
 from auth.policy import policy_for
-from console.schema import ConsoleQuery
 from hub.settings import Settings
 from schema.audit import AuditQuery
+from schema.console import ConsoleQuery
 from schema.cost import QueryCost
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.errors import ErrorCodes

@@ -58,7 +58,7 @@ from schema.selection import Selections
 
 # Lists whose resolver has its own default page when `first` is absent.
 RESOLVER_DEFAULT: Mapping[tuple[str, str], int] = {
-    ("Query", "schools"): 200,  # console/schema.py
+    ("Query", "schools"): 200,  # schema/console.py
     ("Query", "stalledTransitions"): 100,  # schema/indicators.py
     ("Query", "openDropoutCases"): 100,
 }
