@@ -14,6 +14,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY hub ./hub
+COPY shell ./shell
+COPY devtools ./devtools
 COPY schema ./schema
 COPY connectors ./connectors
 COPY auth ./auth

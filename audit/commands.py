@@ -1,6 +1,6 @@
 """``hub audit``: verify, export, checkpoint, archive 审计日志命令.
 
-Registered on the ``hub`` command by :func:`register` (hub/cli.py). Console text is Chinese
+Registered on the ``hub`` command by :func:`register` (shell/cli.py). Console text is Chinese
 with English beside it. ``verify`` exits 1 when the log (or an archive) does not verify.
 """
 
@@ -200,27 +200,3 @@ def public_key_(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
-
-
-@audit_app.command("bench")
-def bench(
-    requests: Annotated[int, typer.Option("--requests", min=10, help="每种各多少次 each")] = 400,
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON print JSON")] = False,
-) -> None:
-    """审计开销 p50 of a child query over HTTP, audit on vs off (writes a test child)."""
-    import asyncio
-
-    from audit.bench import measure
-
-    settings = _settings()
-    if settings.env == "prod":
-        raise _fail("基准测试会写入数据,生产环境禁止 the benchmark writes data: not in prod", 2)
-    result = asyncio.run(measure(settings, requests))
-    if as_json:
-        typer.echo(json.dumps(result))
-        return
-    typer.echo(f"p50 审计开 audit on {result['p50_ms']['on']} ms, 审计关 off "
-               f"{result['p50_ms']['off']} ms, 比值 ratio {result['ratio_p50']}")
-    typer.echo(f"p95 on {result['p95_ms']['on']} ms, off {result['p95_ms']['off']} ms; "
-               f"{result['concurrent']['clients']} 并发 concurrent → "
-               f"{result['concurrent']['events_written']} 事件 events")

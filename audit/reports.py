@@ -15,8 +15,8 @@ from typing import Any, LiteralString
 from zoneinfo import ZoneInfo
 
 from audit.events import DENIALS
-from hub.children import region_prefix
 from hub.graph import Graph
+from hub.predicates import region_prefix
 from hub.settings import Settings
 
 DEPARTMENTS = {
@@ -31,6 +31,8 @@ ACTIONS = {
     "graphql": ("查看了该儿童的记录", "viewed this child's record"),
     "export": ("导出了该儿童的记录", "exported this child's record"),
     "ingest": ("导入了该儿童的记录", "loaded records about this child"),
+    # An auditor asking about the child reads its access log, not its record.
+    "audit-read": ("查阅了该儿童的访问记录", "read this child's access log"),
 }
 
 
@@ -269,7 +271,9 @@ async def child_report(graph: Graph, settings: Settings, purposes: dict[str, str
         kind_zh = SUBJECT_KINDS.get(event.get("subjectKind") or "", "访问者 caller")
         purpose = event.get("purpose")
         purpose_text = purposes.get(purpose, purpose) if purpose else "未声明 not declared"
-        action_zh, action_en = ACTIONS.get(event["kind"], ACTIONS["graphql"])
+        by_auditor = "auditor" in (event.get("roles") or [])
+        kind = "audit-read" if event["kind"] == "graphql" and by_auditor else event["kind"]
+        action_zh, action_en = ACTIONS.get(kind, ACTIONS["graphql"])
         region = event.get("region") or ""
         fields = sorted({path.rsplit(".", 1)[-1] for path in event.get("fields") or []})
         zh_time = f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

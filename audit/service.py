@@ -20,11 +20,11 @@ from audit import events as ev
 from audit.journal import Journal
 from audit.shipper import Shipper
 from audit.store import AuditLog, AuditUnavailable
-from auth.policy import Policy, default_policy
-from auth.subject import Subject
+from auth.policy import Policy, policy_for
 from hub.graph import Graph
 from hub.logs import log, request_id
 from hub.settings import Settings
+from hub.subject import Subject
 
 UNAVAILABLE_MESSAGE = ("审计日志不可用,请求未执行 the audit log is unavailable: "
                        "the request was not carried out")
@@ -88,8 +88,7 @@ class AuditService:
                  journal: Journal | None = None) -> None:
         self.settings = settings
         self.log = AuditLog(graph, settings)
-        self.policy = policy or (Policy.load(settings.policy_file) if settings.policy_file
-                                 else default_policy())
+        self.policy = policy or policy_for(settings)
         self._policy_lock = asyncio.Lock()
         self.shipper = (Shipper(journal, self.log,
                                 max_lag_seconds=settings.audit_max_lag_seconds,

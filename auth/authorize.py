@@ -40,10 +40,10 @@ from audit.store import AuditUnavailable
 from auth import people
 from auth.attempts import Refusal, SignInLimits, Ticket, client_address
 from auth.passwords import HashingBusy
-from auth.subject import Subject
 from hub.graph import Graph
 from hub.logs import log
 from hub.settings import Settings, origin_of
+from hub.subject import Subject
 
 CONSOLE_CLIENT = "console"
 CALLBACK_PATH = "/console/callback"

@@ -12,11 +12,11 @@ from typing import Any
 
 from auth.passwords import HashGate, check_secret, hash_secret
 from auth.policy import Policy
-from auth.subject import Subject
 from hub import regions
 from hub.errors import BadUserInput, NotFound
 from hub.facts import DEPARTMENTS
 from hub.graph import Graph
+from hub.subject import Subject
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ import typer
 
 from auth import clients, people
 from auth.keys import KeyStore
-from auth.policy import Policy, default_policy
+from auth.policy import Policy, policy_for
 from auth.scope import scope_for
-from auth.subject import Subject
 from hub.errors import HubError
 from hub.graph import Graph
+from hub.predicates import current
+from hub.subject import Subject
 
 clients_app = typer.Typer(help="客户端 Registered department systems (OAuth2 clients)",
                           no_args_is_help=True)
@@ -26,7 +27,7 @@ def _policy() -> Policy:
     from hub.commandline import settings
 
     conf = settings()
-    return Policy.load(conf.policy_file) if conf.policy_file else default_policy()
+    return policy_for(conf)
 
 
 def _run(work: Callable[[Graph], Awaitable[T]]) -> T:
@@ -251,7 +252,7 @@ def users_demo() -> None:
     async def work(graph: Graph) -> str | None:
         rows = await graph.run(
             "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-(p:Placement) "
-            "WHERE p.endDate IS NULL RETURN rc.id AS id, rc.regionCode AS region, "
+            f"WHERE {current('p')} RETURN rc.id AS id, rc.regionCode AS region, "
             "count(*) AS n ORDER BY n DESC LIMIT 1")
         if not rows:
             return None

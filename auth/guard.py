@@ -19,8 +19,9 @@ from audit.service import respond_unavailable, service_for
 from audit.store import AuditUnavailable
 from auth.policy import Policy
 from auth.ratelimit import RateLimiter
-from auth.subject import Subject
 from auth.tokens import InvalidToken, TokenService
+from hub.graph import DB_ERRORS
+from hub.subject import Subject
 
 MAX_BODY = 1 << 20
 
@@ -81,7 +82,14 @@ class GraphQLGuard:
                        send: Send) -> None:
         subject: Subject | None = None
         if self.tokens is not None:
-            subject = await self._authenticate(headers.get(b"authorization", b""))
+            try:
+                subject = await self._authenticate(headers.get(b"authorization", b""))
+            except DB_ERRORS:
+                # The credential's standing cannot be read: refused, and said to be passing.
+                await _refuse(scope, send, 503, "UNAVAILABLE",
+                              "数据库暂不可用,请稍后再试 the database is unavailable, retry later",
+                              [(b"retry-after", b"5")])
+                return
             scope.setdefault("state", {})["subject"] = subject  # for the audit of a refusal
             if subject is None:
                 given = headers.get(b"authorization", b"").lower().startswith(b"bearer ")

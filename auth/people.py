@@ -21,9 +21,9 @@ from typing import Any
 from auth.clients import check_assignment
 from auth.passwords import HashGate, check_secret, hash_secret
 from auth.policy import Policy
-from auth.subject import Subject
 from hub.errors import BadUserInput, NotFound
 from hub.graph import Graph
+from hub.subject import Subject
 
 MIN_PASSWORD = 10
 # The organisations a person can work at: WORKS_AT only points at these.

@@ -18,8 +18,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from auth.subject import Subject
 from hub.facts import BY_LABEL
+from hub.settings import Settings
+from hub.subject import Subject
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
 DEFAULT_COST_BUDGET = 50_000
@@ -192,5 +193,15 @@ class Policy:
 
 
 @cache
+def _loaded(path: Path) -> Policy:
+    return Policy.load(path)
+
+
 def default_policy() -> Policy:
-    return Policy.load()
+    return _loaded(DEFAULT_POLICY)
+
+
+def policy_for(settings: Settings) -> Policy:
+    """The policy in force: ``HUB_POLICY_FILE``, else the default. Every part of the hub gets
+    it here, so none reads another file than the others."""
+    return _loaded(settings.policy_file or DEFAULT_POLICY)

@@ -15,36 +15,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auth.policy import View
-from auth.subject import Subject
-from hub.children import region_prefix
 from hub.facts import BY_LABEL
 from hub.graph import fill
+from hub.predicates import current, in_subtree, region_prefix
+from hub.subject import Subject
 
 # Transitions in progress give the receiving organisation access from the start of hand-over;
 # a stalled one stays on its list (it is the case it must act on).
 _IN_PROGRESS = "['PLANNED', 'HANDED_OVER', 'STALLED']"
 
+_PLACED_AT_ORGS = (
+    "EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_p:Placement)-[:AT]->(scope_o:Organisation) "
+    f"WHERE {current('scope_p')} AND scope_o.id IN $scope_orgs }}"
+)
 _ROWS = {
-    "region": "{c}.regionCode STARTS WITH $scope_region",
+    "region": in_subtree("{c}", "$scope_region"),
     "organisation": (
-        "EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_p:Placement)-[:AT]->(scope_o:Organisation) "
-        "WHERE scope_p.endDate IS NULL AND scope_o.id IN $scope_orgs } "
-        "OR EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_t:Transition)-[:RECEIVING]->"
-        "(scope_o:Organisation) WHERE scope_t.status IN " + _IN_PROGRESS +
+        _PLACED_AT_ORGS + " OR EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_t:Transition)"
+        "-[:RECEIVING]->(scope_o:Organisation) WHERE scope_t.status IN " + _IN_PROGRESS +
         " AND scope_o.id IN $scope_orgs }"
     ),
     "centre": (
         "EXISTS { MATCH (scope_o:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-"
         "(scope_p:Placement)<-[:HAS_FACT]-({c}) "
-        "WHERE scope_o.id IN $scope_orgs AND scope_p.endDate IS NULL }"
+        f"WHERE scope_o.id IN $scope_orgs AND {current('scope_p')} }}"
     ),
     "sessions": (
         "EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_s:ServiceSession)-[:BY]->(scope_o:Organisation) "
         "WHERE scope_o.id IN $scope_orgs AND scope_s.date >= $scope_since } "
         "OR EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_w:WelfareStatus)-[:AT]->"
-        "(scope_o:Organisation) WHERE scope_o.id IN $scope_orgs AND scope_w.endDate IS NULL } "
-        "OR EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_p:Placement)-[:AT]->(scope_o:Organisation) "
-        "WHERE scope_p.endDate IS NULL AND scope_o.id IN $scope_orgs }"
+        "(scope_o:Organisation) WHERE scope_o.id IN $scope_orgs "
+        f"AND {current('scope_w')} }} OR " + _PLACED_AT_ORGS
     ),
 }
 SESSION_WINDOW = dt.timedelta(days=365)

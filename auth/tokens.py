@@ -33,11 +33,11 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from auth.keys import ALGORITHM, KeyStore
 from auth.standing import SubjectStatus
-from auth.subject import Subject
 from hub import regions
 from hub.facts import DEPARTMENTS
 from hub.graph import Graph
 from hub.settings import ExternalIssuer, Settings
+from hub.subject import Subject
 
 LEEWAY_S = 30
 JWKS_CACHE_S = 600

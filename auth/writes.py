@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from auth.policy import View
 from auth.scope import Scope
-from auth.subject import Subject
 from hub.errors import Forbidden, NotFound
 from hub.facts import BY_LABEL
 from hub.graph import Transaction
+from hub.subject import Subject
 
 _NOT_FOUND = "未找到该记录或无权查看 no such record, or not visible to you"
 

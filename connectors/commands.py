@@ -1,6 +1,6 @@
-"""``hub ingest``, ``hub export children`` and ``hub bench ingest`` 导入、导出与基准.
+"""``hub ingest`` and ``hub export children`` 导入与导出.
 
-Registered on the ``hub`` command by :func:`register` (hub/cli.py). Console text is Chinese with
+Registered on the ``hub`` command by :func:`register` (shell/cli.py). Console text is Chinese with
 English beside it; ``--report json`` prints only the JSON report on stdout.
 """
 
@@ -28,7 +28,6 @@ from hub.identity import IdProtector
 T = TypeVar("T")
 
 export_app = typer.Typer(help="导出 Export data from the hub", no_args_is_help=True)
-bench_app = typer.Typer(help="基准测试 Benchmarks", no_args_is_help=True)
 
 _PROGRESS_FROM_ROWS = 5000  # smaller files finish before a bar is worth drawing
 
@@ -238,33 +237,7 @@ def export_children(
         typer.echo(f"已导出 exported {len(lines)} 名儿童 children → {out}", err=True)
 
 
-@bench_app.command("ingest")
-def bench_ingest(
-    rows: Annotated[int, typer.Option("--rows", min=100, help="edu-status 行数 rows")] = 100_000,
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON print JSON")] = False,
-    reset: Annotated[bool, typer.Option("--reset", help="先清空图 empty the graph first")] = False,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=100, max=20000)] = 2000,
-) -> None:
-    """导入基准 Generate exports of each source and time their load end to end."""
-    from connectors import bench
-
-    settings = cli_settings()
-    if settings.env == "prod":
-        raise fail("基准测试会写入数据，生产环境禁止 the benchmark writes data: not in prod", 2)
-    try:
-        result = with_graph(lambda graph: bench.run(
-            graph, IdProtector(settings), rows, reset=reset, batch_size=batch_size), settings)
-    except bench.NotEmpty as exc:
-        raise fail(str(exc), 2) from None
-    if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
-    else:
-        for line in bench.describe(result):
-            typer.echo(line)
-
-
 def register(app: typer.Typer) -> None:
     """Adds the commands to the ``hub`` application."""
     app.command("ingest")(ingest)
     app.add_typer(export_app, name="export")
-    app.add_typer(bench_app, name="bench")

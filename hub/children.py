@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub import regions
 from hub.graph import Params
+from hub.predicates import current, in_subtree, region_prefix
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
 
 
@@ -48,15 +49,6 @@ FILTER_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-def region_prefix(code: str) -> str:
-    """A region's subtree as a code prefix: province 14, prefecture 1404, county 140404."""
-    if code.endswith("0000"):
-        return code[:2]
-    if code.endswith("00"):
-        return code[:4]
-    return code
-
-
 def _years_before(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)
@@ -68,7 +60,7 @@ def conditions(spec: ChildFilter, params: Params, today: dt.date) -> list[str]:
     """Cypher conditions on ``{c}`` (the child); values go into ``params``."""
     out: list[str] = []
     if spec.region_code:
-        out.append(f"{{c}}.regionCode STARTS WITH {params.add(region_prefix(spec.region_code))}")
+        out.append(in_subtree("{c}", params.add(region_prefix(spec.region_code))))
     if spec.name:
         out.append(f"{{c}}.name STARTS WITH {params.add(spec.name)}")
     if spec.disability_category is not None:
@@ -90,7 +82,7 @@ def conditions(spec: ChildFilter, params: Params, today: dt.date) -> list[str]:
                          f"{params.add(spec.organisation_id)}}}) }}")
     if placement:
         out.append(
-            "EXISTS { MATCH ({c})-[:HAS_FACT]->(p:Placement) WHERE p.endDate IS NULL AND "
-            + " AND ".join(placement) + " }"
+            "EXISTS { MATCH ({c})-[:HAS_FACT]->(p:Placement) WHERE "
+            + " AND ".join([current("p"), *placement]) + " }"
         )
     return out

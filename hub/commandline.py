@@ -1,6 +1,6 @@
 """What every ``hub`` command shares: one-line errors, the settings, a connected graph.
 
-Kept apart from ``hub/cli.py`` (which imports every command group) so that command modules can
+Kept apart from ``shell/cli.py`` (which imports every command group) so that command modules can
 import it at the top without an import cycle.
 """
 

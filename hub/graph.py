@@ -21,10 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Query, unit_of_work
-from neo4j.exceptions import ClientError
+from neo4j.exceptions import ClientError, DriverError, Neo4jError
 
 from hub.errors import QueryTimeout
 from hub.settings import Settings
+
+# What a caller sees when the database cannot answer (down, unreachable, refusing): the
+# driver's and the server's errors, and the socket's.
+DB_ERRORS: tuple[type[Exception], ...] = (DriverError, Neo4jError, OSError)
 
 
 @dataclass

@@ -27,12 +27,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from hub.children import region_prefix
 from hub.errors import BadUserInput
 from hub.graph import Graph
-from hub.indicators.common import BANDS, IN_FORCE, in_force
+from hub.indicators.common import BANDS
 from hub.indicators.model import SchoolYear
 from hub.indicators.transitions import STALLED, stalled_params
+from hub.predicates import in_force, region_prefix
 from hub.services.placements import LEFT_ROLL
 
 # --- stalled transitions --------------------------------------------------------------------
@@ -161,7 +161,7 @@ async def check_dropout(
     rows = await graph.write(_DROPOUT, {
         "prefix": region_prefix(region) if region else "",
         "beforeStart": before[0], "beforeEnd": before[1], "after": after,
-        "bornFrom": born_from, "bornTo": born_to, "inForce": IN_FORCE, "term": term,
+        "bornFrom": born_from, "bornTo": born_to, "term": term,
         "start": start, "leftRoll": LEFT_ROLL,
         "reason": f"开学未返校 did not return after term {term} started "
                   "(学籍比对 school-status comparison before and after the term start)",

@@ -14,10 +14,10 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from audit.extension import AuditCapture
-from auth.policy import Policy, default_policy
-from console.schema import ConsoleQuery
+from auth.policy import policy_for
 from hub.settings import Settings
 from schema.audit import AuditQuery
+from schema.console import ConsoleQuery
 from schema.cost import QueryCost
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.errors import ErrorCodes
@@ -65,6 +65,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
-    policy = Policy.load(settings.policy_file) if settings.policy_file else default_policy()
+    policy = policy_for(settings)
     install_fast_path(schema, policy.maskable())
     return schema

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from audit import reports
+from auth.policy import policy_for
 from hub.errors import BadUserInput, Forbidden
 from schema.context import Context
 from schema.fields import After, First, decode_cursor, encode_cursor
@@ -271,11 +272,9 @@ class AuditQuery:
     ) -> ChildAccessReport:
         await require_auditor(info)
         _about_child(info, child_id)
-        from auth.policy import default_policy  # the purposes' words
-
         settings = info.context.settings
         entries = await reports.child_report(info.context.graph, settings,
-                                             default_policy().spec.purposes, str(child_id))
+                                             policy_for(settings).spec.purposes, str(child_id))
         departments = sorted({e.department_name.split(" ")[0] for e in entries})
         summary = (f"共 {len(entries)} 次访问,涉及 {len(departments)} 个部门"
                    f"({'、'.join(departments) or '无'})。 "

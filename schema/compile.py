@@ -28,24 +28,18 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     SelectionSetNode,
     get_named_type,
-    is_abstract_type,
-    type_from_ast,
 )
 from graphql.execution.values import (
     VariableValues,
     get_argument_values,
-    get_directive_values,
 )
-from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
 
 from auth.scope import Scope
 from hub.errors import BadUserInput, Forbidden
@@ -53,6 +47,7 @@ from hub.facts import BY_LABEL
 from hub.graph import Params, fill
 from schema.fields import CHILD_KEY, decode_cursor
 from schema.mapping import Connection, Prop, Related
+from schema.selection import Selections
 
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 _BACKREF = "strawberry-definition"
@@ -65,7 +60,7 @@ class Compiled:
     params: dict[str, Any]
 
 
-class Compiler:
+class Compiler(Selections):
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -76,10 +71,9 @@ class Compiler:
         scope: Scope | None = None,
         masked: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
-        self.schema = schema
-        self.fragments = fragments
         # Resolvers see the coerced values as a dict; graphql-core's helpers want them wrapped.
-        self.variables = VariableValues(sources={}, coerced=dict(variables or {}))
+        coerced = VariableValues(sources={}, coerced=dict(variables or {}))
+        super().__init__(schema, fragments, coerced)
         self.max_page_size = max_page_size
         self.scope = scope or Scope()
         self.masked = masked
@@ -118,52 +112,6 @@ class Compiler:
     def var(self) -> str:
         self._counter += 1
         return f"n{self._counter}"
-
-    def _included(self, node: FieldNode | FragmentSpreadNode | InlineFragmentNode) -> bool:
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        if skip and skip.get("if") is True:
-            return False
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return not (include and include.get("if") is False)
-
-    def _matches(self, condition: Any, runtime: GraphQLObjectType) -> bool:
-        if condition is None:
-            return True
-        wanted = type_from_ast(self.schema, condition)
-        if wanted is runtime:
-            return True
-        return is_abstract_type(wanted) and self.schema.is_sub_type(wanted, runtime)
-
-    def collect(
-        self, runtime: GraphQLObjectType, selection_sets: list[SelectionSetNode]
-    ) -> dict[str, list[FieldNode]]:
-        """Response key → field nodes, as the executor would group them for ``runtime``."""
-        fields: dict[str, list[FieldNode]] = {}
-        seen: set[str] = set()
-
-        def walk(selection_set: SelectionSetNode) -> None:
-            for selection in selection_set.selections:
-                if isinstance(selection, FieldNode):
-                    if self._included(selection):
-                        key = selection.alias.value if selection.alias else selection.name.value
-                        fields.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    if self._included(selection) and self._matches(
-                        selection.type_condition, runtime
-                    ):
-                        walk(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    fragment = self.fragments.get(name)
-                    if name in seen or fragment is None or not self._included(selection):
-                        continue
-                    seen.add(name)
-                    if self._matches(fragment.type_condition, runtime):
-                        walk(fragment.selection_set)
-
-        for selection_set in selection_sets:
-            walk(selection_set)
-        return fields
 
     @staticmethod
     def _mapping(field_def: GraphQLField) -> Any:
@@ -289,13 +237,14 @@ class Compiler:
         """
         for kind in sorted(mapping.reveals):
             if not self.scope.sees(kind):
-                raise Forbidden(f"{field_def.ast_node.name.value if field_def.ast_node else ''}"
-                                f": 无权查看{kind}名单 this list is built from {kind} records, "
-                                "which your roles do not see", field="children")
+                name = nodes[0].name.value
+                raise Forbidden(f"{name}: 此名单由{BY_LABEL[kind].chinese}记录构成,您的角色无权"
+                                f"查看 this list is built from {kind} records, which your "
+                                "roles do not see", field=name)
         t, x, rows, r = self.var(), self.var(), self.var(), self.var()
-        pattern, where = mapping.pattern, mapping.where
+        pattern, condition = mapping.pattern, mapping.where
         match = fill(pattern, v=v or "", t=t, x=x) if pattern else f"({t}:Child)"
-        base = [fill(where, v=v or "", t=t, x=x)] if where else []
+        base = [fill(condition, v=v or "", t=t, x=x)] if condition else []
         in_scope = self.child_where(t)
         base += ([] if scope_implied else in_scope) + [fill(f, c=t) for f in filters]
         first = self._page_size(args.get("first"))
@@ -317,7 +266,7 @@ class Compiler:
         for key, key_nodes in selected.items():
             name = key_nodes[0].name.value
             if name == "totalCount":
-                out.append(f"`{key}`: COUNT {{ MATCH {match}{_where(base)} }}")
+                out.append(f"`{key}`: COUNT {{ MATCH {match}{where(base)} }}")
             elif name == "edges":
                 edge = f"e{len(row_entries)}"
                 edge_fields = self.collect(
@@ -348,7 +297,7 @@ class Compiler:
                         parts.append(f"`{CHILD_KEY}`: last({rows}[0..{size}]).k")
                 out.append(f"`{key}`: {{{', '.join(parts)}}}")
         page_rows = (
-            f"COLLECT {{ MATCH {match}{_where(page)} WITH {t} ORDER BY {t}.id "
+            f"COLLECT {{ MATCH {match}{where(page)} WITH {t} ORDER BY {t}.id "
             f"LIMIT {size} + 1 RETURN {{{', '.join(row_entries)}}} AS row }}"
         )
         needs_rows = any(e.startswith("`") and f"{rows}" in e for e in out)
@@ -373,7 +322,8 @@ def disclosed_children(value: Any, found: set[str] | None = None) -> set[str]:
     return found
 
 
-def _where(conditions: list[str]) -> str:
+def where(conditions: list[str]) -> str:
+    """A WHERE clause of all the conditions (nothing when there are none)."""
     return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 

@@ -9,10 +9,10 @@ from starlette.requests import Request
 from audit.service import AuditRecord
 from auth.policy import View
 from auth.scope import Scope
-from auth.subject import SYSTEM, Subject
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
+from hub.subject import SYSTEM, Subject
 
 
 @dataclass

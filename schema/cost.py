@@ -14,9 +14,9 @@ estimate counts what the answer may hold instead:
 - on an interface (``Fact``, ``Organisation``, ``Node``) the dearest possible type counts.
 
 Fragments, inline fragments, aliases and ``@skip``/``@include`` are collected the way the
-executor collects them (``schema/compile.py`` does the same), so spelling a selection one way or
-another does not change its cost. Introspection fields cost 1 and are not descended into: the
-executor answers them from memory, bounded by the schema, not by the data.
+executor collects them (``schema/selection.py``, shared with the query compiler), so spelling a
+selection one way or another does not change its cost. Introspection fields cost 1 and are not
+descended into: the executor answers them from memory, bounded by the schema, not by the data.
 
 The check runs once the document has validated and before the executor starts (see
 :class:`QueryCost`); it depends on the variables and on the subject's roles, so it cannot be a
@@ -32,12 +32,10 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     SelectionSetNode,
     get_named_type,
     get_nullable_type,
@@ -45,24 +43,22 @@ from graphql import (
     is_abstract_type,
     is_list_type,
     is_object_type,
-    type_from_ast,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.execution.values import (
     VariableValues,
     get_argument_values,
-    get_directive_values,
     get_variable_values,
 )
-from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
 from strawberry.extensions import SchemaExtension
 
 from hub.errors import CostLimit
 from schema.compile import DEFAULT_PAGE_SIZE
+from schema.selection import Selections
 
 # Lists whose resolver has its own default page when `first` is absent.
 RESOLVER_DEFAULT: Mapping[tuple[str, str], int] = {
-    ("Query", "schools"): 200,  # console/schema.py
+    ("Query", "schools"): 200,  # schema/console.py
     ("Query", "stalledTransitions"): 100,  # schema/indicators.py
     ("Query", "openDropoutCases"): 100,
 }
@@ -127,16 +123,14 @@ def estimate(
     return _Estimator(schema, fragments, coerced).selection(root, (operation.selection_set,), None)
 
 
-class _Estimator:
+class _Estimator(Selections):
     def __init__(
         self,
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
         variables: VariableValues,
     ) -> None:
-        self.schema = schema
-        self.fragments = fragments
-        self.variables = variables
+        super().__init__(schema, fragments, variables)
         # A fragment spread under many fields is costed once per (type, page): without this a
         # small document of nested fragments would take exponential time to estimate.
         self.memo: dict[tuple[str, tuple[int, ...], int | None], int] = {}
@@ -206,57 +200,6 @@ class _Estimator:
         if isinstance(first, int):
             return max(first, 0)
         return RESOLVER_DEFAULT.get((type_name, name), DEFAULT_PAGE_SIZE)
-
-    # --- collecting fields as the executor does ---------------------------------------------
-
-    def included(self, node: FieldNode | FragmentSpreadNode | InlineFragmentNode) -> bool:
-        try:
-            skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-            include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        except GraphQLError:
-            return True  # counted: the executor refuses it anyway
-        if skip and skip.get("if") is True:
-            return False
-        return not (include and include.get("if") is False)
-
-    def applies(self, condition: Any, runtime: GraphQLObjectType) -> bool:
-        if condition is None:
-            return True
-        wanted = type_from_ast(self.schema, condition)
-        if wanted is runtime:
-            return True
-        return is_abstract_type(wanted) and self.schema.is_sub_type(wanted, runtime)
-
-    def collect(
-        self, runtime: GraphQLObjectType, sets: tuple[SelectionSetNode, ...]
-    ) -> dict[str, list[FieldNode]]:
-        """Response key → field nodes, merged as the executor merges them for ``runtime``."""
-        fields: dict[str, list[FieldNode]] = {}
-        seen: set[str] = set()
-
-        def walk(selection_set: SelectionSetNode) -> None:
-            for selection in selection_set.selections:
-                if isinstance(selection, FieldNode):
-                    if self.included(selection):
-                        key = selection.alias.value if selection.alias else selection.name.value
-                        fields.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    if self.included(selection) and self.applies(
-                        selection.type_condition, runtime
-                    ):
-                        walk(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    fragment = self.fragments.get(name)
-                    if name in seen or fragment is None or not self.included(selection):
-                        continue
-                    seen.add(name)
-                    if self.applies(fragment.type_condition, runtime):
-                        walk(fragment.selection_set)
-
-        for selection_set in sets:
-            walk(selection_set)
-        return fields
 
 
 def budget_of(context: Any) -> int:

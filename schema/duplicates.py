@@ -13,8 +13,8 @@ from typing import Annotated
 import strawberry
 
 from hub import linkage
-from hub.children import region_prefix
 from hub.errors import Forbidden, NotFound
+from hub.predicates import in_subtree, region_prefix
 from schema.fields import CHILD_KEY, After
 from schema.queries import HubInfo, note_disclosed
 from schema.scalars import Date, DateTime
@@ -89,7 +89,7 @@ async def _in_region(info: HubInfo, candidate_id: str) -> None:
         return
     rows = await info.context.graph.run(
         "MATCH (d:DuplicateCandidate {id: $id}) "
-        "WHERE all(x IN [(d)-[:CANDIDATE]->(y) | y] WHERE x.regionCode STARTS WITH $prefix) "
+        f"WHERE all(x IN [(d)-[:CANDIDATE]->(y) | y] WHERE {in_subtree('x', '$prefix')}) "
         "RETURN d.id AS id",
         {"id": candidate_id, "prefix": prefix},
     )

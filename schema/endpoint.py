@@ -12,10 +12,10 @@ from strawberry.asgi import GraphQL
 
 from auth.policy import Policy
 from auth.scope import scope_for
-from auth.subject import Subject
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
+from hub.subject import Subject
 from schema.api import build_schema
 from schema.context import Context
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from typing import Annotated, cast
 
 import strawberry
@@ -19,9 +20,9 @@ from graphql import get_named_type
 
 from hub import indicators as ind
 from hub import regions
-from hub.children import region_prefix
 from hub.errors import BadUserInput
 from hub.indicators.rules import RulesError
+from hub.predicates import in_subtree, region_prefix
 from schema.fields import CHILD_KEY, First
 from schema.queries import HubInfo, _compiler, _field, note_disclosed, run_compiled
 from schema.scalars import Date
@@ -49,9 +50,25 @@ YearArg = Annotated[
 ]
 AsOfArg = Annotated[
     Date | None,
-    strawberry.argument(description="名单截至日(默认今天或学年末) Day the live lists are taken "
-                        "(default: today, or the year's last day if earlier)"),
+    strawberry.argument(description="名单截至日(默认今天;学年教学已结束的取最后教学日,"
+                        "默认 7 月 15 日,可按区划配置) Day the live lists are taken (default: "
+                        "today, or the year's last teaching day once it has passed: 15 July "
+                        "unless the region's rules set its term dates)"),
 ]
+
+
+@strawberry.enum(description="指标状态 Where an indicator stands against its target")
+class IndicatorStatus(Enum):
+    MET = strawberry.enum_value("MET", description="达标 Meets its target")
+    NOT_MET = strawberry.enum_value("NOT_MET", description="未达标 Does not meet its target")
+    NO_DATA = strawberry.enum_value(
+        "NO_DATA", description="无数据 No data: the denominator is 0 (e.g. no class, no special "
+        "school, no pupil to check) or the value cannot be computed; neither met nor missed")
+    NO_TARGET = strawberry.enum_value(
+        "NO_TARGET", description="无目标 A figure without a target (a count, a sum)")
+
+
+assert [m.name for m in IndicatorStatus] == [m.name for m in ind.Status]  # one list, two faces
 
 
 @strawberry.type(description="指标数值 A named figure of a detail row")
@@ -75,19 +92,33 @@ class IndicatorItem:
 class Indicator:
     key: str = strawberry.field(description="指标键 Key, e.g. enrolment.compulsory")
     family: str = strawberry.field(description="指标族 Family, e.g. roster, homeDelivery")
-    name: str = strawberry.field(description="中文名称 Chinese name")
-    english: str = strawberry.field(description="英文名称 English name")
+    name: str = strawberry.field(description="中文名称 Chinese name (figures: the rules in force)")
+    english: str = strawberry.field(
+        description="英文名称 English name, e.g. Home delivery: ≥ 120 hours (the region's figure)")
     unit: str = strawberry.field(description="单位 rate, count, yuan or days")
     numerator: float | None = strawberry.field(description="分子 Numerator")
+    numerator_unit: str = strawberry.field(
+        description="分子单位 count or yuan (funding counts yuan due above the line)")
     denominator: float | None = strawberry.field(description="分母 Denominator (null: none)")
     value: float | None = strawberry.field(description="指标值 Value")
     target: float | None = strawberry.field(description="目标值 The rule's target")
     target_op: str | None = strawberry.field(description="目标比较 >= or <=")
-    meets_target: bool | None = strawberry.field(description="是否达标 Whether it meets it")
+    status: IndicatorStatus = strawberry.field(
+        description="状态:达标、未达标、无数据、无目标 MET, NOT_MET, NO_DATA (denominator 0) "
+        "or NO_TARGET")
+    meets_target: bool | None = strawberry.field(
+        description="是否达标(无数据或无目标时为空) Whether it meets it: null when there is no "
+        "data or no target (read status)")
     source: str = strawberry.field(description="政策依据 Source clause (seeds file §)")
-    definition: str = strawberry.field(description="口径 What the numerator counts")
-    denominator_definition: str | None = strawberry.field(description="分母口径 … denominator")
-    children_are: str = strawberry.field(description="名单口径 Which children the list holds")
+    definition: str = strawberry.field(
+        description="口径(英文) What the numerator counts, with the figures of the rules in force")
+    definition_chinese: str = strawberry.field(description="分子口径(中文) … in Chinese")
+    denominator_definition: str | None = strawberry.field(
+        description="分母口径(英文) What the denominator counts (null: none)")
+    denominator_definition_chinese: str | None = strawberry.field(
+        description="分母口径(中文) … in Chinese")
+    children_are: str = strawberry.field(description="名单口径(英文) Which children the list holds")
+    children_are_chinese: str = strawberry.field(description="名单口径(中文) … in Chinese")
     children_visible: bool = strawberry.field(
         description="是否可见名单 Whether the subject may see the children behind it"
     )
@@ -115,7 +146,8 @@ class IndicatorReport:
     from_: Date = strawberry.field(name="from", description="学年开始 First day (1 Sep)")
     to: Date = strawberry.field(description="学年结束 Last day (31 Aug)")
     census: Date = strawberry.field(description="学籍统计日 Census day of school status")
-    as_of: Date = strawberry.field(description="名单截至日 Day the live lists are taken")
+    as_of: Date = strawberry.field(
+        description="名单截至日 Day the live lists are taken (default: see the asOf argument)")
     indicators: list[Indicator] = strawberry.field(description="指标 Indicators")
 
 
@@ -123,10 +155,13 @@ def _indicator(result: ind.Result, visible: bool) -> Indicator:
     d = result.definition
     return Indicator(
         key=d.key, family=d.family, name=d.chinese, english=d.english, unit=d.unit,
-        numerator=result.numerator, denominator=result.denominator, value=result.value,
-        target=result.target, target_op=d.op, meets_target=result.meets_target,
-        source=d.source, definition=d.numerator, denominator_definition=d.denominator,
-        children_are=d.children, children_visible=visible,
+        numerator=result.numerator, numerator_unit=d.numerator_unit,
+        denominator=result.denominator, value=result.value,
+        target=result.target, target_op=d.op, status=IndicatorStatus(result.status.value),
+        meets_target=result.meets_target,
+        source=d.source, definition=d.numerator, definition_chinese=d.numerator_zh,
+        denominator_definition=d.denominator, denominator_definition_chinese=d.denominator_zh,
+        children_are=d.children, children_are_chinese=d.children_zh, children_visible=visible,
         children=list(result.children) if visible else [],
         detail=[
             IndicatorItem(kind=i.kind, id=strawberry.ID(i.id), label=i.label, flagged=i.flagged,
@@ -161,7 +196,7 @@ async def _run_case_list(
     c, f = compiler.var(), compiler.var()
     prefix = compiler.params.add(region_prefix(_region(region)))
     wanted = compiler.params.add(status)
-    conditions = [f"{c}.regionCode STARTS WITH {prefix}", f"{f}.status = {wanted}"]
+    conditions = [in_subtree(c, prefix), f"{f}.status = {wanted}"]
     conditions += compiler.child_where(c) + compiler.fact_where(f, owner=c)
     limit = compiler.params.add(compiler._page_size(first if first is not None else 100))
     projection = compiler.value(get_named_type(field_def.type), f, nodes)

@@ -14,10 +14,10 @@ import strawberry
 from pydantic import BaseModel
 
 from auth import writes
-from auth.subject import Subject
 from hub import services
 from hub.graph import Transaction
 from hub.services.common import camel_keys
+from hub.subject import Subject
 from hub.vocabulary import AssessmentKind, PlacementType, SchoolStatus, ServiceKind, Stage
 from schema.queries import HubInfo, read_written
 from schema.scalars import Date

@@ -13,8 +13,9 @@ from hub import children as child_search
 from hub.errors import Forbidden, NotFound
 from hub.facts import BY_LABEL
 from hub.graph import Transaction
+from hub.predicates import region_prefix
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
-from schema.compile import Compiler, disclosed_children
+from schema.compile import Compiler, disclosed_children, where
 from schema.context import Context
 from schema.fields import After, First
 from schema.mapping import Connection, Related
@@ -66,10 +67,6 @@ def _field(info: HubInfo) -> tuple[GraphQLField, list[FieldNode]]:
     return parent.fields[raw.field_name], list(raw.field_nodes)
 
 
-def _where(conditions: list[str]) -> str:
-    return " WHERE " + " AND ".join(conditions) if conditions else ""
-
-
 def note_disclosed(info: HubInfo, result: Any) -> Any:
     """Names every child the result discloses on the request's audit record."""
     audit = info.context.audit
@@ -100,7 +97,7 @@ async def _by_key(info: HubInfo, label: str, key: str, value: str, what: str) ->
     field_def, nodes = _field(info)
     v = compiler.var()
     found = compiler.params.add(value)
-    scope = _where(compiler.child_where(v)) if label == "Child" else ""
+    scope = where(compiler.child_where(v)) if label == "Child" else ""
     projection = compiler.value(get_named_type(field_def.type), v, nodes)
     cypher = f"MATCH ({v}:{label} {{{key}: {found}}}){scope} RETURN {projection} AS result"
     return await _result(info, cypher, compiler.params.values, what)
@@ -128,7 +125,7 @@ class Query:
         # A region filter inside a region scope implies the scope condition; leaving it out of
         # this one match keeps the planner's choice of index. Nested matches keep theirs.
         implied = spec.region_code is not None and compiler.scope.implied_by_region(
-            child_search.region_prefix(spec.region_code))
+            region_prefix(spec.region_code))
         field_def, nodes = _field(info)
         conditions = child_search.conditions(spec, compiler.params, dt.date.today())
         args = {"first": first, "after": after}
@@ -156,7 +153,7 @@ class Query:
         mapping = _mapping_of(Child, "timeline")
         v = compiler.var()
         found = compiler.params.add(child_id)
-        in_scope = _where(compiler.child_where(v))
+        in_scope = where(compiler.child_where(v))
         items = compiler.related(mapping, field_def, v, nodes)
         cypher = f"MATCH ({v}:Child {{id: {found}}}){in_scope} RETURN {items} AS result"
         return cast(list[Fact], await _result(info, cypher, compiler.params.values, "儿童 child"))

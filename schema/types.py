@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from hub.predicates import current, in_subtree, subtree_prefix_of
 from hub.vocabulary import (
     AssessmentKind,
     CaseStatus,
@@ -80,8 +81,7 @@ class Region(Node, Mapped):
     children: ChildConnection = connection(
         "本区划(含下级)的儿童 Children living in this region or below it",
         "",
-        "{t}.regionCode STARTS WITH CASE {v}.level WHEN 'PROVINCE' THEN left({v}.code, 2) "
-        "WHEN 'PREFECTURE' THEN left({v}.code, 4) ELSE {v}.code END",
+        in_subtree("{t}", subtree_prefix_of("{v}")),
     )
 
 
@@ -125,7 +125,7 @@ class School(Organisation, Mapped):
         order="{t}.id",
     )
     children: ChildConnection = connection(
-        "在读儿童 Children currently placed here", _CURRENT_PUPILS, "{x}.endDate IS NULL",
+        "在读儿童 Children currently placed here", _CURRENT_PUPILS, current("{x}"),
         reveals=frozenset({"Placement"}),
     )
 
@@ -139,7 +139,7 @@ class ResourceCenter(Organisation, Mapped):
     children: ChildConnection = connection(
         "服务学校的在读儿童 Children placed in the schools it serves",
         "({v})-[:SERVES]->(:School)<-[:AT]-({x}:Placement)<-[:HAS_FACT]-({t}:Child)",
-        "{x}.endDate IS NULL",
+        current("{x}"),
         reveals=frozenset({"Placement"}),
     )
 
@@ -371,7 +371,7 @@ class Child(Node, Mapped):
     disability_grade: int | None = prop("{v}.disabilityGrade", "残疾等级 Disability grade")
     special_needs: list[SpecialNeed] | None = prop("{v}.specialNeeds", "特殊需要 Special needs")
     current_placement: Placement | None = _facts(
-        "Placement", "当前安置 Current placement", where="{t}.endDate IS NULL", single=True
+        "Placement", "当前安置 Current placement", where=current("{t}"), single=True
     )
     placements: list[Placement] = _facts("Placement", "安置历史 Placements, newest first")
     certificates: list[DisabilityCertificate] = _facts(

@@ -10,9 +10,9 @@ import httpx
 
 from auth import clients
 from auth.policy import default_policy
-from hub.app import create_app
 from hub.graph import Graph
 from hub.settings import Settings
+from shell.app import create_app
 
 
 @asynccontextmanager

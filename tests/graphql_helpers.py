@@ -8,10 +8,10 @@ from typing import Any
 import strawberry
 
 from auth.policy import default_policy
-from auth.subject import SYSTEM, Subject
 from hub.graph import Graph, counting
 from hub.identity import IdProtector
 from hub.settings import Settings
+from hub.subject import SYSTEM, Subject
 from schema.api import build_schema
 from schema.compile import Scope
 from schema.context import Context

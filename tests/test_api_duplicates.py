@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from auth.subject import Subject
 from connectors import generate
 from connectors.pipeline import load
 from connectors.sources import SOURCES
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
+from hub.subject import Subject
 from tests.graphql_helpers import execute
 from tests.test_linkage import BORN, edu
 

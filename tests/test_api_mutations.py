@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from auth.subject import Subject
 from hub.graph import Graph
 from hub.settings import Settings
+from hub.subject import Subject
 from tests.graphql_helpers import Outcome, execute, seed
 
 EDU = Subject(kind="client", id="edu-140404", department="EDU", region="140400",

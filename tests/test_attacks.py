@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from auth.clients import Registered
-from auth.subject import Subject
 from hub.graph import Graph
 from hub.settings import Settings
+from hub.subject import Subject
 from schema.endpoint import HubGraphQL
 from tests.auth_helpers import gql, register, token_for
 from tests.graphql_helpers import execute, seed
@@ -311,3 +311,26 @@ async def test_an_auditor_asking_about_one_child_is_on_its_record(
         assert report.status_code == listed.status_code == 200
         found = await events(city, app, kind="graphql")
     assert [e["children"] for e in found] == [["ch_1"], []]
+
+
+async def test_a_credential_whose_standing_cannot_be_read_is_refused_as_unavailable(
+    city: Graph, settings: Settings, tmp_path: Path, officer: Registered
+) -> None:
+    from neo4j.exceptions import ServiceUnavailable
+
+    conf = _settings(settings, tmp_path, token_status_cache_seconds=0)
+    async with serve(conf) as (client, app):
+        token = await token_for(client, officer)
+        real = app.state.graph.run
+
+        async def status_unreadable(cypher: str, *args: Any, **kwargs: Any) -> Any:
+            if "credentialGen" in cypher:
+                raise ServiceUnavailable("database gone")
+            return await real(cypher, *args, **kwargs)
+
+        app.state.graph.run = status_unreadable
+        response = await gql(client, token, '{ child(id: "ch_1") { name } }')
+        app.state.graph.run = real
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    assert "张小明" not in response.text

@@ -14,9 +14,9 @@ from audit import archive as arch
 from audit import signing
 from audit.events import chain_hash, new_id, now_iso
 from audit.store import AuditLog
-from hub.cli import app as cli
 from hub.graph import Graph
 from hub.settings import Settings
+from shell.cli import app as cli
 
 N = 12
 

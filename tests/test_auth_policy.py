@@ -12,10 +12,10 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from auth.policy import DEFAULT_POLICY
-from auth.subject import Subject
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
+from hub.subject import Subject
 from tests.graphql_helpers import execute, seed
 
 ID_1 = "140421201603021234"  # a made-up number; only its protected forms are stored

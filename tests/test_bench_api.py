@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub import bench_api
+from devtools import bench_api
 from hub.graph import Graph
 from hub.settings import Settings
 

@@ -81,7 +81,7 @@ async def console_hub(session_graph: Graph, settings: Settings,
            "HUB_AUDIT_SIGNING_KEY_FILE": str(work / "audit" / "ed25519.pem"),
            "HUB_LOG_LEVEL": "WARNING"}
     log = (work / "hub.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "hub", "serve"], cwd=ROOT, env=env,
+    server = subprocess.Popen([sys.executable, "-m", "shell", "serve"], cwd=ROOT, env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_ready(base, server, work / "hub.log")

@@ -18,9 +18,9 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from auth.policy import DEFAULT_COST_BUDGET, Policy, PolicyFile, default_policy
-from auth.subject import Subject
 from hub.graph import Graph
 from hub.settings import Settings
+from hub.subject import Subject
 from schema.api import build_schema
 from schema.cost import estimate
 from tests.auth_helpers import gql, http_client, register, token_for

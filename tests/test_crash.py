@@ -32,7 +32,7 @@ from hub.settings import Settings
 
 SNAPSHOT_DAY = date(2024, 9, 1)  # the day the edu-status snapshots describe
 
-HUB = [sys.executable, "-m", "hub"]
+HUB = [sys.executable, "-m", "shell"]
 ROWS = 20_000
 _CLEAN: dict[str, dict[str, Any]] = {}  # the canonical clean load of the file, made once
 

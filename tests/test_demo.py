@@ -223,7 +223,7 @@ def test_command_writes_once_with_if_empty(
     session_graph: Graph, tmp_path: Path, path: str
 ) -> None:
     # session_graph: the database is up and migrated; the command connects on its own.
-    from hub.cli import app
+    from shell.cli import app
 
     runner = CliRunner()
     first = runner.invoke(app, ["db", "reset", "--yes"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from auth.subject import Subject
 from hub.graph import Graph
 from hub.settings import Settings
+from hub.subject import Subject
 from tests.test_api_mutations import EDU, FACT, HEALTH, child, count, error_field, run, seeded
 
 __all__ = ["seeded"]  # the fixture, shared with test_api_mutations

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from hub import migrate
-from hub.app import create_app
 from hub.graph import Graph, counting
 from hub.settings import Settings, SettingsError, load_settings
+from shell.app import create_app
 
 
 async def test_migrations_apply_once_and_are_recorded(graph: Graph, tmp_path: Path) -> None:

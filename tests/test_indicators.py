@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from auth.subject import Subject
 from hub import indicators
 from hub.graph import Graph
-from hub.indicators import RuleBook
+from hub.indicators import RuleBook, Status
 from hub.indicators.registry import DEFINITIONS, markdown
 from hub.indicators.rules import RulesFile
 from hub.settings import Settings
+from hub.subject import Subject
 from tests.graphql_helpers import execute
 from tests.test_indicators_graph import AS_OF, YEAR, load
 
@@ -142,6 +145,112 @@ async def test_funding(loaded: Graph) -> None:
     assert r["funding.specialSchools"].numerator == 1_000_000.0
 
 
+# A county whose school came from a file: no type, no class (issue 13). Its two inclusion
+# pupils have school status, but there is no class to count them in and no special school.
+FILE_SCHOOL = """
+MATCH (k:Region {code: '140406'})
+CREATE (o:Organisation:School {id: 'sch_f', name: '潞城区第一小学', regionCode: '140406'})
+WITH o, k UNWIND ['ch_y1', 'ch_y2'] AS id
+CREATE (c:Child {id: id, name: '测试' + id, birthDate: date('2017-05-05'),
+        regionCode: '140406'})-[:LIVES_IN]->(k)
+CREATE (c)-[:HAS_FACT]->(:Fact:Placement {id: 'plc_' + id, type: 'REGULAR_CLASS',
+        stage: 'PRIMARY', date: date('2024-09-01'), status: 'ACTIVE', recordedBy: 'EDU',
+        source: 't', sourceKey: 'plc_' + id, sourceRef: 't/plc_' + id})-[:AT]->(o)
+"""
+
+
+async def test_a_denominator_of_0_is_no_data_not_met(loaded: Graph) -> None:
+    await loaded.write(FILE_SCHOOL)
+    r = await _report(loaded, "140406")
+    # 0 classes over the limit of 0 classes: no data (it used to read "met").
+    classes = r["classes.overLimit"]
+    assert (classes.numerator, classes.denominator) == (0, 0)
+    assert classes.status is Status.NO_DATA and classes.meets_target is None
+    special = r["funding.specialSchools"]  # no special school in the county
+    assert (special.denominator, special.value) == (0, None)
+    assert special.status is Status.NO_DATA and special.meets_target is None
+    hollow = r["hollow.suspects"]  # no home-delivery pupil to check
+    assert (hollow.numerator, hollow.denominator, hollow.status) == (0, 0, Status.NO_DATA)
+    for key in ("homeDelivery.hours", "homeDelivery.frequency", "homeDelivery.visitLength",
+                "enrolment.preschool", "enrolment.senior", "dropout.medianDays"):
+        assert (r[key].status, r[key].meets_target) == (Status.NO_DATA, None), key
+    # The figures that do have data keep their status.
+    assert r["roster.schoolAge"].status is Status.NO_TARGET  # ch_z only
+    assert r["enrolment.compulsory"].status is Status.NOT_MET  # 0 of 1
+    assert r["placement.inclusion"].status is Status.MET  # 2 of 2
+    assert r["transitions.stalled"].status is Status.MET  # 0 cases is an answer
+    # A school without a type is not a special school: its pupils are funded (it was 0).
+    others = r["funding.otherPupils"]
+    assert (others.numerator, others.denominator, others.status) == (14000.0, 2, Status.MET)
+    county = await _report(loaded)
+    assert county["classes.overLimit"].status is Status.NOT_MET
+    assert county["funding.specialSchools"].status is Status.MET
+    assert county["enrolment.notEnrolled"].denominator == 7
+
+
+async def test_a_region_without_a_roster_has_no_enrolment_data(graph: Graph) -> None:
+    await graph.write("MERGE (:Region {code: '140406', name: '潞城区', level: 'COUNTY'})")
+    r = await _report(graph, "140406")
+    missing = r["enrolment.notEnrolled"]
+    assert (missing.value, missing.status, missing.meets_target) == (0, Status.NO_DATA, None)
+    assert {result.status for result in r.values()} <= {Status.NO_DATA, Status.NO_TARGET,
+                                                         Status.MET}
+    assert r["enrolment.compulsory"].status is Status.NO_DATA
+
+
+# A county that sets its own figures (rules.py); the city around it keeps the defaults.
+COUNTY_FIGURES = {
+    "home_delivery_hours": 100, "visits_per_week": [1, 3], "hours_per_visit": [1.5, 4],
+    "teaching_weeks": 36, "subsidy_per_visit_yuan": 60, "inclusion_per_class": 4,
+    "funded_minimum_pupils": 80, "stalled_after_days": 45, "per_pupil_yuan": 10000,
+    "hollow_window_days": {"HOME_DELIVERY": 21},
+}
+
+
+async def test_labels_read_the_figures_of_the_rules_in_force(loaded: Graph) -> None:
+    book = RuleBook(RulesFile(regions={"140404": COUNTY_FIGURES}))
+    r = await _report(loaded, book=book)
+    d = {key: result.definition for key, result in r.items()}
+    hours = d["homeDelivery.hours"]
+    assert hours.english == "Home delivery: ≥ 100 hours"
+    assert "at least 100 hours" in hours.numerator and "不少于 100 课时" in hours.numerator_zh
+    assert d["homeDelivery.frequency"].english == "Home delivery: 1–3 visits a week"
+    assert "(36 a year" in d["homeDelivery.frequency"].numerator
+    assert d["homeDelivery.visitLength"].english == "Home delivery: 1.5–4 hours a visit"
+    assert "× 60 yuan" in d["homeDelivery.subsidy"].numerator
+    assert r["homeDelivery.subsidy"].value == 78 * 60.0  # the figure the label states
+    assert d["classes.overLimit"].english == "Ordinary classes over 4 inclusion pupils"
+    assert "超过 4 人" in d["classes.overLimit"].numerator_zh
+    assert "max(pupils, 80)" in d["funding.specialSchools"].numerator
+    assert "under 80 counted as 80" in (d["funding.specialSchools"].denominator or "")
+    assert r["funding.specialSchools"].target == 10000.0  # the county's per-pupil figure
+    assert "more than 45 days" in d["transitions.stalled"].numerator
+    # The county's windows replace the default ones: only home delivery is checked there.
+    assert "type (HOME_DELIVERY)" in d["hollow.suspects"].numerator
+    assert "N: HOME_DELIVERY 21)" in d["hollow.suspects"].numerator
+    texts = " ".join(f"{x.english} {x.numerator} {x.denominator} {x.note} {x.numerator_zh} "
+                     f"{x.denominator_zh} {x.note_zh}" for x in d.values())
+    for default in ("120", "1–2 visits", "2–4 hours", "35 a year", "× 50", "over 3",
+                    "more than 3 REGULAR", "max(pupils, 100)", "30 days", "N: HOME_DELIVERY 30"):
+        assert default not in texts, default
+    city = await _report(loaded, "140400", book=book)  # the county's figures are its own
+    assert city["homeDelivery.hours"].definition.english == "Home delivery: ≥ 120 hours"
+    assert city["funding.specialSchools"].target == 7000.0
+
+
+async def test_graphql_labels_read_the_region_figures(
+    loaded: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"regions": {"140404": {"home_delivery_hours": 100}}}))
+    local = settings.model_copy(update={"indicator_rules": rules})
+    data = await _graphql(loaded, local, _subject("supervisor", "EDU", "140400"))
+    hours = next(i for i in data["indicators"] if i["key"] == "homeDelivery.hours")
+    assert hours["english"] == "Home delivery: ≥ 100 hours"
+    assert "at least 100 hours" in hours["definition"]
+    assert "不少于 100 课时" in hours["definitionChinese"]
+
+
 async def test_transitions(loaded: Graph) -> None:
     r = await _report(loaded)
     assert r["transitions.open"].children == ["ch_a"]
@@ -193,8 +302,9 @@ async def test_children_only_within_scope(loaded: Graph) -> None:
 QUERY = """query ($region: String!, $year: Int!, $asOf: Date) {
   indicators(region: $region, year: $year, asOf: $asOf) {
     region regionName year from to census asOf
-    indicators { key name english unit numerator denominator value target targetOp meetsTarget
-      source definition childrenVisible childIds
+    indicators { key name english unit numerator numeratorUnit denominator value target targetOp
+      meetsTarget
+      status source definition definitionChinese childrenVisible childIds
       items { kind id label flagged values { key value } }
     }
   }
@@ -206,9 +316,10 @@ def _subject(role: str, department: str, region: str) -> Subject:
                    roles=frozenset({role}))
 
 
-async def _graphql(graph: Graph, settings: Settings, subject: Subject) -> dict[str, Any]:
+async def _graphql(graph: Graph, settings: Settings, subject: Subject,
+                   region: str = "140404") -> dict[str, Any]:
     outcome = await execute(graph, settings, QUERY,
-                            {"region": "140404", "year": YEAR, "asOf": AS_OF.isoformat()},
+                            {"region": region, "year": YEAR, "asOf": AS_OF.isoformat()},
                             subject=subject)
     assert outcome.errors == []
     data: dict[str, Any] = outcome.data["indicators"]
@@ -235,6 +346,8 @@ async def test_graphql_figures_role_gets_figures_only(loaded: Graph, settings: S
         assert all(row["kind"] != "Child" for row in item["items"])
     by_key = {i["key"]: i for i in data["indicators"]}
     assert by_key["funding.specialSchools"]["numerator"] == 700000.0
+    assert by_key["funding.specialSchools"]["numeratorUnit"] == "yuan"
+    assert by_key["homeDelivery.subsidy"]["numeratorUnit"] == "count"  # visits
     assert by_key["classes.overLimit"]["items"][0]["id"] == "cls_2"  # classes are figures
 
 
@@ -256,6 +369,19 @@ async def test_graphql_hides_lists_of_fact_kinds_the_role_does_not_see(
     assert by_key["enrolment.compulsory"]["childIds"] == ["ch_n"]
 
 
+async def test_graphql_status_says_no_data(loaded: Graph, settings: Settings) -> None:
+    subject = _subject("supervisor", "EDU", "140400")
+    by_key = {i["key"]: i for i in (await _graphql(loaded, settings, subject, "140406"))[
+        "indicators"]}
+    classes = by_key["classes.overLimit"]
+    assert (classes["status"], classes["meetsTarget"]) == ("NO_DATA", None)
+    assert by_key["enrolment.compulsory"]["status"] == "NOT_MET"
+    assert by_key["roster.schoolAge"]["status"] == "NO_TARGET"
+    county = {i["key"]: i for i in (await _graphql(loaded, settings, subject))["indicators"]}
+    assert (county["placement.homeDelivery"]["status"],
+            county["placement.homeDelivery"]["meetsTarget"]) == ("MET", True)
+
+
 async def test_graphql_rejects_unknown_region(graph: Graph, settings: Settings) -> None:
     outcome = await execute(graph, settings, QUERY, {"region": "999999", "year": 2025})
     assert outcome.codes == ["BAD_USER_INPUT"]
@@ -271,8 +397,6 @@ async def test_one_query_per_family(loaded: Graph, settings: Settings) -> None:
 
 
 def test_docs_page_is_generated_from_the_registry() -> None:
-    from pathlib import Path
-
     page = Path(__file__).parent.parent / "docs" / "indicators.md"
     assert page.read_text(encoding="utf-8") == markdown() + "\n", (
         "docs/indicators.md is stale: run `python -m hub.indicators.registry > "
@@ -283,6 +407,10 @@ def test_docs_page_is_generated_from_the_registry() -> None:
 def test_every_definition_cites_a_source() -> None:
     for d in DEFINITIONS:
         assert d.source and d.chinese and d.english
+        # Chinese beside every English text (the workbook and GraphQL show both).
+        assert d.numerator_zh and d.children_zh, d.key
+        assert (d.denominator is None) == (d.denominator_zh is None), d.key
+        assert bool(d.note) == bool(d.note_zh), d.key
         assert (d.op is None) == (d.target is None) or d.unit == "yuan", d.key
 
 
@@ -294,6 +422,54 @@ def test_school_year_ages_and_days() -> None:
 
 
 
+def test_a_past_year_is_taken_on_its_last_teaching_day() -> None:
+    year = indicators.SchoolYear(2025)
+    # In the summer holiday and after it: the last teaching day (15 July), not 31 August.
+    for today in (dt.date(2026, 8, 1), dt.date(2026, 8, 31), dt.date(2027, 3, 1)):
+        assert indicators.default_as_of(year, today) == dt.date(2026, 7, 15), today
+    assert indicators.default_as_of(year, dt.date(2026, 3, 1)) == dt.date(2026, 3, 1)
+    assert indicators.default_as_of(year, dt.date(2026, 7, 15)) == dt.date(2026, 7, 15)
+    book = RuleBook(RulesFile(regions={
+        "140400": {"spring_term_ends": "07-10"},
+        "140404": {"last_teaching_days": {2025: dt.date(2026, 7, 3)}},
+    }))
+    today = dt.date(2026, 8, 15)
+    assert indicators.default_as_of(year, today, book.for_region("140400")) == dt.date(
+        2026, 7, 10)
+    assert indicators.default_as_of(year, today, book.for_region("140404")) == dt.date(
+        2026, 7, 3)  # the county's exact day wins; other years follow the city's 07-10
+    assert book.for_region("140404").last_teaching_day(indicators.SchoolYear(2024)) == dt.date(
+        2025, 7, 10)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"spring_term_ends": "09-01"}, {"spring_term_ends": "7-15"}, {"spring_term_ends": "02-30"},
+    {"last_teaching_days": {2025: "2025-07-15"}},
+])
+def test_term_dates_are_checked(overrides: dict[str, Any]) -> None:
+    with pytest.raises(indicators.RulesError):
+        RuleBook(RulesFile(regions={"140404": overrides}))
+
+
+async def test_report_of_a_past_year_defaults_to_its_last_teaching_day(
+    loaded: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    book = RuleBook(RulesFile(regions={"140404": {"spring_term_ends": "07-08"}}))
+    report = await indicators.compute(loaded, "140404", 2024)  # 2024-09..2025-08: over
+    assert report.as_of == dt.date(2025, 7, 15)
+    report = await indicators.compute(loaded, "140404", 2024, book=book)
+    assert report.as_of == dt.date(2025, 7, 8)
+    outcome = await execute(loaded, settings, "{ indicators(region: \"140404\", year: 2024) "
+                            "{ asOf } }")
+    assert outcome.errors == [] and outcome.data["indicators"]["asOf"] == "2025-07-15"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('regions:\n  "140404":\n    last_teaching_days: {2024: 2025-07-04}\n')
+    local = settings.model_copy(update={"indicator_rules": rules})
+    outcome = await execute(loaded, local, "{ indicators(region: \"140404\", year: 2024) "
+                            "{ asOf } }")
+    assert outcome.errors == [] and outcome.data["indicators"]["asOf"] == "2025-07-04"
+
+
 def test_graphql_fields_are_described(settings: Settings) -> None:
     from schema.api import build_schema
 
@@ -302,6 +478,9 @@ def test_graphql_fields_are_described(settings: Settings) -> None:
         field = schema.query_type.fields[name]  # type: ignore[union-attr]
         assert field.description, name
         assert all(arg.description for arg in field.args.values()), name
+    status = schema.type_map["IndicatorStatus"]
+    assert status.description and all(
+        v.description for v in status.values.values())  # type: ignore[attr-defined]
     for type_name in ("IndicatorReport", "Indicator", "IndicatorItem", "NamedValue"):
         named = schema.type_map[type_name]
         assert named.description, type_name

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 from connectors.generate import make_id, write_csv
 from connectors.pipeline import LoadReport, load
 from connectors.sources import SOURCES
-from hub.cli import app
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
+from shell.cli import app
 
 BORN = date(2015, 3, 2)
 ID_A = make_id("140402", BORN, 123, "F")  # a girl born 2015-03-02

@@ -13,7 +13,7 @@ import pytest
 
 from hub import localdb
 
-HUB = [sys.executable, "-m", "hub"]
+HUB = [sys.executable, "-m", "shell"]
 
 
 def hub(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -120,7 +120,7 @@ async def test_sign_in_checks_the_password(graph: Graph) -> None:
 
 
 async def test_demo_people_sign_in_and_see_their_centre(graph: Graph, settings: Settings) -> None:
-    from hub.cli import app
+    from shell.cli import app
 
     await seed(graph)
     # The command runs its own event loop: in a thread, beside this test's loop.
@@ -138,7 +138,7 @@ async def test_unknown_user_reads_like_a_wrong_password(graph: Graph) -> None:
 
 
 def test_users_command_adds_lists_and_unlocks(graph: Graph) -> None:
-    from hub.cli import app
+    from shell.cli import app
 
     # The command runs its own event loop, so the graph is seeded through the CLI's path too.
     runner = CliRunner()

@@ -9,10 +9,10 @@ import httpx
 import pytest
 import uvicorn
 
-from hub.app import create_app
-from hub.cli import proxy_options
 from hub.graph import Graph
 from hub.settings import Settings
+from shell.app import create_app
+from shell.cli import proxy_options
 
 
 def test_no_proxy_is_believed_by_default() -> None:

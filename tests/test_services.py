@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from auth.subject import SYSTEM, Subject
 from hub.errors import BadUserInput, Forbidden
 from hub.services import PlaceChild, RecordServiceSession
 from hub.services.common import OrganisationKind, check_department, new_fact, today
 from hub.services.idempotency import fingerprint, scoped_key
 from hub.services.placements import check_organisation
+from hub.subject import SYSTEM, Subject
 from hub.vocabulary import PlacementType
 
 EDU = Subject(kind="client", id="edu-1", department="EDU", region="140404")

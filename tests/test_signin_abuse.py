@@ -19,9 +19,9 @@ import pytest
 from auth import people
 from auth.attempts import AttemptLimiter, Refusal, Ticket
 from auth.passwords import HashGate, HashingBusy, hash_secret, verify_secret
-from hub.app import create_app
 from hub.graph import Graph
 from hub.settings import Settings
+from shell.app import create_app
 from tests.auth_helpers import register
 from tests.graphql_helpers import seed
 from tests.test_people import PASSWORD, flow, pkce, staff

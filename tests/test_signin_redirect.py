@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from hub.app import create_app
 from hub.graph import Graph
 from hub.settings import Settings
+from shell.app import create_app
 from tests.graphql_helpers import seed
 from tests.test_people import PASSWORD, flow, pkce, staff
 

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from auth.subject import Subject
 from connectors.pipeline import LoadReport
 from hub import workflows
-from hub.cli import app
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.reference import ensure_regions
 from hub.settings import Settings
+from hub.subject import Subject
+from shell.cli import app
 from tests.graphql_helpers import execute
 from tests.test_ingest import b_row, check_accounting, csv_file, edu_row, ingest, protector
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from auth.subject import Subject
 from hub import workflows
 from hub.errors import BadUserInput
 from hub.graph import Graph
 from hub.settings import Settings
+from hub.subject import Subject
 from tests.graphql_helpers import execute
 from tests.test_indicators_graph import AS_OF, load
 

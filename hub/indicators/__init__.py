@@ -25,7 +25,7 @@ from hub.indicators import (
     transitions,
 )
 from hub.indicators.common import Inputs, Visibility
-from hub.indicators.model import Definition, Item, Report, Result, SchoolYear
+from hub.indicators.model import Definition, Item, Report, Result, SchoolYear, Status
 from hub.indicators.registry import BY_KEY, DEFINITIONS, FAMILIES
 from hub.indicators.rules import RuleBook, Rules, RulesError, rule_book
 
@@ -44,10 +44,17 @@ COMPUTE: dict[str, Family] = {
 assert tuple(COMPUTE) == FAMILIES, "every family in the registry has exactly one module"
 
 
-def default_as_of(year: SchoolYear, today: dt.date | None = None) -> dt.date:
-    """The live lists are taken today, or on the year's last day for a year already over."""
+def default_as_of(
+    year: SchoolYear, today: dt.date | None = None, rules: Rules | None = None
+) -> dt.date:
+    """The day the live lists are taken: today, or the year's last teaching day once it passed.
+
+    A year whose teaching is over (its summer holiday, or any later day) is looked at on its
+    last teaching day (``Rules.last_teaching_day``: the region's term dates), not on 31 August:
+    in the holiday every pupil would look out of school and home delivery would look stopped.
+    """
     today = today or dt.date.today()
-    return min(today, year.end)
+    return min(today, (rules or Rules()).last_teaching_day(year))
 
 
 async def compute(
@@ -61,11 +68,12 @@ async def compute(
     families: tuple[str, ...] = FAMILIES,
 ) -> Report:
     school_year = SchoolYear(year)
+    book = book or RuleBook()
     inputs = Inputs(
         region=region,
         year=school_year,
-        as_of=as_of or default_as_of(school_year),
-        book=book or RuleBook(),
+        as_of=as_of or default_as_of(school_year, rules=book.for_region(region)),
+        book=book,
         visibility=visibility or Visibility(),
     )
     timings: dict[str, float] = {}
@@ -104,6 +112,7 @@ __all__ = [
     "Rules",
     "RulesError",
     "SchoolYear",
+    "Status",
     "Visibility",
     "compute",
     "default_as_of",

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from hub.graph import Graph
-from hub.indicators.common import Inputs, in_force, result, run
+from hub.indicators.common import Inputs, result, run
 from hub.indicators.model import Item, Result
+from hub.predicates import in_force, in_subtree
 
 # From the region's ordinary schools (the class's region is its school's) to the inclusion
 # pupils placed in each ordinary class on the census day.
 QUERY = (
     "MATCH (s:School)-[:HAS_CLASS]->(k:SchoolClass)<-[:IN_CLASS]-(p:Placement)"
     "<-[:HAS_FACT]-(c:Child) "
-    "WHERE s.regionCode STARTS WITH $prefix AND coalesce(s.schoolType, '') <> 'SPECIAL' "
+    "WHERE " + in_subtree("s", "$prefix") + " AND coalesce(s.schoolType, '') <> 'SPECIAL' "
     "AND coalesce(k.special, false) = false AND p.type = 'REGULAR_CLASS' "
     "AND " + in_force("p", "$census") + " "
     "WITH s, k, count(DISTINCT c) AS pupils, "

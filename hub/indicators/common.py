@@ -12,30 +12,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.children import region_prefix
 from hub.graph import Graph, fill
 from hub.indicators.model import Definition, Result, SchoolYear, ratio
 from hub.indicators.registry import BY_KEY
 from hub.indicators.rules import RuleBook, Rules
+from hub.predicates import region_prefix
 
-# School status 学籍 counts while the placement is in one of these states.
-IN_FORCE = ["ACTIVE", "SUSPENDED"]
 COMPULSORY_STAGES = ["PRIMARY", "JUNIOR"]
 BANDS: dict[str, tuple[int, int]] = {"PRESCHOOL": (3, 5), "COMPULSORY": (6, 14), "SENIOR": (15, 17)}
 NEXT_STAGE = {"PRESCHOOL": "PRIMARY", "PRIMARY": "JUNIOR", "JUNIOR": "SENIOR"}
-
-# A placement in force on day ``{d}`` (a parameter name), for placement variable ``{p}``.
-# The status is the record's state now, so it only decides for a placement that has not ended;
-# an ended one was in force until its end date, whatever it ended as.
-_IN_FORCE_ON = (
-    "{p}.date <= {d} AND ({p}.endDate > {d} "
-    "OR ({p}.endDate IS NULL AND coalesce({p}.status, 'ACTIVE') IN $inForce))"
-)
-
-
-def in_force(p: str, day: str) -> str:
-    return fill(_IN_FORCE_ON, p=p, d=day)
-
+# Targets that are the per-pupil figure of the rules in force rather than the registry's.
+_TARGET_IS_PER_PUPIL = frozenset({"funding.specialSchools", "funding.otherPupils"})
 
 @dataclass(frozen=True)
 class Visibility:
@@ -73,13 +60,20 @@ class Inputs:
             "yearStart": self.year.start,
             "yearEnd": self.year.end,
             "asOf": self.as_of,
-            "inForce": IN_FORCE,
             **extra,
         }
 
     def target(self, key: str) -> float | None:
         override = self.rules.targets.get(key)
-        return override if override is not None else BY_KEY[key].target
+        if override is not None:
+            return override
+        if key in _TARGET_IS_PER_PUPIL:  # ≥ 7,000 yuan, Jinshan ≥ 10,000: the region's figure
+            return self.rules.per_pupil_yuan
+        return BY_KEY[key].target
+
+    def definition(self, key: str) -> Definition:
+        """The registry's definition, its texts stating the figures of this region's rules."""
+        return BY_KEY[key].resolve(self.rules.figures())
 
 
 async def run(graph: Graph, template: str, inputs: Inputs, **params: Any) -> list[dict[str, Any]]:
@@ -97,7 +91,7 @@ def result(
     value: float | None = None,
     **kwargs: Any,
 ) -> Result:
-    definition: Definition = BY_KEY[key]
+    definition = inputs.definition(key)
     if value is None and definition.unit == "rate" and numerator is not None:
         value = ratio(numerator, denominator or 0)
     elif value is None and definition.unit == "count":

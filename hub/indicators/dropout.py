@@ -7,9 +7,10 @@ from typing import Any
 from hub.graph import Graph
 from hub.indicators.common import Inputs, result, run
 from hub.indicators.model import Result
+from hub.predicates import in_subtree
 
 QUERY = (
-    "MATCH (c:Child)-[:HAS_FACT]->(d:DropoutCase) WHERE c.regionCode STARTS WITH $prefix "
+    "MATCH (c:Child)-[:HAS_FACT]->(d:DropoutCase) WHERE " + in_subtree("c", "$prefix") + " "
     "AND d.date <= $asOf "
     "WITH c, d, d.status = 'OPEN' OR d.closedOn > $asOf AS open, "
     "  d.status = 'CLOSED' AND d.closedOn >= $yearStart AND d.closedOn <= $yearEnd "

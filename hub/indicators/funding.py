@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from hub.graph import Graph
-from hub.indicators.common import Inputs, in_force, result, run
+from hub.indicators.common import Inputs, result, run
 from hub.indicators.model import Item, Result
+from hub.predicates import in_force, in_subtree
 
 _RATE = (
     "coalesce($rates[{o}.regionCode], $rates[left({o}.regionCode, 4) + '00'], "
@@ -21,7 +22,7 @@ _RATE = (
 
 QUERY = (
     "CALL () { "
-    "  MATCH (s:School) WHERE s.regionCode STARTS WITH $prefix AND s.schoolType = 'SPECIAL' "
+    "  MATCH (s:School) WHERE " + in_subtree("s", "$prefix") + " AND s.schoolType = 'SPECIAL' "
     "  OPTIONAL MATCH (s)<-[:AT]-(p:Placement)<-[:HAS_FACT]-(c:Child) "
     "  WHERE " + in_force("p", "$census") + " "
     "  WITH s, count(DISTINCT c) AS pupils, collect(DISTINCT CASE WHEN {visible} THEN c.id END) "
@@ -33,7 +34,10 @@ QUERY = (
     "} "
     "CALL () { "
     "  MATCH (o:Organisation)<-[:AT]-(p:Placement)<-[:HAS_FACT]-(c:Child) "
-    "  WHERE o.regionCode STARTS WITH $prefix AND NOT (o:School AND o.schoolType = 'SPECIAL') "
+    # A school without a type (loaded from a file that has none) is not a special school: the
+    # coalesce keeps NOT(... AND null) from dropping it.
+    "  WHERE " + in_subtree("o", "$prefix") + " "
+    "  AND NOT (o:School AND coalesce(o.schoolType, '') = 'SPECIAL') "
     "  AND " + in_force("p", "$census") + " "
     "  WITH o, count(DISTINCT c) AS pupils, collect(DISTINCT CASE WHEN {visible} THEN c.id END) "
     "  AS kids "

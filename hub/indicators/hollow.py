@@ -7,6 +7,7 @@ from typing import Any
 from hub.graph import Graph
 from hub.indicators.common import Inputs, result, run
 from hub.indicators.model import Item, Result
+from hub.predicates import in_force, in_subtree
 
 # ACTIVE placements of a checked type on the as-of day. The window for a type is the last N
 # days up to the as-of day (a session N days before it is outside: N days without a visit).
@@ -14,8 +15,8 @@ from hub.indicators.model import Item, Result
 # placement younger than its window is not judged yet.
 QUERY = (
     "MATCH (p:Placement) WHERE p.type IN $types AND coalesce(p.status, 'ACTIVE') = 'ACTIVE' "
-    "AND p.date <= $asOf AND (p.endDate IS NULL OR p.endDate > $asOf) "
-    "MATCH (c)-[:HAS_FACT]->(p) WHERE c.regionCode STARTS WITH $prefix "
+    "AND " + in_force("p", "$asOf") + " "
+    "MATCH (c)-[:HAS_FACT]->(p) WHERE " + in_subtree("c", "$prefix") + " "
     "WITH c, p, $asOf - duration({days: $windows[p.type]}) AS since "
     # The last evidence is an aggregate, cheaper than a sorted COLLECT subquery per placement.
     "CALL (c, p) { OPTIONAL MATCH (c)-[:HAS_FACT]->(s:ServiceSession) "

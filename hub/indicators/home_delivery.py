@@ -7,17 +7,17 @@ from typing import Any
 from hub.graph import Graph
 from hub.indicators.common import Inputs, result, run
 from hub.indicators.model import Item, Result
+from hub.predicates import in_subtree, last_day_within, overlaps
 
 # Children with a home-delivery placement at any time in the year; the days it covered (pro
 # rata share of the year), and their HOME_DELIVERY sessions in the year grouped by ISO week.
 QUERY = (
     "MATCH (p:Placement) WHERE p.type = 'HOME_DELIVERY' "
-    "AND p.date <= $yearEnd AND (p.endDate IS NULL OR p.endDate > $yearStart) "
-    "MATCH (c)-[:HAS_FACT]->(p) WHERE c.regionCode STARTS WITH $prefix "
+    "AND " + overlaps("p", "$yearStart", "$yearEnd") + " "
+    "MATCH (c)-[:HAS_FACT]->(p) WHERE " + in_subtree("c", "$prefix") + " "
     "WITH c, sum(duration.inDays("
     "  CASE WHEN p.date > $yearStart THEN p.date ELSE $yearStart END, "
-    "  CASE WHEN p.endDate IS NULL OR p.endDate > $yearEnd THEN $yearEnd + duration('P1D') "
-    "  ELSE p.endDate END).days) AS covered "
+    "  " + last_day_within("p", "$yearEnd") + ").days) AS covered "
     "CALL (c) { "
     "  OPTIONAL MATCH (c)-[:HAS_FACT]->(s:ServiceSession) WHERE s.kind = 'HOME_DELIVERY' "
     "  AND s.date >= $yearStart AND s.date <= $yearEnd "

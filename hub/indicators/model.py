@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any, Literal
 
 Unit = Literal["rate", "count", "yuan", "days"]
@@ -49,7 +51,12 @@ class SchoolYear:
 
 @dataclass(frozen=True)
 class Definition:
-    """One indicator, written once: what it counts, the rule's target and where the rule is."""
+    """One indicator, written once: what it counts, the rule's target and where the rule is.
+
+    Texts that state a figure of the rules name it, e.g. ``{hours}``, instead of writing it
+    (``Rules.figures()`` lists the names): :meth:`resolve` fills in the figures of the rules in
+    force, so a region that sets 100 hours reads 100. Each text has a Chinese twin (``_zh``).
+    """
 
     key: str
     family: str
@@ -63,10 +70,35 @@ class Definition:
     target: float | None = None
     op: Op | None = None
     note: str = ""
+    numerator_zh: str = ""
+    denominator_zh: str | None = None
+    children_zh: str = ""
+    note_zh: str = ""
+    numerator_unit: Unit = "count"  # yuan where the numerator is money due
 
     @property
     def title(self) -> str:
         return f"{self.chinese} {self.english}"
+
+    def resolve(self, figures: Mapping[str, str]) -> Definition:
+        """This definition with the figures of the rules in force written into its texts."""
+
+        def fill(text: str | None) -> str | None:
+            return None if text is None else text.format_map(figures)
+
+        return replace(
+            self,
+            chinese=self.chinese.format_map(figures),
+            english=self.english.format_map(figures),
+            numerator=self.numerator.format_map(figures),
+            denominator=fill(self.denominator),
+            children=self.children.format_map(figures),
+            note=self.note.format_map(figures),
+            numerator_zh=self.numerator_zh.format_map(figures),
+            denominator_zh=fill(self.denominator_zh),
+            children_zh=self.children_zh.format_map(figures),
+            note_zh=self.note_zh.format_map(figures),
+        )
 
 
 @dataclass
@@ -81,6 +113,32 @@ class Item:
     child: bool = False  # a row about one child: hidden from subjects who see no child
 
 
+class Status(StrEnum):
+    """Where an indicator stands against its target 指标状态.
+
+    NO_DATA comes first: a rate or a count over a denominator of 0 (no classes, no special
+    school, no child checked) says nothing about the rule, so it is neither met nor missed.
+    """
+
+    MET = "MET"
+    NOT_MET = "NOT_MET"
+    NO_DATA = "NO_DATA"
+    NO_TARGET = "NO_TARGET"
+
+    @property
+    def label(self) -> str:
+        """Chinese and English, as reports and the console show it."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.MET: "达标 met",
+    Status.NOT_MET: "未达标 not met",
+    Status.NO_DATA: "无数据 no data",
+    Status.NO_TARGET: "无目标 no target",
+}
+
+
 @dataclass
 class Result:
     definition: Definition
@@ -92,11 +150,21 @@ class Result:
     items: list[Item] = field(default_factory=list)
 
     @property
+    def status(self) -> Status:
+        d = self.definition
+        # An indicator defined over a denominator has no data when that denominator is 0 or
+        # unknown, even if its value could be read as 0 (0 classes over the limit of 0 classes).
+        if self.value is None or (d.denominator is not None and not self.denominator):
+            return Status.NO_DATA
+        if self.target is None or d.op is None:
+            return Status.NO_TARGET
+        ok = self.value >= self.target if d.op == ">=" else self.value <= self.target
+        return Status.MET if ok else Status.NOT_MET
+
+    @property
     def meets_target(self) -> bool | None:
-        op = self.definition.op
-        if self.target is None or self.value is None or op is None:
-            return None
-        return self.value >= self.target if op == ">=" else self.value <= self.target
+        """True or False only for MET and NOT_MET (kept beside ``status`` for old clients)."""
+        return {Status.MET: True, Status.NOT_MET: False}.get(self.status)
 
 
 @dataclass
@@ -123,6 +191,10 @@ class Report:
                 {
                     "key": r.definition.key,
                     "name": r.definition.title,
+                    "definition": r.definition.numerator,
+                    "definitionChinese": r.definition.numerator_zh,
+                    "denominatorDefinition": r.definition.denominator,
+                    "denominatorDefinitionChinese": r.definition.denominator_zh,
                     "unit": r.definition.unit,
                     "numerator": r.numerator,
                     "denominator": r.denominator,
@@ -130,6 +202,7 @@ class Report:
                     "target": r.target,
                     "op": r.definition.op,
                     "meetsTarget": r.meets_target,
+                    "status": r.status.value,
                     "source": r.definition.source,
                     "children": r.children,
                     "items": [

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from hub.graph import Graph
-from hub.indicators.common import COMPULSORY_STAGES, Inputs, in_force, result, run
+from hub.indicators.common import COMPULSORY_STAGES, Inputs, result, run
 from hub.indicators.model import Item, Result, ratio
+from hub.predicates import in_force, in_subtree
 from hub.vocabulary import PlacementType
 
 # Pupils with school status on the census day, by stage group and placement type. A child
@@ -14,7 +15,7 @@ from hub.vocabulary import PlacementType
 # few are sorted: sorting every pupil's placement first costs more than the rest of the query.
 QUERY = (
     "MATCH (p:Placement) WHERE " + in_force("p", "$census") + " "
-    "MATCH (c)-[:HAS_FACT]->(p) WHERE c.regionCode STARTS WITH $prefix "
+    "MATCH (c)-[:HAS_FACT]->(p) WHERE " + in_subtree("c", "$prefix") + " "
     "WITH c, collect(p) AS ps "
     "WITH c, CASE WHEN size(ps) = 1 THEN ps[0] "
     "  ELSE COLLECT { UNWIND ps AS q RETURN q ORDER BY q.date DESC LIMIT 1 }[0] END AS p "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from hub.graph import Graph
-from hub.indicators.common import BANDS, Inputs, in_force, result, run
+from hub.indicators.common import BANDS, Inputs, result, run
 from hub.indicators.model import Item, Result, ratio
+from hub.predicates import in_force, in_subtree, overlaps
 
 # Every piece of evidence, read from its own label (a child's HAS_FACT relationships are
 # mostly service sessions, so expanding them per child would cost far more), grouped by child:
@@ -19,8 +20,8 @@ QUERY = (
     "  AND (s.result = 'POSITIVE' OR s.diagnosis IS NOT NULL) "
     "  RETURN c, 1 AS listed, 0 AS enrolled "
     "  UNION ALL "
-    "  MATCH (c:Child)-[:HAS_FACT]->(w:WelfareStatus) WHERE w.date <= $yearEnd "
-    "  AND (w.endDate IS NULL OR w.endDate >= $yearStart) "
+    "  MATCH (c:Child)-[:HAS_FACT]->(w:WelfareStatus) "
+    "  WHERE " + overlaps("w", "$yearStart", "$yearEnd") + " "
     "  AND (c.disabilityCategory IS NOT NULL "
     "       OR (c.specialNeeds IS NOT NULL AND NOT c.specialNeeds IN [[], ''])) "
     "  RETURN c, 1 AS listed, 0 AS enrolled "
@@ -29,7 +30,7 @@ QUERY = (
     "  RETURN c, 0 AS listed, 1 AS enrolled "
     "} "
     "WITH c, max(listed) AS listed, max(enrolled) = 1 AS enrolled "
-    "WHERE listed = 1 AND c.regionCode STARTS WITH $prefix "
+    "WHERE listed = 1 AND " + in_subtree("c", "$prefix") + " "
     "AND c.birthDate >= $oldest AND c.birthDate <= $youngest "
     "WITH c, enrolled, CASE WHEN c.birthDate >= $compulsoryFrom AND c.birthDate <= $compulsoryTo "
     "  THEN 'COMPULSORY' WHEN c.birthDate > $compulsoryTo THEN 'PRESCHOOL' ELSE 'SENIOR' END "
@@ -71,6 +72,7 @@ async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
                           row.get("missing", [])))
     compulsory = by_band.get("COMPULSORY", {})
     missing = int(compulsory.get("roster", 0)) - int(compulsory.get("enrolled", 0))
-    out.append(result(inputs, "enrolment.notEnrolled", missing, None,
+    # Over the compulsory roster, so a region with no roster reads "no data", not "met".
+    out.append(result(inputs, "enrolment.notEnrolled", missing, compulsory.get("roster", 0),
                       compulsory.get("missing", [])))
     return out

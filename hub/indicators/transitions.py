@@ -12,6 +12,7 @@ from typing import Any
 from hub.graph import Graph
 from hub.indicators.common import NEXT_STAGE, Inputs, result, run
 from hub.indicators.model import Item, Result
+from hub.predicates import in_subtree
 
 # A child's latest-ending placement, ended more than N days before the as-of day, with no
 # placement after it. Not a stall: a death, dropping out (that is a dropout case), or the end
@@ -24,7 +25,7 @@ STALLED = (
     "MATCH (c)-[:HAS_FACT]->(p:Placement) "
     "WITH c, max(coalesce(p.endDate, date('9999-12-31'))) AS latest "
     "WHERE latest < $stalledBefore "
-    "AND c.regionCode STARTS WITH $prefix AND c.birthDate > $adultBorn "
+    "AND " + in_subtree("c", "$prefix") + " AND c.birthDate > $adultBorn "
     "MATCH (c)-[:HAS_FACT]->(p:Placement) WHERE p.endDate = latest "
     "WITH c, p ORDER BY p.id DESC "
     "WITH c, head(collect(p)) AS p "
@@ -44,7 +45,7 @@ QUERY = (
     "    WHEN t.status = 'COMPLETED' AND t.completedOn >= $yearStart "
     "    AND t.completedOn <= $yearEnd THEN 'completed' END AS state "
     "  WHERE state IS NOT NULL "
-    "  MATCH (c)-[:HAS_FACT]->(t) WHERE c.regionCode STARTS WITH $prefix "
+    "  MATCH (c)-[:HAS_FACT]->(t) WHERE " + in_subtree("c", "$prefix") + " "
     "  WITH state, coalesce(t.fromStage, '-') + '→' + coalesce(t.toStage, '-') AS pair, "
     "  count(*) AS n, collect(CASE WHEN {visible} THEN c.id END) AS kids "
     "  RETURN collect({state: state, pair: pair, n: n, kids: kids}) AS recorded "

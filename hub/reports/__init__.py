@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.graph import Graph
-from hub.indicators import Report
+from hub.indicators import Report, Status
 
 FORMATS = ("xlsx", "html", "json")
 
@@ -47,5 +47,6 @@ def target_text(op: str | None, target: float | None, unit: str) -> str:
     return f"{'≥' if op == '>=' else '≤'} {fmt(target, unit)}"
 
 
-def meets_text(meets: bool | None) -> str:
-    return {True: "达标 met", False: "未达标 not met", None: "—"}[meets]
+def status_text(status: Status) -> str:
+    """达标 met, 未达标 not met, 无数据 no data (a denominator of 0), 无目标 no target."""
+    return status.label

@@ -1,6 +1,6 @@
-"""``hub report``, ``hub dropout check``, ``hub transitions check``, ``hub bench indicators``.
+"""``hub report``, ``hub dropout check``, ``hub transitions check``.
 
-Registered on the ``hub`` command by :func:`register` (hub/cli.py). Console text is Chinese
+Registered on the ``hub`` command by :func:`register` (shell/cli.py). Console text is Chinese
 with English beside it. The console user acts as the hub itself: it sees every child.
 """
 
@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import platform
-import statistics
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from hub.graph import Graph
-from hub.indicators import FAMILIES, RulesError, compute, rule_book
-from hub.reports import FORMATS, child_names, fmt, meets_text
+from hub.indicators import RulesError, compute, rule_book
+from hub.reports import FORMATS, child_names, fmt, status_text
 
 dropout_app = typer.Typer(help="控辍保学 Dropout control", no_args_is_help=True)
 transitions_app = typer.Typer(help="转衔 Transitions", no_args_is_help=True)
@@ -47,7 +43,8 @@ def report(
     format: Annotated[str, typer.Option("--format", help="xlsx | html | json")] = "xlsx",
     out: Annotated[Path | None, typer.Option("--out", help="输出文件 output file")] = None,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="名单截至日 YYYY-MM-DD day the live lists are taken")] = None,
+        "--as-of", help="名单截至日 YYYY-MM-DD day the live lists are taken (默认今天或最后"
+        "教学日 default: today, or the year's last teaching day once it has passed)")] = None,
 ) -> None:
     """督导指标报告 Indicators of a region and school year: Excel, HTML page or JSON."""
     from hub.commandline import fail, settings, with_graph
@@ -88,7 +85,7 @@ def report(
         html_report.write(result, target)
     for r in result.results:
         d = r.definition
-        _say(f"  {d.chinese} {d.english}: {fmt(r.value, d.unit)} {meets_text(r.meets_target)}")
+        _say(f"  {d.chinese} {d.english}: {fmt(r.value, d.unit)} {status_text(r.status)}")
     _say(f"已写入 wrote {target}")
 
 
@@ -162,98 +159,8 @@ def transitions_check(
     )
 
 
-def bench_indicators(
-    children: Annotated[int, typer.Option(
-        "--children", min=1, help="图为空时生成的儿童数 children to generate")] = 20000,
-    region: Annotated[str, typer.Option("--region", help="区划 region")] = "140000",
-    year: Annotated[int, typer.Option("--year", help="学年 school year")] = 2026,
-    repeat: Annotated[int, typer.Option("--repeat", min=1, max=50)] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON print JSON")] = False,
-) -> None:
-    """指标基准 Time all indicators; loads the demo city first if the graph has no child."""
-    from hub import demo
-    from hub.commandline import fail, settings, with_graph
-    from hub.reference import ensure_departments, ensure_regions
-
-    conf = settings()
-    if conf.env == "prod":
-        raise fail("基准测试会写入数据,生产环境禁止 the benchmark writes data: not in prod", 2)
-    code = _check_region(region)
-
-    async def work(graph: Graph) -> dict[str, Any]:
-        loaded: float | None = None
-        if not await demo.has_children(graph):
-            _say(f"图为空, 正在生成 {children:,} 名儿童 graph empty: generating {children:,} ...")
-            started = time.perf_counter()
-            city = demo.generate(children, 1)
-            await ensure_regions(graph)
-            await ensure_departments(graph, city.region_codes)
-            await demo.write(graph, city, conf)
-            loaded = time.perf_counter() - started
-        counts = await graph.run(
-            "CALL () { MATCH (c:Child) RETURN count(c) AS children } "
-            "CALL () { MATCH (f:Fact) RETURN count(f) AS facts } RETURN children, facts"
-        )
-        runs = []
-        for n in range(repeat + 1):
-            report = await compute(graph, code, year)
-            runs.append(report.timings_ms)
-            _say(f"第 {n} 次 run {n}: {report.timings_ms['total']:.0f} ms")
-        warm = runs[1:]
-        serial = {}
-        for family in FAMILIES:
-            times = []
-            for _ in range(3):
-                started = time.perf_counter()
-                await compute(graph, code, year, families=(family,))
-                times.append((time.perf_counter() - started) * 1000)
-            serial[family] = round(min(times), 1)
-        return {
-            "region": code, "year": year,
-            "children": counts[0]["children"], "facts": counts[0]["facts"],
-            "loadedSeconds": None if loaded is None else round(loaded, 1),
-            "coldMs": runs[0]["total"],
-            "warmMs": {"min": min(r["total"] for r in warm),
-                       "median": statistics.median(r["total"] for r in warm),
-                       "max": max(r["total"] for r in warm)},
-            "familyMsConcurrent": {k: v for k, v in warm[-1].items() if k != "total"},
-            "familyMsAlone": serial,
-            "machine": _machine(conf.neo4j_heap_mb, conf.neo4j_pagecache_mb),
-        }
-
-    result = with_graph(work)
-    if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
-        return
-    typer.echo(f"{result['children']:,} 名儿童 children, {result['facts']:,} facts")
-    typer.echo(f"冷启动 cold: {result['coldMs']:.0f} ms; 预热后 warm median "
-               f"{result['warmMs']['median']:.0f} ms (min {result['warmMs']['min']:.0f})")
-    for family, ms in result["familyMsAlone"].items():
-        typer.echo(f"  {family}: {ms:.0f} ms")
-
-
-def _machine(heap_mb: int, pagecache_mb: int) -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        memory = next(line for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
-        memory_gb = round(int(memory.split()[1]) / 1024 / 1024, 1)
-    except (OSError, StopIteration, ValueError):
-        memory_gb = 0.0
-    return {"cpus": os.cpu_count(), "cpu": model, "memoryGb": memory_gb,
-            "python": platform.python_version(), "neo4jHeapMb": heap_mb,
-            "neo4jPagecacheMb": pagecache_mb}
-
-
 def register(app: typer.Typer) -> None:
-    """Adds the commands to the ``hub`` application (``bench`` is connectors' group)."""
-    from connectors.commands import bench_app
-
+    """Adds the commands to the ``hub`` application."""
     app.command("report")(report)
     app.add_typer(dropout_app, name="dropout")
     app.add_typer(transitions_app, name="transitions")
-    bench_app.command("indicators")(bench_indicators)

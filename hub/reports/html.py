@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.indicators import Report, Result
-from hub.reports import fmt, meets_text, target_text
+from hub.indicators import Report, Result, Status
+from hub.reports import fmt, status_text, target_text
 
 _GOOD, _BAD, _NEUTRAL, _TARGET = "#2e7d32", "#c62828", "#1565c0", "#111111"
 
@@ -69,11 +69,18 @@ def _colour(result: Result) -> str:
     return _GOOD if result.meets_target else _BAD
 
 
+def _figure(result: Result) -> str:
+    """The value beside a bar; "no data" rather than a 0 that would read as met."""
+    if result.status is Status.NO_DATA:
+        return status_text(result.status)
+    return fmt(result.value, result.definition.unit)
+
+
 def charts(report: Report) -> list[str]:
     by_key = {r.definition.key: r for r in report.results}
     rates = [
         Bar(r.definition.chinese, r.value or 0.0,
-            f"{fmt(r.value, 'rate')} (目标 {target_text(r.definition.op, r.target, 'rate')})",
+            f"{_figure(r)} (目标 {target_text(r.definition.op, r.target, 'rate')})",
             _colour(r), r.target)
         for r in report.results if r.definition.unit == "rate"
     ]
@@ -88,7 +95,7 @@ def charts(report: Report) -> list[str]:
         out.append(bar_chart("义务教育阶段安置结构 Placement of compulsory-stage pupils", ladder,
                              maximum=1.0))
     cases = [
-        Bar(r.definition.chinese, float(r.value or 0), fmt(r.value, "count"), _colour(r))
+        Bar(r.definition.chinese, float(r.value or 0), _figure(r), _colour(r))
         for r in report.results
         if r.definition.unit == "count" and r.definition.op == "<="
     ]
@@ -107,15 +114,16 @@ def render(report: Report) -> str:
     rows = []
     for result in report.results:
         d = result.definition
-        status = {True: "met", False: "missed", None: "none"}[result.meets_target]
+        status = {Status.MET: "met", Status.NOT_MET: "missed", Status.NO_DATA: "nodata",
+                  Status.NO_TARGET: "none"}[result.status]
         rows.append(
             f'<tr class="{status}"><td>{html.escape(d.chinese)}<br><small>'
             f"{html.escape(d.english)}</small></td>"
-            f"<td>{html.escape(fmt(result.numerator, 'count'))}</td>"
+            f"<td>{html.escape(fmt(result.numerator, d.numerator_unit))}</td>"
             f"<td>{html.escape(fmt(result.denominator, 'count'))}</td>"
             f"<td><b>{html.escape(fmt(result.value, d.unit))}</b></td>"
             f"<td>{html.escape(target_text(d.op, result.target, d.unit))}</td>"
-            f"<td>{html.escape(meets_text(result.meets_target))}</td>"
+            f"<td>{html.escape(status_text(result.status))}</td>"
             f"<td>{html.escape(d.source)}</td>"
             f"<td>{len(result.children)}</td></tr>"
         )
@@ -129,6 +137,7 @@ table {{ border-collapse: collapse; margin: 16px 0; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }}
 th {{ background: #ddebf7; }}
 tr.missed td {{ background: #fce4d6; }}
+tr.nodata td {{ color: #555; font-style: italic; }}
 .chart {{ display: block; margin: 20px 0; }}
 small {{ color: #555; }}
 </style></head><body>
@@ -137,7 +146,7 @@ small {{ color: #555; }}
 名单截至 lists as of {report.as_of}; 年龄按 8 月 31 日计 ages on 31 August.</p>
 {"".join(charts(report))}
 <table><thead><tr><th>指标 Indicator</th><th>分子 Numerator</th><th>分母 Denominator</th>
-<th>值 Value</th><th>目标 Target</th><th>达标 Met</th><th>依据 Source</th>
+<th>值 Value</th><th>目标 Target</th><th>状态 Status</th><th>依据 Source</th>
 <th>名单 Children</th></tr></thead><tbody>
 {"".join(rows)}
 </tbody></table>

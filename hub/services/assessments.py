@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from auth.subject import Subject
 from hub.errors import NotFound
 from hub.graph import Transaction
 from hub.services.common import (
@@ -15,6 +14,7 @@ from hub.services.common import (
     require_child,
 )
 from hub.services.idempotency import once
+from hub.subject import Subject
 from hub.vocabulary import AssessmentKind, PlacementType
 
 

@@ -14,10 +14,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
-from auth.subject import Subject
 from hub.errors import BadUserInput, Forbidden, NotFound
 from hub.facts import BY_LABEL, FactKind
 from hub.graph import Transaction
+from hub.subject import Subject
 
 # China has one time zone and no daylight saving: "today" is the day in UTC+8.
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from pydantic import Field
 
-from auth.subject import Subject
 from hub.errors import Conflict, NotFound
 from hub.graph import Transaction
 from hub.services.common import (
@@ -26,6 +25,7 @@ from hub.services.common import (
     new_fact,
 )
 from hub.services.idempotency import once
+from hub.subject import Subject
 from hub.vocabulary import CaseStatus
 
 Actions = Annotated[tuple[ShortText, ...], Field(max_length=50)]

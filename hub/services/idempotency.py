@@ -23,9 +23,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 
-from auth.subject import Subject
 from hub.errors import BadUserInput, Conflict
 from hub.graph import Transaction
+from hub.subject import Subject
 
 ClientKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 _client_key: TypeAdapter[str] = TypeAdapter(ClientKey)

@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING, Annotated, Any, LiteralString
 
 from pydantic import StringConstraints
 
-from auth.subject import Subject
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.facts import BY_LABEL
 from hub.graph import Transaction
+from hub.predicates import current
 from hub.services.common import (
     Id,
     OrganisationKind,
@@ -53,6 +53,7 @@ from hub.services.common import (
     organisation_kind,
 )
 from hub.services.idempotency import once
+from hub.subject import Subject
 from hub.vocabulary import PlacementType, SchoolStatus, Stage
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ async def place_child(
         check_organisation(data.placement_type, organisation)
         # After the lock: reads what any earlier placement of this child committed.
         open_rows = await tx.run(
-            "MATCH (:Child {id: $child})-[:HAS_FACT]->(p:Placement) WHERE p.endDate IS NULL "
+            "MATCH (:Child {id: $child})-[:HAS_FACT]->(p:Placement) WHERE " + current("p") + " "
             "OPTIONAL MATCH (p)-[:AT]->(o:Organisation) "
             "OPTIONAL MATCH (p)-[:IN_CLASS]->(k:SchoolClass) "
             "RETURN p.id AS id, p.date AS date, p.type AS type, p.stage AS stage, "
@@ -141,7 +142,7 @@ async def place_child(
         }
         await tx.run(
             "MATCH (c:Child {id: $child}) "
-            "OPTIONAL MATCH (c)-[:HAS_FACT]->(old:Placement) WHERE old.endDate IS NULL "
+            "OPTIONAL MATCH (c)-[:HAS_FACT]->(old:Placement) WHERE " + current("old") + " "
             "SET old.endDate = $start, old.status = $closing.status, "
             "old.endReason = $closing.endReason, old.endedBy = 'NEXT_PLACEMENT' "
             "WITH DISTINCT c MATCH (o:Organisation {id: $organisation}) "
@@ -364,60 +365,60 @@ CREATE (f)-[:IN_CLASS]->(k)
 # re-opens a placement a snapshot had ended (the pupil is back on the roll), not one a next
 # placement or the API ended. An empty 入学日期 keeps the day the placement was first listed.
 # The placement is IN_CLASS of the class the latest snapshot names.
-SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + """
-UNWIND $rows AS row
-MATCH (c:Child {id: row.childId})
-MERGE (f:Fact {sourceRef: row.ref})
-ON CREATE SET f:Placement, f.id = row.factId
-WITH row, c, f, row.props AS p
-WHERE f.listedOn IS NULL OR f.listedOn <= p.listedOn
-WITH row, c, f, p,
-     CASE WHEN p.ends THEN
-            CASE WHEN f.endDate IS NULL OR f.endDate > p.listedOn THEN p.listedOn
-                 ELSE f.endDate END
-          WHEN f.endedBy = 'SNAPSHOT' THEN null
-          ELSE f.endDate END AS endDate
-WITH row, c, f, p, endDate,
-     CASE WHEN endDate IS NULL THEN null
-          WHEN f.endDate IS NULL OR f.endDate > endDate THEN 'SNAPSHOT'
-          ELSE f.endedBy END AS endedBy,
-     CASE WHEN endDate IS NULL THEN null
-          WHEN f.endDate IS NULL OR f.endDate > endDate THEN p.status
-          ELSE f.endReason END AS endReason,
-     CASE WHEN endDate IS NOT NULL AND NOT p.ends THEN f.status ELSE p.status END AS status
-SET f.source = p.source, f.sourceKey = p.sourceKey, f.sourceRef = p.sourceRef,
-    f.recordedBy = p.recordedBy, f.recordedIn = p.recordedIn, f.studentNumber = p.studentNumber,
-    f.studentNumberMasked = p.studentNumberMasked, f.type = p.type, f.stage = p.stage,
-    f.grade = p.grade, f.className = p.className, f.listedOn = p.listedOn,
-    f.rowHash = p.rowHash, f.status = status,
-    f.date = coalesce(p.enrolledOn, f.date, p.listedOn),
-    f.endDate = endDate, f.endReason = endReason, f.endedBy = endedBy,
-    f.sourceFile = $file, f.recordedAt = $at
-WITH row, c, f, p
-CALL (c, f) { OPTIONAL MATCH (o:Child)-[r:HAS_FACT]->(f) WHERE o <> c DELETE r }
-MERGE (c)-[:HAS_FACT]->(f)
-WITH row, f, p
-CALL (f, row) {
-  MATCH (s:School {code: row.org})
-  SET f.recordedIn = coalesce(f.recordedIn, s.regionCode)
-  MERGE (f)-[:AT]->(s)
-}
-CALL (f, p) {
-  OPTIONAL MATCH (f)-[old:IN_CLASS]->(k:SchoolClass)
-  WHERE p.klass IS NULL OR k.key IS NULL OR k.key <> p.klass.key
-  DELETE old
-}
-WITH f, p WHERE p.klass IS NOT NULL
-MATCH (k:SchoolClass {key: p.klass.key})
-MERGE (f)-[:IN_CLASS]->(k)
-"""
+SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
+    "UNWIND $rows AS row "
+    "MATCH (c:Child {id: row.childId}) "
+    "MERGE (f:Fact {sourceRef: row.ref}) "
+    "ON CREATE SET f:Placement, f.id = row.factId "
+    "WITH row, c, f, row.props AS p "
+    "WHERE f.listedOn IS NULL OR f.listedOn <= p.listedOn "
+    "WITH row, c, f, p, " + current("f") + " AS open, "
+    "     CASE WHEN p.ends THEN "
+    "            CASE WHEN " + current("f") + " OR f.endDate > p.listedOn THEN p.listedOn "
+    "                 ELSE f.endDate END "
+    "          WHEN f.endedBy = 'SNAPSHOT' THEN null "
+    "          ELSE f.endDate END AS endsOn "
+    "WITH row, c, f, p, endsOn, "
+    "     CASE WHEN endsOn IS NULL THEN null "
+    "          WHEN open OR f.endDate > endsOn THEN 'SNAPSHOT' "
+    "          ELSE f.endedBy END AS endedBy, "
+    "     CASE WHEN endsOn IS NULL THEN null "
+    "          WHEN open OR f.endDate > endsOn THEN p.status "
+    "          ELSE f.endReason END AS endReason, "
+    "     CASE WHEN endsOn IS NOT NULL AND NOT p.ends THEN f.status ELSE p.status END AS status "
+    "SET f.source = p.source, f.sourceKey = p.sourceKey, f.sourceRef = p.sourceRef, "
+    "    f.recordedBy = p.recordedBy, f.recordedIn = p.recordedIn, "
+    "    f.studentNumber = p.studentNumber, f.studentNumberMasked = p.studentNumberMasked, "
+    "    f.type = p.type, f.stage = p.stage, f.grade = p.grade, f.className = p.className, "
+    "    f.listedOn = p.listedOn, f.rowHash = p.rowHash, f.status = status, "
+    "    f.date = coalesce(p.enrolledOn, f.date, p.listedOn), "
+    "    f.endDate = endsOn, f.endReason = endReason, f.endedBy = endedBy, "
+    "    f.sourceFile = $file, f.recordedAt = $at "
+    "WITH row, c, f, p "
+    "CALL (c, f) { OPTIONAL MATCH (o:Child)-[r:HAS_FACT]->(f) WHERE o <> c DELETE r } "
+    "MERGE (c)-[:HAS_FACT]->(f) "
+    "WITH row, f, p "
+    "CALL (f, row) { "
+    "  MATCH (s:School {code: row.org}) "
+    "  SET f.recordedIn = coalesce(f.recordedIn, s.regionCode) "
+    "  MERGE (f)-[:AT]->(s) "
+    "} "
+    "CALL (f, p) { "
+    "  OPTIONAL MATCH (f)-[old:IN_CLASS]->(k:SchoolClass) "
+    "  WHERE p.klass IS NULL OR k.key IS NULL OR k.key <> p.klass.key "
+    "  DELETE old "
+    "} "
+    "WITH f, p WHERE p.klass IS NOT NULL "
+    "MATCH (k:SchoolClass {key: p.klass.key}) "
+    "MERGE (f)-[:IN_CLASS]->(k)"
+)
 
 
 # Of a child's current placements, each but the latest ends on the day the next one starts:
 # TRANSFERRED within a stage, GRADUATED when the stage changes (as placeChild closes one).
-_END_SUPERSEDED: LiteralString = """
-UNWIND $children AS child
-MATCH (:Child {id: child})-[:HAS_FACT]->(p:Placement) WHERE p.endDate IS NULL
+_END_SUPERSEDED: LiteralString = (
+    "UNWIND $children AS child "
+    "MATCH (:Child {id: child})-[:HAS_FACT]->(p:Placement) WHERE " + current("p") + " " + """
 WITH child, p ORDER BY p.date, p.recordedAt, p.id
 WITH child, collect(p) AS current WHERE size(current) > 1
 UNWIND range(0, size(current) - 2) AS i
@@ -425,7 +426,7 @@ WITH current[i] AS p, current[i + 1] AS q,
      CASE WHEN current[i].stage = current[i + 1].stage THEN 'TRANSFERRED' ELSE 'GRADUATED' END
      AS reason
 SET p.endDate = q.date, p.status = reason, p.endReason = reason, p.endedBy = 'NEXT_PLACEMENT'
-"""
+""")
 
 
 async def end_superseded(tx: Transaction, children: list[str]) -> None:
@@ -437,13 +438,14 @@ async def end_superseded(tx: Transaction, children: list[str]) -> None:
 # left the roll: the placement ends on this snapshot's day (LEFT_ROLL, ``leftRollOn``), nothing
 # is deleted, and ``hub dropout check`` counts it (hub/workflows.py). Pupils of rejected rows
 # (``unsure``) were in the file: they are left alone.
-_LEFT_ROLL: LiteralString = """
-UNWIND $schools AS code
-MATCH (:School {code: code})<-[:AT]-(p:Placement {source: 'edu-status'})
-WHERE p.endDate IS NULL AND p.listedOn < $asOf AND NOT p.studentNumber IN $unsure
-SET p.endDate = $asOf, p.endReason = $leftRoll, p.endedBy = 'SNAPSHOT', p.leftRollOn = $asOf
-RETURN count(p) AS left
-"""
+_LEFT_ROLL: LiteralString = (
+    "UNWIND $schools AS code "
+    "MATCH (:School {code: code})<-[:AT]-(p:Placement {source: 'edu-status'}) "
+    "WHERE " + current("p") + " AND p.listedOn < $asOf AND NOT p.studentNumber IN $unsure "
+    "SET p.endDate = $asOf, p.endReason = $leftRoll, p.endedBy = 'SNAPSHOT', "
+    "p.leftRollOn = $asOf "
+    "RETURN count(p) AS left"
+)
 
 
 async def record_left_roll(

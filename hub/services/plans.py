@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from auth.subject import Subject
 from hub.graph import Transaction
 from hub.services.common import (
     Id,
@@ -21,6 +20,7 @@ from hub.services.common import (
     new_fact,
 )
 from hub.services.idempotency import once
+from hub.subject import Subject
 
 
 class UpdatePlan(ServiceInput):

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from auth.subject import Subject
 from hub.graph import Transaction
 from hub.services.common import (
     Id,
@@ -24,6 +23,7 @@ from hub.services.common import (
     require_child,
 )
 from hub.services.idempotency import once
+from hub.subject import Subject
 from hub.vocabulary import ServiceKind
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from auth.subject import Subject
 from hub.errors import Conflict, NotFound
 from hub.graph import Transaction
 from hub.services.common import (
@@ -25,6 +24,7 @@ from hub.services.common import (
     organisation_kind,
 )
 from hub.services.idempotency import once
+from hub.subject import Subject
 from hub.vocabulary import PlacementType, Stage, TransitionStatus
 
 OPEN = (TransitionStatus.PLANNED.value, TransitionStatus.HANDED_OVER.value)

@@ -6,11 +6,17 @@ import { label } from "../labels.js";
 const QUERY = `query ConsoleIndicators($region: String!, $year: Int!) {
   indicators(region: $region, year: $year) {
     region regionName year from to census asOf
-    indicators { key family name english unit numerator denominator value target targetOp
-                 meetsTarget source childrenVisible childIds } } }`;
+    indicators { key family name english unit numerator numeratorUnit denominator value target
+                 targetOp status meetsTarget source childrenVisible childIds } } }`;
 const BEHIND = `query ConsoleBehind($ids: [ID!]!) {
   childrenByIds(ids: $ids) { id name age currentPlacement { placementType organisation { name } } } }`;
 const SHOWN = 100;
+// The indicator's status: NO_DATA (a denominator of 0, e.g. no class) is never shown as met.
+const STATUS = {
+  MET: () => h("span.badge.ok", {}, t("达标", "meets")),
+  NOT_MET: () => h("span.badge.bad", {}, t("未达标", "below target")),
+  NO_DATA: () => h("span.badge.warn", {}, t("无数据", "no data")),
+};
 
 function fmt(value, unit) {
   if (value === null || value === undefined) return "—";
@@ -125,13 +131,11 @@ export async function render({ who }) {
         : (r.childrenVisible ? "0" : h("span.hint", {}, t("无权查看名单", "not visible to you")));
       body.append(h(r.meetsTarget === false ? "tr.flagged" : "tr", {},
         h("th", { scope: "row" }, t(r.name, r.english), h("br"), h("span.hint", {}, r.key)),
-        h("td.num", {}, fmt(r.numerator, r.unit === "rate" ? "count" : r.unit)),
+        h("td.num", {}, fmt(r.numerator, r.numeratorUnit)),
         h("td.num", {}, r.denominator === null ? "—" : fmt(r.denominator, "count")),
         h("td.num", {}, fmt(r.value, r.unit)),
         h("td", {}, r.target === null ? "—" : `${r.targetOp} ${fmt(r.target, r.unit)}`),
-        h("td", {}, r.meetsTarget === null ? "—" : r.meetsTarget
-          ? h("span.badge.ok", {}, t("达标", "meets"))
-          : h("span.badge.bad", {}, t("未达标", "below target"))),
+        h("td", {}, STATUS[r.status] ? STATUS[r.status]() : "—"),
         h("td", {}, listButton)));
     }
     document.getElementById("ind-view").hidden = false;

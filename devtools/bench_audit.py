@@ -1,7 +1,7 @@
 """The audit's cost: p50 of a ``child`` query over the HTTP app with audit on and off.
 
 Both apps run side by side in one process on the same data, in alternating blocks of ten
-requests so both see the same database state and machine load. ``hub audit bench`` prints the
+requests so both see the same database state and machine load. ``hub bench audit`` prints the
 figures; ``hub bench api`` makes the same comparison on the timeline and a children page.
 """
 
@@ -36,7 +36,7 @@ def _p(values: list[float], q: float) -> float:
 
 async def measure(settings: Settings, requests: int = 400, concurrency: int = 50
                   ) -> dict[str, Any]:
-    from hub.app import create_app
+    from shell.app import create_app
 
     graph = Graph.connect(settings)
     try:

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -18,18 +17,16 @@ from auth.attempts import SignInLimits
 from auth.authorize import authorize_routes
 from auth.guard import GraphQLGuard
 from auth.keys import KeyStore
-from auth.policy import Policy, default_policy
+from auth.policy import policy_for
 from auth.ratelimit import RateLimiter
 from auth.routes import oauth_routes
 from auth.tokens import TokenService
 from console.routes import console_routes
 from hub import migrate
-from hub.graph import Graph
+from hub.graph import DB_ERRORS, Graph
 from hub.logs import RequestIdMiddleware, configure, log
 from hub.settings import Settings, get_settings
 from schema.endpoint import HubGraphQL
-
-_DB_ERRORS = (ServiceUnavailable, Neo4jError, OSError)
 
 
 class Readiness:
@@ -46,7 +43,7 @@ class Readiness:
                 async with self._lock:
                     await migrate.migrate(self.graph)
                 missing = await migrate.pending(self.graph)
-        except _DB_ERRORS:
+        except DB_ERRORS:
             return False, "database unreachable"
         if missing:
             versions = ", ".join(f"{m.version:04d}" for m in missing)
@@ -59,7 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure(settings.log_level)
     graph = Graph.connect(settings)
     readiness = Readiness(graph)
-    policy = Policy.load(settings.policy_file) if settings.policy_file else default_policy()
+    policy = policy_for(settings)
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
     tokens = TokenService(keys, settings, graph)

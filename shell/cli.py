@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import typer
@@ -75,7 +74,7 @@ def serve() -> None:
     """启动服务 Serve the hub (GraphQL at /graphql)."""
     import uvicorn
 
-    from hub.app import create_app
+    from shell.app import create_app
 
     conf = settings()
     typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql")
@@ -94,9 +93,8 @@ def proxy_options(conf: Settings) -> dict[str, Any]:
 app.command("demo-data")(demo_data_command)
 
 
-# hub ingest / export children / bench ingest (connectors/commands.py)
-from connectors.commands import bench_app  # noqa: E402 - after app exists
-from connectors.commands import register as _register_ingest  # noqa: E402
+# hub ingest / export children (connectors/commands.py)
+from connectors.commands import register as _register_ingest  # noqa: E402 - after app exists
 
 _register_ingest(app)
 
@@ -113,33 +111,16 @@ from audit.commands import register as _register_audit  # noqa: E402 - after app
 _register_audit(app)
 
 
-# hub report / dropout check / transitions check / bench indicators (hub/reports/commands.py)
+# hub report / dropout check / transitions check (hub/reports/commands.py)
 from hub.reports.commands import register as _register_reports  # noqa: E402 - after app exists
 
 _register_reports(app)
 
 
-@bench_app.command("api")
-def bench_api(
-    children: int = typer.Option(2000, help="儿童数 children in the data set (loaded if empty)"),
-    requests: int = typer.Option(200, help="每项请求数 requests per measured query"),
-    concurrency: int = typer.Option(8, help="吞吐量测试并发数 concurrency for requests/s"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON print one JSON object"),
-) -> None:
-    """接口基准 GraphQL latency against raw Cypher and a naive resolver-per-field version."""
-    import json
+# hub bench api / ingest / indicators / audit (devtools/commands.py)
+from devtools.commands import register as _register_devtools  # noqa: E402 - after app exists
 
-    from hub import bench_api as bench
-
-    conf = settings()
-    if conf.env == "prod":
-        raise fail("基准测试会写入数据,生产环境禁止 the benchmark writes data: not in prod", 2)
-    result = asyncio.run(bench.run(conf, children, requests, concurrency))
-    if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
-        return
-    for name in ("timeline", "children_page"):
-        typer.echo(f"{name}: {json.dumps(result[name], ensure_ascii=False)}")
+_register_devtools(app)
 
 
 def main() -> None:

@@ -25,10 +25,10 @@ from auth import clients
 from auth.policy import default_policy
 from auth.standing import STATUS_QUERIES
 from hub import demo
-from hub.app import create_app
 from hub.graph import Graph, counting
 from hub.reference import ensure_departments, ensure_regions
 from hub.settings import Settings
+from shell.app import create_app
 
 TIMELINE = """query ($id: ID!) { childTimeline(childId: $id) {
   __typename id date kind recordedBy source

@@ -20,10 +20,11 @@ import strawberry
 from graphql import get_named_type
 
 from audit import archive, signing
-from hub.children import region_prefix
 from hub.errors import BadUserInput, Forbidden
+from hub.predicates import in_subtree, region_prefix
 from schema.audit import AuditInfo, require_auditor
-from schema.queries import HubInfo, _compiler, _field, _result, _where, run_compiled
+from schema.compile import where
+from schema.queries import HubInfo, _compiler, _field, _result, run_compiled
 from schema.types import Child, School
 
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
@@ -67,7 +68,7 @@ class ConsoleQuery:
         field_def, nodes = _field(info)
         v = compiler.var()
         found = compiler.params.add(context.protector.hash(number))
-        in_scope = _where(compiler.child_where(v))
+        in_scope = where(compiler.child_where(v))
         projection = compiler.value(get_named_type(field_def.type), v, nodes)
         cypher = f"MATCH ({v}:Child {{idHash: {found}}}){in_scope} RETURN {projection} AS result"
         return cast(Child, await _result(info, cypher, compiler.params.values, "儿童 child"))
@@ -83,7 +84,7 @@ class ConsoleQuery:
         field_def, nodes = _field(info)
         v, i = compiler.var(), compiler.var()
         wanted = compiler.params.add([str(x) for x in ids])
-        in_scope = _where(compiler.child_where(v))
+        in_scope = where(compiler.child_where(v))
         projection = compiler.value(get_named_type(field_def.type), v, nodes)
         cypher = (f"UNWIND range(0, size({wanted}) - 1) AS {i} "
                   f"MATCH ({v}:Child {{id: {wanted}[{i}]}}){in_scope} "
@@ -111,7 +112,7 @@ class ConsoleQuery:
         text = compiler.params.add(name or "")
         limit = compiler.params.add(size)
         projection = compiler.value(get_named_type(field_def.type), v, nodes)
-        cypher = (f"MATCH ({v}:School) WHERE {v}.regionCode STARTS WITH {prefix} "
+        cypher = (f"MATCH ({v}:School) WHERE {in_subtree(v, prefix)} "
                   f"AND {v}.name CONTAINS {text} WITH {v} ORDER BY {v}.name LIMIT {limit} "
                   f"RETURN collect({projection}) AS result")
         found = await run_compiled(info, None, cypher, compiler.params.values)

@@ -1,0 +1,79 @@
+"""``hub bench indicators``: every indicator family timed over a region, cold then warm, on the
+graph at hand (the demo city is generated first when the graph holds no child)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hub import demo
+from hub.graph import Graph
+from hub.indicators import FAMILIES, compute
+from hub.reference import ensure_departments, ensure_regions
+from hub.settings import Settings
+
+
+async def run(graph: Graph, conf: Settings, code: str, year: int, children: int, repeat: int,
+              say: Callable[[str], None]) -> dict[str, Any]:
+    loaded: float | None = None
+    if not await demo.has_children(graph):
+        say(f"图为空, 正在生成 {children:,} 名儿童 graph empty: generating {children:,} ...")
+        started = time.perf_counter()
+        city = demo.generate(children, 1)
+        await ensure_regions(graph)
+        await ensure_departments(graph, city.region_codes)
+        await demo.write(graph, city, conf)
+        loaded = time.perf_counter() - started
+    counts = await graph.run(
+        "CALL () { MATCH (c:Child) RETURN count(c) AS children } "
+        "CALL () { MATCH (f:Fact) RETURN count(f) AS facts } RETURN children, facts"
+    )
+    runs = []
+    for n in range(repeat + 1):
+        report = await compute(graph, code, year)
+        runs.append(report.timings_ms)
+        say(f"第 {n} 次 run {n}: {report.timings_ms['total']:.0f} ms")
+    warm = runs[1:]
+    serial = {}
+    for family in FAMILIES:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            await compute(graph, code, year, families=(family,))
+            times.append((time.perf_counter() - started) * 1000)
+        serial[family] = round(min(times), 1)
+    return {
+        "region": code, "year": year,
+        "children": counts[0]["children"], "facts": counts[0]["facts"],
+        "loadedSeconds": None if loaded is None else round(loaded, 1),
+        "coldMs": runs[0]["total"],
+        "warmMs": {"min": min(r["total"] for r in warm),
+                   "median": statistics.median(r["total"] for r in warm),
+                   "max": max(r["total"] for r in warm)},
+        "familyMsConcurrent": {k: v for k, v in warm[-1].items() if k != "total"},
+        "familyMsAlone": serial,
+        "machine": machine(conf.neo4j_heap_mb, conf.neo4j_pagecache_mb),
+    }
+
+
+def machine(heap_mb: int, pagecache_mb: int) -> dict[str, Any]:
+    """The machine a figure was measured on, for bench/RESULTS.md."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory = next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))
+        memory_gb = round(int(memory.split()[1]) / 1024 / 1024, 1)
+    except (OSError, StopIteration, ValueError):
+        memory_gb = 0.0
+    return {"cpus": os.cpu_count(), "cpu": model, "memoryGb": memory_gb,
+            "python": platform.python_version(), "neo4jHeapMb": heap_mb,
+            "neo4jPagecacheMb": pagecache_mb}

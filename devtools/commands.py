@@ -1,0 +1,122 @@
+"""``hub bench api|ingest|indicators|audit`` 基准测试: commands that write test data, refused in
+production. Registered on the ``hub`` command by the shell (shell/cli.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+
+from hub import regions
+from hub.commandline import fail, settings, with_graph
+from hub.identity import IdProtector
+from hub.settings import Settings
+
+bench_app = typer.Typer(help="基准测试 Benchmarks", no_args_is_help=True)
+AsJson = Annotated[bool, typer.Option("--json", help="输出 JSON print one JSON object")]
+
+
+def _writable() -> Settings:
+    conf = settings()
+    if conf.env == "prod":
+        raise fail("基准测试会写入数据,生产环境禁止 the benchmark writes data: not in prod", 2)
+    return conf
+
+
+def _say(text: str) -> None:
+    typer.secho(text, err=True)  # progress on stderr, so --json stays clean on stdout
+
+
+@bench_app.command("api")
+def bench_api(
+    children: Annotated[int, typer.Option(
+        help="儿童数 children in the data set (loaded if empty)")] = 2000,
+    requests: Annotated[int, typer.Option(help="每项请求数 requests per measured query")] = 200,
+    concurrency: Annotated[int, typer.Option(
+        help="吞吐量测试并发数 concurrency for requests/s")] = 8,
+    as_json: AsJson = False,
+) -> None:
+    """接口基准 GraphQL latency against raw Cypher and a naive resolver-per-field version."""
+    from devtools import bench_api
+
+    result = asyncio.run(bench_api.run(_writable(), children, requests, concurrency))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for name in ("timeline", "children_page"):
+        typer.echo(f"{name}: {json.dumps(result[name], ensure_ascii=False)}")
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    rows: Annotated[int, typer.Option("--rows", min=100, help="edu-status 行数 rows")] = 100_000,
+    as_json: AsJson = False,
+    reset: Annotated[bool, typer.Option("--reset", help="先清空图 empty the graph first")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=100, max=20000)] = 2000,
+) -> None:
+    """导入基准 Generate exports of each source and time their load end to end."""
+    from devtools import bench_ingest as bench
+
+    conf = _writable()
+    try:
+        result = with_graph(lambda graph: bench.run(
+            graph, IdProtector(conf), rows, reset=reset, batch_size=batch_size), conf)
+    except bench.NotEmpty as exc:
+        raise fail(str(exc), 2) from None
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        for line in bench.describe(result):
+            typer.echo(line)
+
+
+@bench_app.command("indicators")
+def bench_indicators(
+    children: Annotated[int, typer.Option(
+        "--children", min=1, help="图为空时生成的儿童数 children to generate")] = 20000,
+    region: Annotated[str, typer.Option("--region", help="区划 region")] = "140000",
+    year: Annotated[int, typer.Option("--year", help="学年 school year")] = 2026,
+    repeat: Annotated[int, typer.Option("--repeat", min=1, max=50)] = 5,
+    as_json: AsJson = False,
+) -> None:
+    """指标基准 Time all indicators; loads the demo city first if the graph has no child."""
+    from devtools import bench_indicators as bench
+
+    conf = _writable()
+    if not regions.is_known(region):
+        raise fail(f"未知的行政区划代码 unknown region code: {region}", 2)
+    result = with_graph(lambda graph: bench.run(graph, conf, region, year, children, repeat,
+                                                _say))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(f"{result['children']:,} 名儿童 children, {result['facts']:,} facts")
+    typer.echo(f"冷启动 cold: {result['coldMs']:.0f} ms; 预热后 warm median "
+               f"{result['warmMs']['median']:.0f} ms (min {result['warmMs']['min']:.0f})")
+    for family, ms in result["familyMsAlone"].items():
+        typer.echo(f"  {family}: {ms:.0f} ms")
+
+
+@bench_app.command("audit")
+def bench_audit(
+    requests: Annotated[int, typer.Option("--requests", min=10, help="每种各多少次 each")] = 400,
+    as_json: AsJson = False,
+) -> None:
+    """审计开销 p50 of a child query over HTTP, audit on vs off (writes a test child)."""
+    from devtools.bench_audit import measure
+
+    result = asyncio.run(measure(_writable(), requests))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"p50 审计开 audit on {result['p50_ms']['on']} ms, 审计关 off "
+               f"{result['p50_ms']['off']} ms, 比值 ratio {result['ratio_p50']}")
+    typer.echo(f"p95 on {result['p95_ms']['on']} ms, off {result['p95_ms']['off']} ms; "
+               f"{result['concurrent']['clients']} 并发 concurrent → "
+               f"{result['concurrent']['events_written']} 事件 events")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(bench_app, name="bench")

@@ -1,0 +1,61 @@
+"""Named domain predicates 领域谓词: each rule the hub's queries test, written once.
+
+Every query that asks "does it lie in this region?", "is this placement the current one?",
+"was it in force on that day?" builds its condition from these functions, with its own variable
+and parameter names; nowhere else is such a condition written out. Each returns a Cypher
+fragment made only of the names it is given and code-defined text (values travel as
+parameters), and names the clause of the seed plans it comes from.
+"""
+
+from __future__ import annotations
+
+
+def region_prefix(code: str) -> str:
+    """A region's subtree as a code prefix: province 14, prefecture 1404, county 140404.
+
+    GB/T 2260 codes nest by their digits (two for the province, two more for the prefecture,
+    two for the county); a county bureau sees its county, a city its counties (DOMAIN.md).
+    """
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+def in_subtree(node: str, prefix: str) -> str:
+    """``node`` (a child, an organisation) lies in the region subtree ``prefix`` (a parameter
+    or expression holding :func:`region_prefix` of the region)."""
+    return f"{node}.regionCode STARTS WITH {prefix}"
+
+
+def subtree_prefix_of(region: str) -> str:
+    """:func:`region_prefix` of the Region node ``region``, computed in the query."""
+    return (f"CASE {region}.level WHEN 'PROVINCE' THEN left({region}.code, 2) "
+            f"WHEN 'PREFECTURE' THEN left({region}.code, 4) ELSE {region}.code END")
+
+
+def current(placement: str) -> str:
+    """``placement`` is current: it has started and not ended. A placement ends when a school
+    status snapshot says the pupil left (转出, 毕业, 辍学, 死亡), when the next placement starts,
+    or when a transition completes (002 四(四)1); the end is written on it as ``endDate``."""
+    return f"{placement}.endDate IS NULL"
+
+
+def overlaps(fact: str, start: str, end: str) -> str:
+    """``fact`` was in force on some day from ``start`` to ``end`` (both included)."""
+    return f"{fact}.date <= {end} AND ({fact}.endDate IS NULL OR {fact}.endDate > {start})"
+
+
+def last_day_within(fact: str, end: str) -> str:
+    """The day after ``fact``'s last day in force up to ``end``: its end date, or the day after
+    ``end`` when it ran past it or has not ended (for counting the days it covered)."""
+    return (f"CASE WHEN {current(fact)} OR {fact}.endDate > {end} THEN {end} + duration('P1D') "
+            f"ELSE {fact}.endDate END")
+
+
+def in_force(fact: str, day: str) -> str:
+    """``fact`` (a placement, a welfare status) was in force on ``day``: begun on or before it
+    and not ended by it. An end date is the first day the fact no longer holds — the day the
+    next placement starts (``placeChild``), the day of the snapshot that says the pupil left."""
+    return f"{fact}.date <= {day} AND ({fact}.endDate IS NULL OR {fact}.endDate > {day})"
