@@ -1,4 +1,11 @@
-"""`edu-status` 学籍: school status from the education bureau → a Placement AT its School."""
+"""`edu-status` 学籍: school status from the education bureau → a Placement AT its School.
+
+An edu-status file is a snapshot of the school-status system on one day (``--as-of``): each row
+is the pupil's placement at a school, stage and placement type (:func:`placement_ref`), listed
+on that day. What the snapshot does to placements — a status other than 在读/休学 ends one, a
+newer one ends the one before, a pupil a complete snapshot of the school no longer lists has
+left the roll — is written in hub/services/placements.py; docs/ingest.md has the rules.
+"""
 
 from __future__ import annotations
 
