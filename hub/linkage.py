@@ -41,6 +41,7 @@ import opencc
 from hub.errors import Conflict, NotFound
 from hub.graph import Graph, Transaction
 from hub.identity import IdProtector
+from hub.predicates import in_subtree
 from hub.vocabulary import Sex
 
 __all__ = [
@@ -692,7 +693,7 @@ class DuplicatePage:
 _PAGE: LiteralString = """
 MATCH (d:DuplicateCandidate) WHERE d.status = $status AND ($after IS NULL OR d.id > $after)
   AND ($prefix IS NULL OR all(x IN [(d)-[:CANDIDATE]->(y) | y]
-                              WHERE x.regionCode STARTS WITH $prefix))
+                              WHERE """ + in_subtree("x", "$prefix") + """))
 WITH d ORDER BY d.id LIMIT $limit
 MATCH (d)-[:CANDIDATE]->(c)
 WITH d, c, COUNT { (c)-[:HAS_FACT]->() } AS facts ORDER BY c.id

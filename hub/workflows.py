@@ -32,14 +32,14 @@ from hub.graph import Graph
 from hub.indicators.common import BANDS
 from hub.indicators.model import SchoolYear
 from hub.indicators.transitions import STALLED, stalled_params
-from hub.predicates import in_force, region_prefix
+from hub.predicates import in_force, in_subtree, overlaps, region_prefix
 from hub.services.placements import LEFT_ROLL
 
 # --- stalled transitions --------------------------------------------------------------------
 
 _RESOLVE = (
     "MATCH (c:Child)-[:HAS_FACT]->(t:Transition {status: 'STALLED'})-[:FROM_PLACEMENT]->"
-    "(p:Placement) WHERE c.regionCode STARTS WITH $prefix "
+    "(p:Placement) WHERE " + in_subtree("c", "$prefix") + " "
     "CALL (c, p) { MATCH (c)-[:HAS_FACT]->(q:Placement) WHERE q <> p AND q.date >= p.endDate "
     "  RETURN q ORDER BY q.date, q.id LIMIT 1 } "
     "OPTIONAL MATCH (q)-[:AT]->(o:Organisation) "
@@ -102,8 +102,8 @@ _TERM = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 _DROPOUT = (
     "MATCH (c)-[:HAS_FACT]->(p:Placement) "
-    "WHERE p.date <= $beforeEnd AND (p.endDate IS NULL OR p.endDate > $beforeStart) "
-    "WITH DISTINCT c WHERE c.regionCode STARTS WITH $prefix "
+    "WHERE " + overlaps("p", "$beforeStart", "$beforeEnd") + " "
+    "WITH DISTINCT c WHERE " + in_subtree("c", "$prefix") + " "
     "AND c.birthDate >= $bornFrom AND c.birthDate <= $bornTo "
     "AND NOT EXISTS { MATCH (c)-[:HAS_FACT]->(q:Placement) WHERE " + in_force("q", "$after")
     + " AND NOT coalesce(q.endReason = $leftRoll AND q.listedOn < $start, false) } "

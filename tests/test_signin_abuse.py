@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import statistics
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -202,7 +203,10 @@ async def test_a_flood_of_bad_secrets_does_not_stall_healthz(
         assert [task.result().status_code for task in flood] == [401] * 4
     print(f"one argon2 check {one_check * 1000:.0f} ms; /healthz during the flood: "
           f"{len(latencies)} probes, slowest {max(latencies) * 1000:.0f} ms")
-    assert len(latencies) >= 3 and max(latencies) < one_check / 2
+    # A loop that hashed would make nearly every probe wait a whole check; one that does not
+    # answers most at once. The median, not the slowest: on two shared cores the operating
+    # system may still pause the loop's thread now and then while the hashing threads run.
+    assert len(latencies) >= 3 and statistics.median(latencies) < one_check / 4
 
 
 # --- the token endpoint ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from hub.errors import Conflict, NotFound
 from hub.graph import Transaction
+from hub.predicates import current as is_current
 from hub.services.common import (
     Id,
     PastDate,
@@ -63,7 +64,7 @@ async def start_transition(
             )
         rows = await tx.run(
             "MATCH (c:Child {id: $child}) "
-            "OPTIONAL MATCH (c)-[:HAS_FACT]->(p:Placement) WHERE p.endDate IS NULL "
+            f"OPTIONAL MATCH (c)-[:HAS_FACT]->(p:Placement) WHERE {is_current('p')} "
             "WITH c, p ORDER BY p.date DESC, p.id DESC LIMIT 1 "
             "RETURN p.id AS placement, p.stage AS stage, p.type AS type, "
             "EXISTS { (c)-[:HAS_FACT]->(t:Transition) WHERE t.status IN $open } AS busy",

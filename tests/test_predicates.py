@@ -1,0 +1,77 @@
+"""The domain predicates (hub/predicates.py): each rule written once, meaning what it says.
+
+The rules are checked on the real database against a plain reading of each rule; the source
+of the whole product is searched for a second copy of any of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hub.graph import Graph
+from hub.predicates import current, in_force, in_subtree, overlaps, region_prefix
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCT = ("hub", "shell", "schema", "connectors", "auth", "audit", "console", "devtools")
+# A rule's own text: written out anywhere but hub/predicates.py, it is a second copy.
+COPIES = re.compile(r"regionCode STARTS WITH|endDate IS NULL|endDate IS NOT NULL")
+
+
+def test_no_second_copy_of_a_predicate() -> None:
+    found = []
+    for folder in PRODUCT:
+        for path in (ROOT / folder).rglob("*.py"):
+            if path == ROOT / "hub" / "predicates.py":
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if COPIES.search(line):
+                    found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == [], "build these from hub/predicates.py:\n" + "\n".join(found)
+
+
+@given(st.from_regex(r"[1-6][0-9](0000|[0-9][1-9]00|[0-9]{2}[0-9][1-9]|[0-9]{2}[1-9]0)",
+                     fullmatch=True))
+def test_a_region_lies_in_its_own_subtree_and_its_parents(code: str) -> None:
+    prefix = region_prefix(code)
+    assert code.startswith(prefix)
+    assert code.startswith(region_prefix(code[:4] + "00")) or code.endswith("0000")
+    assert code.startswith(region_prefix(code[:2] + "0000"))
+
+
+async def test_current_in_force_and_overlaps_on_the_database(graph: Graph) -> None:
+    await graph.write(
+        "CREATE (:Placement {id: 'open', date: date('2024-09-01')}), "
+        "(:Placement {id: 'ended', date: date('2023-09-01'), endDate: date('2024-09-01')})")
+    rows = await graph.run(
+        "MATCH (p:Placement) RETURN p.id AS id, " + current("p") + " AS current, "
+        + in_force("p", "$day") + " AS inForce, "
+        + overlaps("p", "$start", "$end") + " AS overlaps ORDER BY id",
+        {"day": dt.date(2024, 9, 1), "start": dt.date(2024, 9, 1), "end": dt.date(2025, 8, 31)})
+    # The end date is the first day a placement no longer holds: on 2024-09-01 the new one
+    # holds and the old one does not, and the school year 2024 overlaps only the new one.
+    assert rows == [
+        {"id": "ended", "current": False, "inForce": False, "overlaps": False},
+        {"id": "open", "current": True, "inForce": True, "overlaps": True},
+    ]
+
+
+async def test_the_subtree_predicate_uses_the_region_index(graph: Graph) -> None:
+    cypher = "MATCH (c:Child) WHERE " + in_subtree("c", "$prefix") + " RETURN c.id"
+    async with graph.driver.session(database=graph.database) as session:
+        result = await session.run("EXPLAIN " + cypher, {"prefix": "1404"})
+        summary = await result.consume()
+    operators = _operators(summary.plan)
+    assert any("IndexSeekByRange" in op or "IndexSeek" in op for op in operators), operators
+
+
+def _operators(plan: dict[str, Any]) -> list[str]:
+    found = [str(plan["operatorType"])]
+    for child in plan.get("children", []):
+        found += _operators(child)
+    return found
