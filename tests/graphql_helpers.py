@@ -104,5 +104,18 @@ CREATE (y)-[:HAS_FACT]->(:Fact:Placement {id: 'plc_3', date: date('2021-09-01'),
 """
 
 
+async def plan_operators(graph: Graph, cypher: str, params: dict[str, Any]) -> list[str]:
+    """The operators of the plan Neo4j makes for ``cypher`` (EXPLAIN: nothing runs)."""
+    async with graph.driver.session(database=graph.database) as session:
+        result = await session.run("EXPLAIN " + cypher, params)
+        summary = await result.consume()
+
+    def walk(plan: dict[str, Any]) -> list[str]:
+        return [str(plan["operatorType"]), *(op for child in plan.get("children", [])
+                                             for op in walk(child))]
+
+    return walk(summary.plan)
+
+
 async def seed(graph: Graph) -> None:
     await graph.write(SEED)

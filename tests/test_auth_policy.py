@@ -16,7 +16,7 @@ from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
 from hub.subject import Subject
-from tests.graphql_helpers import execute, seed
+from tests.graphql_helpers import execute, plan_operators, seed
 
 ID_1 = "140421201603021234"  # a made-up number; only its protected forms are stored
 
@@ -214,18 +214,8 @@ async def test_scoped_lookup_still_uses_the_index(world: Graph, settings: Settin
     out = await execute(world, settings, '{ child(id: "ch_1") { name } }',
                         subject=subject_for("school-staff"))
     cypher, params = out.queries[0]
-    async with world.driver.session(database=world.database) as session:
-        result = await session.run("EXPLAIN " + cypher, params)
-        summary = await result.consume()
-    operators = _operators(summary.plan)
+    operators = await plan_operators(world, cypher, params)
     assert any("NodeUniqueIndexSeek" in op for op in operators), operators
-
-
-def _operators(plan: dict[str, Any]) -> list[str]:
-    found = [str(plan["operatorType"])]
-    for child in plan.get("children", []):
-        found += _operators(child)
-    return found
 
 
 ROLE = st.sampled_from(sorted(SUBJECTS))

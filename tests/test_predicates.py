@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.graph import Graph
 from hub.predicates import current, in_force, in_subtree, overlaps, region_prefix
+from tests.graphql_helpers import plan_operators
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ("hub", "shell", "schema", "connectors", "auth", "audit", "console", "devtools")
@@ -63,15 +63,5 @@ async def test_current_in_force_and_overlaps_on_the_database(graph: Graph) -> No
 
 async def test_the_subtree_predicate_uses_the_region_index(graph: Graph) -> None:
     cypher = "MATCH (c:Child) WHERE " + in_subtree("c", "$prefix") + " RETURN c.id"
-    async with graph.driver.session(database=graph.database) as session:
-        result = await session.run("EXPLAIN " + cypher, {"prefix": "1404"})
-        summary = await result.consume()
-    operators = _operators(summary.plan)
+    operators = await plan_operators(graph, cypher, {"prefix": "1404"})
     assert any("IndexSeekByRange" in op or "IndexSeek" in op for op in operators), operators
-
-
-def _operators(plan: dict[str, Any]) -> list[str]:
-    found = [str(plan["operatorType"])]
-    for child in plan.get("children", []):
-        found += _operators(child)
-    return found
