@@ -2,7 +2,7 @@
 
 read (connectors.reading) → normalise + validate each row (the source's pydantic model, whose
 validators call connectors.normalise) → build the row's child identity and facts (the source) →
-link (hub.linkage, per batch) → write (UNWIND with parameters, one transaction per batch) →
+link (connectors.linkage, per batch) → write (UNWIND with parameters, one transaction per batch) →
 report (FORMATS.md: rows == loaded + rejected).
 
 A row is a no-op when its fact already exists with the same row hash, so loading a file again
@@ -24,10 +24,10 @@ from typing import Any, LiteralString
 
 from pydantic import BaseModel, ValidationError
 
+from connectors.linkage import ChildState, Identity, Linker, LinkWrites, new_id, write_links
 from connectors.reading import Table, UnreadableFile, read_table
 from hub.graph import Graph, Transaction
 from hub.identity import IdProtector
-from hub.linkage import ChildState, Identity, Linker, LinkWrites, new_id, write_links
 
 __all__ = [
     "BuildContext",

@@ -1,6 +1,6 @@
 """The review queue of possible duplicate children 疑似重复儿童: listed, merged, unmerged, rejected.
 
-Linkage never merges a near match by itself (``hub/linkage.py``); a department officer decides
+Linkage never merges a near match by itself (``hub/duplicates.py``); a department officer decides
 here. Only subjects whose row scope is a region may see the queue, and only items whose
 children both live in that region. Every merge can be undone, and each call is audited like any
 other operation.
@@ -12,9 +12,9 @@ from typing import Annotated
 
 import strawberry
 
-from hub import linkage
 from hub.errors import Forbidden, NotFound
 from hub.predicates import in_subtree, region_prefix
+from hub.services import duplicates
 from schema.fields import CHILD_KEY, After
 from schema.queries import HubInfo, note_disclosed
 from schema.scalars import Date, DateTime
@@ -60,7 +60,7 @@ def _region(info: HubInfo) -> str | None:
     return region_prefix(info.context.subject.region)
 
 
-def _page(page: linkage.DuplicatePage) -> DuplicatePage:
+def _page(page: duplicates.DuplicatePage) -> DuplicatePage:
     return DuplicatePage(
         items=[
             DuplicateCandidate(
@@ -115,7 +115,7 @@ class DuplicateQuery:
     async def possible_duplicates(
         self, info: HubInfo, first: int = 20, after: After = None, status: Status = "OPEN"
     ) -> DuplicatePage:
-        page = await linkage.possible_duplicates(
+        page = await duplicates.possible_duplicates(
             info.context.graph, first, after, status, region_prefix=_region(info)
         )
         note_disclosed(info, [{CHILD_KEY: c.id} for item in page.items for c in item.children])
@@ -138,7 +138,7 @@ class DuplicateMutation:
     ) -> strawberry.ID:
         await _in_region(info, id)
         await _note_pair(info, id)
-        kept = await linkage.merge_children(info.context.graph, id, info.context.subject.id,
+        kept = await duplicates.merge_children(info.context.graph, id, info.context.subject.id,
                                             keep)
         return strawberry.ID(kept)
 
@@ -146,12 +146,12 @@ class DuplicateMutation:
     async def unmerge_duplicate(self, info: HubInfo, id: Id) -> bool:
         await _in_region(info, id)
         await _note_pair(info, id)
-        await linkage.unmerge(info.context.graph, id, info.context.subject.id)
+        await duplicates.unmerge(info.context.graph, id, info.context.subject.id)
         return True
 
     @strawberry.mutation(description="确认不是同一儿童 Mark as two different children")
     async def reject_duplicate(self, info: HubInfo, id: Id) -> bool:
         await _in_region(info, id)
         await _note_pair(info, id)
-        await linkage.reject_duplicate(info.context.graph, id, info.context.subject.id)
+        await duplicates.reject_duplicate(info.context.graph, id, info.context.subject.id)
         return True

@@ -19,7 +19,7 @@ from connectors.sources import SOURCES
 from hub.errors import Conflict
 from hub.graph import Graph
 from hub.identity import IdProtector
-from hub.linkage import merge_children, possible_duplicates, reject_duplicate, unmerge
+from hub.services.duplicates import merge_children, possible_duplicates, reject_duplicate, unmerge
 from hub.settings import Settings
 
 SNAPSHOT_DAY = date(2024, 9, 1)  # the day the edu-status snapshots describe

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connectors import normalise
+from connectors.linkage import name_key, same_name
 from hub.graph import Graph
 from hub.identity import IdProtector
-from hub.linkage import name_key, same_name
 from tests.test_ingest import csv_file, edu_row, ingest, protector, screening_row
 
 __all__ = ["protector"]  # the fixture, shared with test_ingest

@@ -7,6 +7,7 @@ from typing import LiteralString
 
 from pydantic import Field
 
+from connectors.linkage import Identity
 from connectors.pipeline import BuildContext, FactOut, Record, RowError, Source, fact_writes
 from connectors.sources._fields import (
     ChildCategoryCode,
@@ -22,7 +23,6 @@ from connectors.sources._fields import (
     SexCode,
     check_against_id,
 )
-from hub.linkage import Identity
 
 
 class WelfareRow(RowModel):

@@ -19,6 +19,7 @@ from typing import LiteralString
 from pydantic import Field
 
 from connectors import normalise
+from connectors.linkage import Identity
 from connectors.normalise import NormaliseError
 from connectors.pipeline import (
     BuildContext,
@@ -50,7 +51,6 @@ from connectors.sources._fields import school_code as _school_code
 from hub.graph import Graph
 from hub.identity import mask
 from hub.indicators.model import SchoolYear
-from hub.linkage import Identity
 from hub.services.placements import SNAPSHOT_KNOWN, SNAPSHOT_NEW, end_superseded, record_left_roll
 from hub.vocabulary import PlacementType, SchoolStatus
 

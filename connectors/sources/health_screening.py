@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from connectors.linkage import Identity
 from connectors.pipeline import BuildContext, FactOut, Record, RowError, Source, fact_writes
 from connectors.sources._fields import (
     Day,
@@ -25,7 +26,6 @@ from connectors.sources._fields import (
     Text,
     check_against_id,
 )
-from hub.linkage import Identity
 
 
 class ScreeningRow(RowModel):

@@ -11,6 +11,7 @@ from typing import LiteralString
 
 from pydantic import Field
 
+from connectors.linkage import Identity
 from connectors.pipeline import BuildContext, FactOut, Record, RowError, Source, fact_writes
 from connectors.sources._fields import (
     CreditCode,
@@ -25,7 +26,6 @@ from connectors.sources._fields import (
     Text,
     region_of_credit_code,
 )
-from hub.linkage import Identity
 
 
 class RehabRow(RowModel):

@@ -20,6 +20,7 @@ from typing import Annotated, LiteralString
 from pydantic import Field
 
 from connectors import normalise
+from connectors.linkage import Identity, new_id
 from connectors.pipeline import BuildContext, Record, RowError, Source
 from connectors.sources._fields import (
     OptSchoolCode,
@@ -30,7 +31,6 @@ from connectors.sources._fields import (
     optional,
     v,
 )
-from hub.linkage import Identity, new_id
 from hub.vocabulary import SchoolType
 
 SchoolTypeCode = Annotated[SchoolType, v(normalise.school_type)]
