@@ -1,8 +1,12 @@
 """The audit service of one running hub: turns accesses into events and commits them.
 
 Shared by the ``/graphql`` door (``auth/guard.py``), the token endpoint (``auth/routes.py``)
-and the commands (ingest, export). The first time it is used in a process it also records a
-policy change when the policy file's digest differs from the last one on the record.
+and the commands (ingest, export). A serving process's events carry the version of the access
+policy that decided them, and the first time it records anything it also records a policy
+change when the policy's digest differs from the last one on the record. The policy itself is
+auth's (``auth/policy.py``): the audit is told its stamp — version and digest — by whoever
+builds it (the shell puts the policy on ``app.state.policy``), so the two folders do not import
+each other. Operators' commands are not decided by the access policy: their events carry none.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import Message, Scope, Send
 
@@ -20,7 +24,7 @@ from audit import events as ev
 from audit.journal import Journal
 from audit.shipper import Shipper
 from audit.store import AuditLog, AuditUnavailable
-from auth.policy import Policy, policy_for
+from hub.answers import error_body, send_json
 from hub.graph import Graph
 from hub.logs import log, request_id
 from hub.settings import Settings
@@ -28,6 +32,16 @@ from hub.subject import Subject
 
 UNAVAILABLE_MESSAGE = ("审计日志不可用,请求未执行 the audit log is unavailable: "
                        "the request was not carried out")
+
+
+class PolicyStamp(Protocol):
+    """What the audit records of the access policy in force (``auth.policy.Policy`` is one)."""
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def digest(self) -> str: ...
 
 
 @dataclass
@@ -84,11 +98,11 @@ class AuditService:
     """``journal``: events are synced to the hub's own journal and shipped to the graph right
     after (the server); without it each is committed to the graph before ``append`` returns."""
 
-    def __init__(self, graph: Graph, settings: Settings, policy: Policy | None = None,
+    def __init__(self, graph: Graph, settings: Settings, policy: PolicyStamp | None = None,
                  journal: Journal | None = None) -> None:
         self.settings = settings
         self.log = AuditLog(graph, settings)
-        self.policy = policy or policy_for(settings)
+        self.policy = policy
         self._policy_lock = asyncio.Lock()
         self.shipper = (Shipper(journal, self.log,
                                 max_lag_seconds=settings.audit_max_lag_seconds,
@@ -99,7 +113,7 @@ class AuditService:
     def base(self, kind: str, action: str, subtype: str) -> dict[str, Any]:
         return {"id": ev.new_id(), "time": ev.now_iso(), "kind": kind, "action": action,
                 "subtype": subtype, "requestId": request_id.get(),
-                "policyVersion": self.policy.version}
+                "policyVersion": self.policy.version if self.policy else None}
 
     async def append(self, event: dict[str, Any]) -> dict[str, Any]:
         """Makes the event durable; AuditUnavailable if it cannot (the caller must refuse)."""
@@ -151,18 +165,19 @@ class AuditService:
 
     async def check_policy(self) -> None:
         """Records a policy change once per process: the file differs from the last recorded."""
-        if self.log.policy_checked:
+        if self.log.policy_checked or self.policy is None:
             return
+        policy = self.policy
         async with self._policy_lock:
             if self.log.policy_checked:
                 return
             head = await self.log.head()
-            if head.policy_digest != self.policy.digest:
+            if head.policy_digest != policy.digest:
                 event = self.base("policy", "U", "policy-change")
                 event.update({"subjectId": "hub", "subjectKind": "system", "outcome": "ok",
                               "detail": json.dumps({"from": head.policy_digest,
-                                                    "to": self.policy.digest})})
-                await self._record(event, policy_digest=self.policy.digest)
+                                                    "to": policy.digest})})
+                await self._record(event, policy_digest=policy.digest)
             self.log.policy_checked = True
 
     # --- /graphql ------------------------------------------------------------------------
@@ -270,13 +285,8 @@ class AuditService:
 
 
 async def respond_unavailable(send: Send) -> None:
-    payload = json.dumps({"errors": [{"message": UNAVAILABLE_MESSAGE,
-                                      "extensions": {"code": "AUDIT_UNAVAILABLE"}}]},
-                         ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 503, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"),
-        (b"content-length", str(len(payload)).encode()), (b"retry-after", b"5")]})
-    await send({"type": "http.response.body", "body": payload})
+    await send_json(send, 503, error_body("AUDIT_UNAVAILABLE", UNAVAILABLE_MESSAGE),
+                    [(b"retry-after", b"5")])
 
 
 def service_for(app: Any) -> AuditService | None:
@@ -293,7 +303,8 @@ def service_for(app: Any) -> AuditService | None:
     service: AuditService | None = getattr(state, "audit", None)
     if service is None:
         journal = Journal(settings.audit_journal_dir) if settings.audit_journal else None
-        service = AuditService(state.graph, settings, journal=journal)
+        service = AuditService(state.graph, settings, getattr(state, "policy", None),
+                               journal=journal)
         state.audit = service
         log.info("audit on", signing_key=str(settings.audit_signing_key_file),
                  journal=str(settings.audit_journal_dir) if journal else None)

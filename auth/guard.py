@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,26 +19,11 @@ from audit.store import AuditUnavailable
 from auth.policy import Policy
 from auth.ratelimit import RateLimiter
 from auth.tokens import InvalidToken, TokenService
+from hub.answers import error_body, send_json
 from hub.graph import DB_ERRORS
 from hub.subject import Subject
 
 MAX_BODY = 1 << 20
-
-
-async def _respond(send: Send, status: int, body: dict[str, Any],
-                   headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    payload = json.dumps(body, ensure_ascii=False).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(payload)).encode()), *(headers or [])],
-    })
-    await send({"type": "http.response.body", "body": payload})
-
-
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str,
@@ -47,7 +31,7 @@ async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str
     record = scope.get("state", {}).get("audit")
     if record is not None:
         record.error_codes = [code]
-    await _respond(send, status, _error(code, message), headers)
+    await send_json(send, status, error_body(code, message), headers)
 
 
 class GraphQLGuard:

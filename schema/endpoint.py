@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -12,6 +10,7 @@ from strawberry.asgi import GraphQL
 
 from auth.policy import Policy
 from auth.scope import scope_for
+from hub.answers import error_body, send_json
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
@@ -19,9 +18,7 @@ from hub.subject import Subject
 from schema.api import build_schema
 from schema.context import Context
 
-_NO_SUBJECT = json.dumps({"errors": [{
-    "message": "需要有效的访问令牌 a valid access token is required",
-    "extensions": {"code": "UNAUTHENTICATED"}}]}, ensure_ascii=False).encode()
+_NO_SUBJECT = error_body("UNAUTHENTICATED", "需要有效的访问令牌 a valid access token is required")
 
 
 class HubGraphQL(GraphQL[Context, None]):
@@ -41,11 +38,7 @@ class HubGraphQL(GraphQL[Context, None]):
         # mistake, a door left out) is refused: it must never run without the policy.
         if (self.policy is not None and scope["type"] == "http" and scope["method"] != "GET"
                 and scope.get("state", {}).get("subject") is None):
-            await send({"type": "http.response.start", "status": 401, "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(_NO_SUBJECT)).encode()),
-                (b"www-authenticate", b'Bearer realm="hub"')]})
-            await send({"type": "http.response.body", "body": _NO_SUBJECT})
+            await send_json(send, 401, _NO_SUBJECT, [(b"www-authenticate", b'Bearer realm="hub"')])
             return
         await super().__call__(scope, receive, send)
 

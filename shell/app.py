@@ -111,5 +111,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.graph = graph
     app.state.settings = settings
+    app.state.policy = policy  # the audit records its version on every event
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -105,6 +105,7 @@ async def test_each_kind_of_access_has_exactly_one_event(
         assert read["operationName"] == "One" and read["operationType"] == "query"
         assert read["purpose"] == "SERVICE_DELIVERY" and read["subjectKind"] == "client"
         assert read["clientAddress"] == "127.0.0.1" and read["latencyMs"] > 0
+        assert read["policyVersion"] == app.state.policy.version  # the policy that decided it
         assert len(read["documentHash"]) == 64 and len(read["variablesDigest"]) == 64
         assert "ch_1" not in json.dumps({k: v for k, v in read.items() if k != "children"})
         assert "张小明" not in json.dumps(read, ensure_ascii=False)  # no name on the record
@@ -160,6 +161,9 @@ def test_ingest_and_export_have_one_event_each(
             detail = json.loads(ingest["detail"])
             assert detail["loaded"] == 1 and detail["source"] == "edu-status"
             assert ingest["subjectId"].startswith("cli:") and "张" not in ingest["detail"]
+            # An operator's command is not decided by the access policy, so names none.
+            assert ingest.get("policyVersion") is None
+            assert not await events(local, kind="policy")
             [export] = await events(local, kind="export")
             assert export["children"] == [child] and export["action"] == "R"
         finally:
