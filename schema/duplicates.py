@@ -82,27 +82,16 @@ def _page(page: duplicates.DuplicatePage) -> DuplicatePage:
     )
 
 
-async def _in_region(info: HubInfo, candidate_id: str) -> None:
-    """An item outside the subject's region is answered like a missing one."""
-    prefix = _region(info)
-    if prefix is None:
-        return
+async def _decide_on(info: HubInfo, candidate_id: str) -> None:
+    """Before a decision on an item: one outside the subject's region is answered like a missing
+    one; one inside names its two children in the audit (the decision writes about them)."""
     rows = await info.context.graph.run(
-        "MATCH (d:DuplicateCandidate {id: $id}) "
-        f"WHERE all(x IN [(d)-[:CANDIDATE]->(y) | y] WHERE {in_subtree('x', '$prefix')}) "
-        "RETURN d.id AS id",
-        {"id": candidate_id, "prefix": prefix},
+        "MATCH (d:DuplicateCandidate {id: $id})-[:CANDIDATE]->(c) "
+        f"RETURN c.id AS id, $prefix IS NULL OR {in_subtree('c', '$prefix')} AS inside",
+        {"id": candidate_id, "prefix": _region(info)},
     )
-    if not rows:
+    if not rows or not all(row["inside"] for row in rows):
         raise NotFound("未找到该疑似重复记录 no such duplicate candidate")
-
-
-async def _note_pair(info: HubInfo, candidate_id: str) -> None:
-    """The two children a decision on the queue wrote about, for the audit."""
-    rows = await info.context.graph.run(
-        "MATCH (:DuplicateCandidate {id: $id})-[:CANDIDATE]->(c) RETURN c.id AS id",
-        {"id": candidate_id},
-    )
     note_disclosed(info, [{CHILD_KEY: row["id"]} for row in rows])
 
 
@@ -136,22 +125,19 @@ class DuplicateMutation:
             strawberry.ID | None, strawberry.argument(description="保留的儿童 ID Child to keep")
         ] = None,
     ) -> strawberry.ID:
-        await _in_region(info, id)
-        await _note_pair(info, id)
+        await _decide_on(info, id)
         kept = await duplicates.merge_children(info.context.graph, id, info.context.subject.id,
                                             keep)
         return strawberry.ID(kept)
 
     @strawberry.mutation(description="撤销合并 Undo a merge")
     async def unmerge_duplicate(self, info: HubInfo, id: Id) -> bool:
-        await _in_region(info, id)
-        await _note_pair(info, id)
+        await _decide_on(info, id)
         await duplicates.unmerge(info.context.graph, id, info.context.subject.id)
         return True
 
     @strawberry.mutation(description="确认不是同一儿童 Mark as two different children")
     async def reject_duplicate(self, info: HubInfo, id: Id) -> bool:
-        await _in_region(info, id)
-        await _note_pair(info, id)
+        await _decide_on(info, id)
         await duplicates.reject_duplicate(info.context.graph, id, info.context.subject.id)
         return True
