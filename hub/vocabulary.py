@@ -65,6 +65,15 @@ class SchoolStatus(Vocabulary):
     DECEASED = "DECEASED"
 
 
+class PlacementEnding(Vocabulary):
+    """What ended a placement 结束依据 (``endedBy``): the next placement starting, a school-status
+    snapshot (a status other than 在读/休学, or the pupil gone from the roll), or the API."""
+
+    NEXT_PLACEMENT = "NEXT_PLACEMENT"
+    SNAPSHOT = "SNAPSHOT"
+    API = "API"
+
+
 class ScreeningResult(Vocabulary):
     """Result of a 0–6 screening 筛查结果."""
 
@@ -211,6 +220,7 @@ _LABELS: dict[type[Vocabulary], dict[str, str]] = {
         "DROPPED_OUT": "辍学",
         "DECEASED": "死亡",
     },
+    PlacementEnding: {"NEXT_PLACEMENT": "新安置开始", "SNAPSHOT": "学籍快照", "API": "接口登记"},
     ScreeningResult: {"NEGATIVE": "阴性", "SUSPECTED": "可疑", "POSITIVE": "阳性"},
     ChildCategory: {
         "ORPHAN": "孤儿",

@@ -14,6 +14,7 @@ from hub.vocabulary import (
     CenterLevel,
     ChildCategory,
     DisabilityCategory,
+    PlacementEnding,
     PlacementType,
     SchoolStatus,
     SchoolType,
@@ -38,6 +39,7 @@ from schema.scalars import Date, DateTime
 strawberry.enum(Stage, description="学段 Education stage")
 strawberry.enum(PlacementType, description="安置方式 Placement type (ladder)")
 strawberry.enum(SchoolStatus, description="学籍状态 School-status state")
+strawberry.enum(PlacementEnding, description="安置结束依据 What ended a placement")
 strawberry.enum(ScreeningResult, description="筛查结果 Screening result")
 strawberry.enum(ChildCategory, description="儿童类别 Civil-affairs category")
 strawberry.enum(ServiceKind, description="服务类型 Kind of service session")
@@ -99,6 +101,7 @@ class SchoolClass(Node, Mapped):
     name: str | None = prop("{v}.name", "班级名称 Name")
     grade: str | None = prop("{v}.grade", "年级 Grade")
     special: bool | None = prop("{v}.special", "是否特教班 Whether it is a special class")
+    school_year: int | None = prop("{v}.schoolYear", "学年 School year (the year it starts)")
 
 
 @strawberry.type(description="资源教室 The resource room of an ordinary school")
@@ -113,6 +116,8 @@ _CURRENT_PUPILS = "({v})<-[:AT]-({x}:Placement)<-[:HAS_FACT]-({t}:Child)"
 class School(Organisation, Mapped):
     code: str | None = prop("{v}.code", "学校标识码 Ten-digit school code")
     school_type: SchoolType | None = prop("{v}.schoolType", "学校类型 School type")
+    special_classes: int | None = prop("{v}.specialClasses", "特教班数 Special classes (the "
+                                       "school register's count)")
     classes: list[SchoolClass] = related(
         "班级 Classes", "({v})-[:HAS_CLASS]->({t}:SchoolClass)", order="{t}.id"
     )
@@ -221,7 +226,14 @@ class Placement(Fact, Mapped):
     status: SchoolStatus | None = prop("{v}.status", "学籍状态 School-status state")
     start_date: Date | None = prop(_DATE % "date", "开始日期 From")
     end_date: Date | None = prop(_DATE % "endDate", "结束日期 To (empty while current)")
-    end_reason: str | None = prop("{v}.endReason", "结束原因 Why it ended")
+    end_reason: str | None = prop(
+        "{v}.endReason", "结束原因 Why it ended: a school-status state, or LEFT_ROLL (不再在册: a "
+        "later complete snapshot of the school no longer lists the pupil)")
+    ended_by: PlacementEnding | None = prop("{v}.endedBy", "结束依据 What ended it")
+    listed_on: Date | None = prop(_DATE % "listedOn", "最近学籍快照日期 The day of the latest "
+                                  "school-status snapshot that listed it")
+    left_roll_on: Date | None = prop(_DATE % "leftRollOn", "离册日期 The day of the snapshot "
+                                     "it was first missing from")
     organisation: Organisation | None = related(
         "安置机构 School or institution", "({v})-[:AT]->({t}:Organisation)", single=True
     )

@@ -106,7 +106,7 @@ async def test_a_new_placement_ends_the_previous_one_on_its_first_day(
 
 
 async def test_a_pupil_missing_from_a_later_complete_snapshot_left_the_roll(
-    graph: Graph, protector: IdProtector, tmp_path: Path
+    graph: Graph, protector: IdProtector, tmp_path: Path, settings: Settings
 ) -> None:
     await snapshot(graph, protector, tmp_path, JUNE, [edu_row(), b_row()])
     # A file that is not the school's whole roll (--partial) says nothing about who left.
@@ -120,6 +120,18 @@ async def test_a_pupil_missing_from_a_later_complete_snapshot_left_the_roll(
     assert (found["张三"]["end"], found["张三"]["reason"]) == (SEPTEMBER, "LEFT_ROLL")
     assert found["阿依古丽·买买提"]["end"] is None
     assert len(await graph.run("MATCH (c:Child) RETURN c")) == 2  # nothing deleted
+    # What staff tracing the pupil read through the API: why and how it ended, and when the
+    # roll last listed the pupil (the September roll listed only the other pupil).
+    answer = await execute(graph, settings, "{ children(first: 5) { edges { node { name "
+                           "placements { endReason endedBy listedOn leftRollOn endDate "
+                           "schoolClass { schoolYear } } } } } }")
+    seen = {e["node"]["name"]: e["node"]["placements"] for e in answer.data["children"]["edges"]}
+    assert seen["张三"] == [{
+        "endReason": "LEFT_ROLL", "endedBy": "SNAPSHOT", "listedOn": JUNE.isoformat(),
+        "leftRollOn": SEPTEMBER.isoformat(), "endDate": SEPTEMBER.isoformat(),
+        "schoolClass": {"schoolYear": 2024}}]
+    assert seen["阿依古丽·买买提"][0]["endedBy"] is None
+    assert seen["阿依古丽·买买提"][0]["listedOn"] == SEPTEMBER.isoformat()
     again = await snapshot(graph, protector, tmp_path, SEPTEMBER, [edu_row()])
     assert again.left_roll == 0
 
