@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 from hub.errors import BadUserInput
 from hub.graph import Graph
-from hub.indicators.common import BANDS
+from hub.indicators.common import BANDS, holds_status
 from hub.indicators.model import SchoolYear
 from hub.indicators.transitions import STALLED, stalled_params
-from hub.predicates import in_force, in_subtree, overlaps, region_prefix
+from hub.predicates import in_subtree, overlaps, region_prefix
 from hub.services.placements import LEFT_ROLL
 
 # --- stalled transitions --------------------------------------------------------------------
@@ -105,8 +105,9 @@ _DROPOUT = (
     "WHERE " + overlaps("p", "$beforeStart", "$beforeEnd") + " "
     "WITH DISTINCT c WHERE " + in_subtree("c", "$prefix") + " "
     "AND c.birthDate >= $bornFrom AND c.birthDate <= $bornTo "
-    "AND NOT EXISTS { MATCH (c)-[:HAS_FACT]->(q:Placement) WHERE " + in_force("q", "$after")
-    + " AND NOT coalesce(q.endReason = $leftRoll AND q.listedOn < $start, false) } "
+    # The census reads school status so too (hub/indicators/common.py holds_status).
+    "AND NOT EXISTS { MATCH (c)-[:HAS_FACT]->(q:Placement) WHERE "
+    + holds_status("q", "$after", "$start") + " } "
     "AND NOT EXISTS { MATCH (c)-[:HAS_FACT]->(q:Placement) WHERE q.status = 'DECEASED' } "
     "AND NOT EXISTS { MATCH (c)-[:HAS_FACT]->(d:DropoutCase) WHERE d.status = 'OPEN' } "
     "WITH c, 'dropout-check/' + $term + '/' + c.id AS ref "

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from hub.graph import Graph
-from hub.indicators.common import Inputs, result, run
+from hub.indicators.common import Inputs, holds_status, result, run
 from hub.indicators.model import Item, Result
-from hub.predicates import in_force, in_subtree
+from hub.predicates import in_subtree
 
 # From the region's ordinary schools (the class's region is its school's) to the inclusion
 # pupils placed in each ordinary class on the census day.
@@ -16,7 +16,7 @@ QUERY = (
     "<-[:HAS_FACT]-(c:Child) "
     "WHERE " + in_subtree("s", "$prefix") + " AND coalesce(s.schoolType, '') <> 'SPECIAL' "
     "AND coalesce(k.special, false) = false AND p.type = 'REGULAR_CLASS' "
-    "AND " + in_force("p", "$census") + " "
+    "AND " + holds_status("p", "$census") + " "
     "WITH s, k, count(DISTINCT c) AS pupils, "
     "  collect(DISTINCT CASE WHEN {visible} THEN c.id END) AS kids "
     "RETURN count(k) AS classes, count(CASE WHEN pupils > $limit THEN 1 END) AS over, "

@@ -16,13 +16,31 @@ from hub.graph import Graph, fill
 from hub.indicators.model import Definition, Result, SchoolYear, ratio
 from hub.indicators.registry import BY_KEY
 from hub.indicators.rules import RuleBook, Rules
-from hub.predicates import region_prefix
+from hub.predicates import in_force, region_prefix
+from hub.services.placements import LEFT_ROLL
 
 COMPULSORY_STAGES = ["PRIMARY", "JUNIOR"]
 BANDS: dict[str, tuple[int, int]] = {"PRESCHOOL": (3, 5), "COMPULSORY": (6, 14), "SENIOR": (15, 17)}
 NEXT_STAGE = {"PRESCHOOL": "PRIMARY", "PRIMARY": "JUNIOR", "JUNIOR": "SENIOR"}
 # Targets that are the per-pupil figure of the rules in force rather than the registry's.
 _TARGET_IS_PER_PUPIL = frozenset({"funding.specialSchools", "funding.otherPupils"})
+
+
+def holds_status(placement: str, day: str, listed_before: str | None = None) -> str:
+    """``placement`` gave school status 学籍 on ``day``: in force then, unless its pupil left
+    the roll (a later complete edu-status snapshot no longer lists him) and was last listed
+    before ``listed_before`` (default ``day``).
+
+    Such a placement ends on the day of the snapshot that missed the pupil, often weeks into
+    the term, yet the pupil was not on the roll when the term began: ``hub dropout check``
+    (hub/workflows.py) opens his case on the term's first day, and the census of that same day
+    must not count him as enrolled, placed or funded. Needs the parameter ``$leftRoll``
+    (``Inputs.params`` gives it).
+    """
+    listed = listed_before or day
+    return (f"{in_force(placement, day)} AND NOT coalesce({placement}.endReason = $leftRoll "
+            f"AND {placement}.listedOn < {listed}, false)")
+
 
 @dataclass(frozen=True)
 class Visibility:
@@ -60,6 +78,7 @@ class Inputs:
             "yearStart": self.year.start,
             "yearEnd": self.year.end,
             "asOf": self.as_of,
+            "leftRoll": LEFT_ROLL,
             **extra,
         }
 

@@ -2,8 +2,9 @@
 
 Special schools: max(pupils, 100) × the per-pupil figure of the school's region. Pupils of the
 region's other schools and institutions (inclusion, special class, home delivery, welfare
-class): pupils × the same figure (001 §11: 参照上述标准执行). Pupils are placements in force on
-the census day, any stage (001 §11: preschool and senior secondary follow compulsory).
+class): pupils × the same figure (001 §11: 参照上述标准执行). Pupils are those holding school
+status (registry.py's terms) on the census day, any stage (001 §11: preschool and senior
+secondary follow compulsory).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from hub.graph import Graph
-from hub.indicators.common import Inputs, result, run
+from hub.indicators.common import Inputs, holds_status, result, run
 from hub.indicators.model import Item, Result
-from hub.predicates import in_force, in_subtree
+from hub.predicates import in_subtree
 
 _RATE = (
     "coalesce($rates[{o}.regionCode], $rates[left({o}.regionCode, 4) + '00'], "
@@ -24,7 +25,7 @@ QUERY = (
     "CALL () { "
     "  MATCH (s:School) WHERE " + in_subtree("s", "$prefix") + " AND s.schoolType = 'SPECIAL' "
     "  OPTIONAL MATCH (s)<-[:AT]-(p:Placement)<-[:HAS_FACT]-(c:Child) "
-    "  WHERE " + in_force("p", "$census") + " "
+    "  WHERE " + holds_status("p", "$census") + " "
     "  WITH s, count(DISTINCT c) AS pupils, collect(DISTINCT CASE WHEN {visible} THEN c.id END) "
     "  AS kids "
     "  WITH s, pupils, kids, CASE WHEN pupils < $minimum THEN $minimum ELSE pupils END AS funded, "
@@ -38,7 +39,7 @@ QUERY = (
     # coalesce keeps NOT(... AND null) from dropping it.
     "  WHERE " + in_subtree("o", "$prefix") + " "
     "  AND NOT (o:School AND coalesce(o.schoolType, '') = 'SPECIAL') "
-    "  AND " + in_force("p", "$census") + " "
+    "  AND " + holds_status("p", "$census") + " "
     "  WITH o, count(DISTINCT c) AS pupils, collect(DISTINCT CASE WHEN {visible} THEN c.id END) "
     "  AS kids "
     "  WITH pupils, kids, " + _RATE.replace("{o}", "o") + " AS rate "

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from hub.graph import Graph
-from hub.indicators.common import COMPULSORY_STAGES, Inputs, result, run
+from hub.indicators.common import COMPULSORY_STAGES, Inputs, holds_status, result, run
 from hub.indicators.model import Item, Result, ratio
-from hub.predicates import in_force, in_subtree
+from hub.predicates import in_subtree
 from hub.vocabulary import PlacementType
 
 # Pupils with school status on the census day, by stage group and placement type. A child
 # with two placements in force (should not happen) is counted once, by the latest. Only those
 # few are sorted: sorting every pupil's placement first costs more than the rest of the query.
 QUERY = (
-    "MATCH (p:Placement) WHERE " + in_force("p", "$census") + " "
+    "MATCH (p:Placement) WHERE " + holds_status("p", "$census") + " "
     "MATCH (c)-[:HAS_FACT]->(p) WHERE " + in_subtree("c", "$prefix") + " "
     "WITH c, collect(p) AS ps "
     "WITH c, CASE WHEN size(ps) = 1 THEN ps[0] "

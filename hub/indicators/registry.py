@@ -11,7 +11,10 @@ Terms used below:
   year: nine years from the September after the sixth birthday), senior secondary 15–17;
 - *school status* 学籍: a placement in force on the census day (1 September of the year):
   started on or before it and ended after it, or not ended and ACTIVE or SUSPENDED (home
-  delivery and welfare-institution classes included, as 000 一(四) requires);
+  delivery and welfare-institution classes included, as 000 一(四) requires), unless the
+  pupil left the roll (a later complete edu-status snapshot no longer lists him) and was last
+  listed before the census day: he was not on the roll when the year began, as
+  `hub dropout check` reads a term's first day;
 - *as-of day*: the day the live lists (hollow enrolment, stalled transitions, open cases)
   are taken, by default the earlier of today and the year's last teaching day 最后教学日 (the
   end of the spring term: 15 July unless the region's rules set ``spring_term_ends`` or an

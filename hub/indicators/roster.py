@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from hub.graph import Graph
-from hub.indicators.common import BANDS, Inputs, result, run
+from hub.indicators.common import BANDS, Inputs, holds_status, result, run
 from hub.indicators.model import Item, Result, ratio
-from hub.predicates import in_force, in_subtree, overlaps
+from hub.predicates import in_subtree, overlaps
 
 # Every piece of evidence, read from its own label (a child's HAS_FACT relationships are
 # mostly service sessions, so expanding them per child would cost far more), grouped by child:
@@ -26,7 +26,7 @@ QUERY = (
     "       OR (c.specialNeeds IS NOT NULL AND NOT c.specialNeeds IN [[], ''])) "
     "  RETURN c, 1 AS listed, 0 AS enrolled "
     "  UNION ALL "
-    "  MATCH (c:Child)-[:HAS_FACT]->(p:Placement) WHERE " + in_force("p", "$census") + " "
+    "  MATCH (c:Child)-[:HAS_FACT]->(p:Placement) WHERE " + holds_status("p", "$census") + " "
     "  RETURN c, 0 AS listed, 1 AS enrolled "
     "} "
     "WITH c, max(listed) AS listed, max(enrolled) = 1 AS enrolled "
