@@ -530,13 +530,14 @@ async def test_the_checks_report_what_they_found(
     assert [(scenario.labels[r["child"]], _day(r["day"]), r["status"]) for r in cases] == [
         ("d", dt.date(2025, 9, 1), "OPEN")]
     # As of 2026-06-30, more than 30 days after their placements ended, with none after:
-    # t (转出 09-10), d (left the roll 09-10), g (毕业 2025-06-20).
-    assert "新登记中断 3" in scenario.transitions_output
+    # t (转出 09-10), g (毕业 2025-06-20); d left the roll on 09-10, which is his dropout case,
+    # not a stalled transition (as 辍学 is not).
+    assert "新登记中断 2" in scenario.transitions_output
     stalled = await session_graph.run(
         "MATCH (c:Child)-[:HAS_FACT]->(x:Transition {status: 'STALLED'}) "
         "RETURN c.id AS child, x.fromStage + '→' + x.toStage AS pair")
     assert sorted((scenario.labels[r["child"]], r["pair"]) for r in stalled) == [
-        ("d", "PRIMARY→PRIMARY"), ("g", "JUNIOR→SENIOR"), ("t", "PRIMARY→PRIMARY")]
+        ("g", "JUNIOR→SENIOR"), ("t", "PRIMARY→PRIMARY")]
     assert scenario.seconds < 60, scenario.seconds
 
 
@@ -637,8 +638,9 @@ LUZHOU_EXPECTED = {
     "funding.otherPupils": E(63_000, 9, 7000, "MET", "a1 a2 a3 b1 b2 b3 b4 t w"),
     "transitions.open": E(0, None, 0, "NO_TARGET"),  # snapshots record no transition
     "transitions.completed": E(0, None, 0, "NO_TARGET"),
-    # t ended 2025-09-10 (293 days), d ended 09-10 (293), g graduated 06-20 (375) > 30 → 3
-    "transitions.stalled": E(3, None, 3, "NOT_MET", "d g t"),
+    # t ended 2025-09-10 (293 days), g graduated 06-20 (375) > 30 → 2 (d left the roll: a
+    # dropout case, not a stall)
+    "transitions.stalled": E(2, None, 2, "NOT_MET", "g t"),
     "dropout.open": E(1, None, 1, "NOT_MET", "d"),  # the case the check opened on 09-01
     "dropout.closed": E(0, None, 0, "NO_TARGET"),
     "dropout.medianDays": E(0, None, None, "NO_DATA"),  # no case closed
@@ -712,7 +714,7 @@ CITY_EXPECTED = {
                              "a1 a2 a3 b1 b2 b3 b4 t w e1 e2 g2 k2 s1"),
     "transitions.open": E(0, None, 0, "NO_TARGET"),
     "transitions.completed": E(0, None, 0, "NO_TARGET"),
-    "transitions.stalled": E(3, None, 3, "NOT_MET", "d g t"),
+    "transitions.stalled": E(2, None, 2, "NOT_MET", "g t"),
     "dropout.open": E(1, None, 1, "NOT_MET", "d"),
     "dropout.closed": E(0, None, 0, "NO_TARGET"),
     "dropout.medianDays": E(0, None, None, "NO_DATA"),
@@ -743,11 +745,11 @@ async def test_luzhou(scenario: Scenario, session_graph: Graph, rules_settings: 
                           "dueYuan": 700_000}, True)}  # flagged: under 100
     stalled = {k: v["children"] for k, (v, _) in
                items(found, "transitions.stalled", "StagePair").items()}
-    # t and d stay expected in primary school; g, a junior graduate, in senior secondary.
-    assert stalled == {"PRIMARY→PRIMARY": 2, "JUNIOR→SENIOR": 1}
+    # t stays expected in primary school; g, a junior graduate, in senior secondary.
+    assert stalled == {"PRIMARY→PRIMARY": 1, "JUNIOR→SENIOR": 1}
     days = {scenario.labels[k]: v["daysSinceEnd"] for k, (v, _) in
             items(found, "transitions.stalled", "Child").items()}
-    assert days == {"t": 293, "d": 293, "g": 375}  # to 2026-06-30 from 09-10, 09-10, 06-20
+    assert days == {"t": 293, "g": 375}  # to 2026-06-30 from 09-10 and 06-20
     english = {k: i["english"] for k, i in found.items()}
     assert english["homeDelivery.hours"] == "Home delivery: ≥ 120 hours"
 

@@ -13,11 +13,12 @@ from hub.graph import Graph
 from hub.indicators.common import NEXT_STAGE, Inputs, result, run
 from hub.indicators.model import Item, Result
 from hub.predicates import in_subtree
+from hub.services.placements import LEFT_ROLL
 
 # A child's latest-ending placement, ended more than N days before the as-of day, with no
-# placement after it. Not a stall: a death, dropping out (that is a dropout case), or the end
-# of senior secondary. The next stage expected is the recorded transition's, else the next
-# stage after a graduation, else the same stage.
+# placement after it. Not a stall: a death, dropping out or leaving the roll (each is a dropout
+# case, hub dropout check's), or the end of senior secondary. The next stage expected is the
+# recorded transition's, else the next stage after a graduation, else the same stage.
 # The latest end per child is an aggregation (an open placement counts as never ending); only
 # the few children whose latest end is old enough are then tested for region and age and have
 # their placements looked at again, instead of sorting every placement of every child.
@@ -30,6 +31,7 @@ STALLED = (
     "WITH c, p ORDER BY p.id DESC "
     "WITH c, head(collect(p)) AS p "
     "WHERE NOT coalesce(p.status, '') IN ['DECEASED', 'DROPPED_OUT'] "
+    "AND NOT coalesce(p.endReason = $leftRoll, false) "
     "AND NOT (p.stage IN ['SENIOR', 'VOCATIONAL'] AND p.status = 'GRADUATED') "
     "WITH c, p, COLLECT { MATCH (t:Transition)-[:FROM_PLACEMENT]->(p) "
     "  RETURN t.toStage AS s ORDER BY t.date DESC LIMIT 1 }[0] AS expected "
@@ -70,7 +72,7 @@ def _adult_born(as_of: dt.date) -> dt.date:
 
 def stalled_params(as_of: dt.date, days: int) -> dict[str, Any]:
     return {"adultBorn": _adult_born(as_of), "stalledBefore": as_of - dt.timedelta(days=days),
-            "next": NEXT_STAGE, "asOf": as_of}
+            "next": NEXT_STAGE, "asOf": as_of, "leftRoll": LEFT_ROLL}
 
 
 async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
