@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from connectors.pipeline import LoadReport
-from hub import workflows
+from hub import indicators, workflows
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.reference import ensure_regions
@@ -175,6 +175,21 @@ async def test_an_empty_enrolment_date_counts_from_the_snapshot_day_with_a_warni
     late = await snapshot(graph, protector, tmp_path, JUNE,
                           [edu_row(**{"入学日期": "2025-07-01"})])
     assert [(r.row, r.column) for r in late.rejects] == [(1, "入学日期")]
+
+
+async def test_last_years_class_is_not_one_of_this_years_classes(
+    graph: Graph, protector: IdProtector, tmp_path: Path
+) -> None:
+    # Both pupils are listed in June only: their placements go on into the next year (no
+    # snapshot has ended them), but 三年级1班 of 2024 is not a class of the 2025 year.
+    await ensure_regions(graph)
+    await snapshot(graph, protector, tmp_path, JUNE, [edu_row(), b_row()])
+    last_year = await indicators.compute(graph, "140400", 2024, as_of=JUNE)
+    this_year = await indicators.compute(graph, "140400", 2025, as_of=SEPTEMBER)
+    [before] = [r for r in last_year.results if r.definition.key == "classes.overLimit"]
+    [after] = [r for r in this_year.results if r.definition.key == "classes.overLimit"]
+    assert (before.numerator, before.denominator) == (0, 1)  # one class, 2 pupils ≤ 3
+    assert (after.numerator, after.denominator) == (0, 0)
 
 
 async def test_classes_are_per_school_year_grade_and_name(

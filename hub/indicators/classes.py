@@ -10,12 +10,16 @@ from hub.indicators.model import Item, Result
 from hub.predicates import in_subtree
 
 # From the region's ordinary schools (the class's region is its school's) to the inclusion
-# pupils placed in each ordinary class on the census day.
+# pupils placed in each ordinary class of the year on the census day. Classes are per school
+# year (edu-status makes them from 年级/班级 and the snapshot's year): a pupil whose school sent
+# no snapshot of this year yet is still IN_CLASS of last year's class, which is not counted as
+# one of this year's.
 QUERY = (
     "MATCH (s:School)-[:HAS_CLASS]->(k:SchoolClass)<-[:IN_CLASS]-(p:Placement)"
     "<-[:HAS_FACT]-(c:Child) "
     "WHERE " + in_subtree("s", "$prefix") + " AND coalesce(s.schoolType, '') <> 'SPECIAL' "
     "AND coalesce(k.special, false) = false AND p.type = 'REGULAR_CLASS' "
+    "AND coalesce(k.schoolYear, $schoolYear) = $schoolYear "
     "AND " + holds_status("p", "$census") + " "
     "WITH s, k, count(DISTINCT c) AS pupils, "
     "  collect(DISTINCT CASE WHEN {visible} THEN c.id END) AS kids "
@@ -29,7 +33,7 @@ QUERY = (
 
 async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
     limit = inputs.rules.inclusion_per_class
-    rows = await run(graph, QUERY, inputs, limit=limit)
+    rows = await run(graph, QUERY, inputs, limit=limit, schoolYear=inputs.year.year)
     row: dict[str, Any] = rows[0] if rows else {}
     over = sorted(row.get("rows", []), key=lambda r: r["id"])
     items = [
