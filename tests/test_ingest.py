@@ -466,3 +466,25 @@ def test_cli_export_children(graph: Graph, tmp_path: Path) -> None:
     out = tmp_path / "children.jsonl"
     assert runner.invoke(app, ["export", "children", "--out", str(out)]).exit_code == 0
     assert out.read_text(encoding="utf-8").splitlines() == result.stdout.splitlines()
+
+
+async def test_a_certificate_without_its_issue_date_counts_from_the_day_it_was_loaded(
+    graph: Graph, protector: IdProtector, tmp_path: Path
+) -> None:
+    from hub import indicators
+
+    path = csv_file(tmp_path, "dpf-certificates", [dpf_row(**{"发证日期": ""})])
+    report = await ingest(graph, protector, "dpf-certificates", path)
+    assert report.loaded == 1
+    loaded_on = date.today()
+    # The year ending after the load counts the child; the year ending before it cannot know.
+    year = loaded_on.year if loaded_on.month >= 9 else loaded_on.year - 1
+
+    async def roster(school_year: int) -> int:
+        found = await indicators.compute(graph, "140400", school_year,
+                                         as_of=min(loaded_on, date(school_year + 1, 8, 31)))
+        [r] = [r for r in found.results if r.definition.key == "roster.schoolAge"]
+        return int(r.numerator or 0)
+
+    assert await roster(year) == 1
+    assert await roster(year - 2) == 0

@@ -4,14 +4,14 @@ Sources are cited as ``shared/DOMAIN.md`` does: file number of ``shared/seeds`` 
 Targets are the defaults; ``HUB_INDICATOR_RULES`` may set others per region (``rules.py``).
 Terms used below:
 
-- *roster* 名册: children with a disability certificate issued by the end of the school year,
-  or a screening dated by then that is POSITIVE or carries a diagnosis, or a welfare status
+- *roster* 名册: children with a disability certificate issued by the end of the school year
+  (one without its issue date counts from the day it was loaded), or a screening dated by then that is POSITIVE or carries a diagnosis, or a welfare status
   in force in the year while the child has a disability category or a special need;
 - *age band* on 31 August of the year: preschool 3–5, compulsory 6–14 (so 6–15 during the
   year: nine years from the September after the sixth birthday), senior secondary 15–17;
 - *school status* 学籍: a placement in force on the census day (1 September of the year):
-  started on or before it and ended after it, or not ended and ACTIVE or SUSPENDED (home
-  delivery and welfare-institution classes included, as 000 一(四) requires), unless the
+  started on or before it and not ended by it (home delivery and welfare-institution classes
+  included, as 000 一(四) requires; 休学 suspended pupils keep their status), unless the
   pupil left the roll (a later complete edu-status snapshot no longer lists him) and was last
   listed before the census day: he was not on the roll when the year began, as
   `hub dropout check` reads a term's first day;

@@ -13,7 +13,10 @@ from hub.predicates import in_subtree, overlaps
 # force on the census day. Then the region and the age on 31 August (3–17).
 QUERY = (
     "CALL () { "
-    "  MATCH (c:Child)-[:HAS_FACT]->(f:DisabilityCertificate) WHERE f.date <= $yearEnd "
+    # A certificate without its issue date (发证日期 may be empty) is known from the day it
+    # was loaded: it counts for a year that ends after that day, never for an earlier one.
+    "  MATCH (c:Child)-[:HAS_FACT]->(f:DisabilityCertificate) "
+    "  WHERE coalesce(f.date, date(f.recordedAt)) <= $yearEnd "
     "  RETURN c, 1 AS listed, 0 AS enrolled "
     "  UNION ALL "
     "  MATCH (c:Child)-[:HAS_FACT]->(s:Screening) WHERE s.date <= $yearEnd "
