@@ -99,3 +99,33 @@ async def ensure_departments(graph: Graph, region_codes: Iterable[str]) -> int:
     for batch in batches(rows):
         await graph.write(_MERGE_DEPARTMENTS, {"rows": list(batch)})
     return len(rows)
+
+
+# Every county has a disability-education expert committee 残疾人教育专家委员会 (000 一(一)),
+# as it has its bureaus: it assesses children and recommends placements. No department exports a
+# list of them, so they are reference data like the departments, one per county given.
+_MERGE_COMMITTEES = """
+UNWIND $rows AS row
+MATCH (r:Region {code: row.regionCode})
+MERGE (e:Organisation:ExpertCommittee {id: row.id})
+SET e.name = row.name, e.regionCode = row.regionCode
+MERGE (e)-[:IN_REGION]->(r)
+"""
+
+
+def committee_id(region_code: str) -> str:
+    """The id of the expert committee of a county (``exc_`` + its code)."""
+    return f"exc_{region_code}"
+
+
+async def ensure_committees(graph: Graph, county_codes: Iterable[str]) -> int:
+    """MERGEs the expert committee of each county code given; the regions must exist."""
+    rows = []
+    for code in sorted(set(county_codes)):
+        region = regions.lookup(code)
+        if region is not None:
+            rows.append({"id": committee_id(code), "regionCode": code,
+                         "name": f"{region.name}残疾人教育专家委员会"})
+    for batch in batches(rows):
+        await graph.write(_MERGE_COMMITTEES, {"rows": list(batch)})
+    return len(rows)

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hub.demo import TODAY, City, generate
 from stdnum.cn import ric
 from typer.testing import CliRunner
 
 from hub import demo, regions
-from hub.demo import TODAY, City, generate
 from hub.graph import Graph
 from hub.identity import IdProtector, mask
 from hub.reference import ensure_departments, ensure_regions
