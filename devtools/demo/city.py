@@ -413,17 +413,27 @@ class _Builder:
         return people
 
     def id_number(self, county: str, birth: date, male: bool) -> str:
-        """A valid GB 11643 number whose place code was in use in the birth year."""
+        """A valid GB 11643 number whose place code was in use in the birth year.
+
+        Usually the county's code, or the code it had before the 2018 reform; a code too young
+        for the birth year (a mother born before 潞城市 was made in 1994) gives way to another
+        of the county's codes, else to the first of the city's then in use (born elsewhere).
+        """
         rng = self.rng
         place = county
         if county in PREDECESSORS and (
             birth.year < REFORM_YEAR or (birth.year == REFORM_YEAR and rng.random() < 0.5)
         ):
             place = rng.choice(PREDECESSORS[county])
+        places = (place, county, *PREDECESSORS.get(county, ()),
+                  *(code for codes in PREDECESSORS.values() for code in codes))
         while True:
             sequence = rng.randrange(0, 500) * 2 + (1 if male else 0)  # odd = male
-            body = f"{place}{birth:%Y%m%d}{sequence:03d}"
-            number = body + ric.calc_check_digit(body + "0")
+            for candidate in places:
+                body = f"{candidate}{birth:%Y%m%d}{sequence:03d}"
+                number = body + ric.calc_check_digit(body + "0")
+                if ric.is_valid(number):
+                    break
             if number not in self.used_ids:
                 self.used_ids.add(number)
                 return number
@@ -464,8 +474,11 @@ class _Builder:
         key = person.child.key
         if person.certified:
             self.certificate(person)
-        screening = self.screening(person, county) if person.age <= 6 and rng.random() < 0.9 \
-            else None
+        # Most young children are screened; one with a special need surely was, since that
+        # screening is what referred it to rehabilitation (and what tells its region).
+        screened = person.age <= 6 and (rng.random() < 0.9
+                                        or person.child.special_needs is not None)
+        screening = self.screening(person, county) if screened else None
         person.stints = [self.seat(person, county, span) for span in self.spans(person)]
         welfare = person.orphan_in_care or rng.random() < 0.075
         if welfare:

@@ -27,13 +27,15 @@ from hub.vocabulary import (
     HomeDeliveryContent,
     PlacementType,
     SchoolStatus,
-    SchoolType,
     ScreeningResult,
     Stage,
 )
 
 CATEGORY_LABELS = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
 GRADE_LABELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
+# 办学类型 in the register's own words (FORMATS.md), which are not always SchoolType's labels.
+SCHOOL_TYPES = {"KINDERGARTEN": "幼儿园", "PRIMARY": "小学", "JUNIOR": "初级中学",
+                "SENIOR": "高级中学", "VOCATIONAL": "中等职业学校", "SPECIAL": "特殊教育学校"}
 Row = dict[str, object]
 
 
@@ -82,7 +84,7 @@ def _yes(value: bool, yes: str = "是", no: str = "否") -> str:
 
 def register(city: City) -> list[Row]:
     rows: list[Row] = [{
-        "学校标识码": s.code, "学校名称": s.name, "办学类型": SchoolType(s.kind).label,
+        "学校标识码": s.code, "学校名称": s.name, "办学类型": SCHOOL_TYPES[s.kind],
         "行政区划代码": s.region_code, "资源教室": _yes(s.resource_room, "有", "无"),
         "特教班数": s.special_classes, "指导资源中心": s.centre,
         "是否资源中心": _yes(s.hosts_centre),
