@@ -1,6 +1,7 @@
-"""Reference data every region-scoped record hangs off: regions 行政区划 and departments 部门.
+"""Reference data every region-scoped record hangs off: regions 行政区划, departments 部门 and
+each county's expert committee 专家委员会 (no department exports a list of them).
 
-Both are idempotent (MERGE on their keys), so `hub demo-data`, ingest jobs and tests can call
+All are idempotent (MERGE on their keys), so `hub demo-data`, ingest jobs and tests can call
 them whenever they need the nodes to exist.
 """
 
