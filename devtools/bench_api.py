@@ -24,9 +24,9 @@ import strawberry
 from auth import clients
 from auth.policy import default_policy
 from auth.standing import STATUS_QUERIES
-from hub import demo
+from devtools.demo.city import CITY_CODE, COUNTY_WEIGHTS
+from devtools.demo.load import load_demo
 from hub.graph import Graph, counting
-from hub.reference import ensure_departments, ensure_regions
 from hub.settings import Settings
 from shell.app import create_app
 
@@ -121,10 +121,7 @@ async def _ensure_data(graph: Graph, settings: Settings, children: int, seed: in
     rows = await graph.run("MATCH (c:Child) RETURN count(c) AS n")
     have = int(rows[0]["n"])
     if have == 0:
-        await ensure_regions(graph)
-        city = demo.generate(children, seed)
-        await ensure_departments(graph, city.region_codes)
-        await demo.write(graph, city, settings)
+        await load_demo(graph, settings, children, seed)
         rows = await graph.run("MATCH (c:Child) RETURN count(c) AS n")
         have = int(rows[0]["n"])
     return have
@@ -140,13 +137,13 @@ async def run(settings: Settings, children: int, requests: int, concurrency: int
     try:
         have = await _ensure_data(graph, settings, children, seed)
         await clients.add_client(graph, default_policy(), name="bench", department="EDU",
-                                 region=demo.CITY_CODE, roles=["edu-officer"],
+                                 region=CITY_CODE, roles=["edu-officer"],
                                  client_id=BENCH_CLIENT[0], secret=BENCH_CLIENT[1])
         ids = [r["id"] for r in await graph.run(
             "MATCH (c:Child) RETURN c.id AS id ORDER BY c.id")]
         rng = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
         sample = [rng.choice(ids) for _ in range(requests)]
-        counties = list(demo.COUNTY_WEIGHTS)
+        counties = list(COUNTY_WEIGHTS)
         filters = [{"regionCode": rng.choice(counties), "placementType": "REGULAR_CLASS"}
                    for _ in range(requests)]
         quiet = {"log_level": "WARNING", "rate_limit_per_minute": 10**6, "env": "test"}

@@ -1,5 +1,6 @@
 """``hub bench indicators``: every indicator family timed over a region, cold then warm, on the
-graph at hand (the demo city is generated first when the graph holds no child)."""
+graph at hand (the demo city is loaded first, through its files, when the graph holds no
+child)."""
 
 from __future__ import annotations
 
@@ -11,23 +12,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hub import demo
+from devtools.demo.load import has_children, load_demo
 from hub.graph import Graph
 from hub.indicators import FAMILIES, compute
-from hub.reference import ensure_departments, ensure_regions
 from hub.settings import Settings
 
 
 async def run(graph: Graph, conf: Settings, code: str, year: int, children: int, repeat: int,
               say: Callable[[str], None]) -> dict[str, Any]:
     loaded: float | None = None
-    if not await demo.has_children(graph):
-        say(f"图为空, 正在生成 {children:,} 名儿童 graph empty: generating {children:,} ...")
+    if not await has_children(graph):
+        say(f"图为空, 正在载入 {children:,} 名儿童的演示城市 graph empty: loading the demo city "
+            f"of {children:,} children through its department files ...")
         started = time.perf_counter()
-        city = demo.generate(children, 1)
-        await ensure_regions(graph)
-        await ensure_departments(graph, city.region_codes)
-        await demo.write(graph, city, conf)
+        await load_demo(graph, conf, children, 1, say=say)
         loaded = time.perf_counter() - started
     counts = await graph.run(
         "CALL () { MATCH (c:Child) RETURN count(c) AS children } "

@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, LiteralString
 
-from connectors import generate
 from connectors.pipeline import BuildContext, load, parse_row
 from connectors.reading import read_table
 from connectors.sources import SOURCES
+from devtools import generate
 from hub.graph import Graph
 from hub.identity import IdProtector
 

@@ -1,6 +1,7 @@
-"""Reference data every region-scoped record hangs off: regions 行政区划 and departments 部门.
+"""Reference data every region-scoped record hangs off: regions 行政区划, departments 部门 and
+each county's expert committee 专家委员会 (no department exports a list of them).
 
-Both are idempotent (MERGE on their keys), so `hub demo-data`, ingest jobs and tests can call
+All are idempotent (MERGE on their keys), so `hub demo-data`, ingest jobs and tests can call
 them whenever they need the nodes to exist.
 """
 
@@ -98,4 +99,34 @@ async def ensure_departments(graph: Graph, region_codes: Iterable[str]) -> int:
     rows = department_rows(region_codes)
     for batch in batches(rows):
         await graph.write(_MERGE_DEPARTMENTS, {"rows": list(batch)})
+    return len(rows)
+
+
+# Every county has a disability-education expert committee 残疾人教育专家委员会 (000 一(一)),
+# as it has its bureaus: it assesses children and recommends placements. No department exports a
+# list of them, so they are reference data like the departments, one per county given.
+_MERGE_COMMITTEES = """
+UNWIND $rows AS row
+MATCH (r:Region {code: row.regionCode})
+MERGE (e:Organisation:ExpertCommittee {id: row.id})
+SET e.name = row.name, e.regionCode = row.regionCode
+MERGE (e)-[:IN_REGION]->(r)
+"""
+
+
+def committee_id(region_code: str) -> str:
+    """The id of the expert committee of a county (``exc_`` + its code)."""
+    return f"exc_{region_code}"
+
+
+async def ensure_committees(graph: Graph, county_codes: Iterable[str]) -> int:
+    """MERGEs the expert committee of each county code given; the regions must exist."""
+    rows = []
+    for code in sorted(set(county_codes)):
+        region = regions.lookup(code)
+        if region is not None:
+            rows.append({"id": committee_id(code), "regionCode": code,
+                         "name": f"{region.name}残疾人教育专家委员会"})
+    for batch in batches(rows):
+        await graph.write(_MERGE_COMMITTEES, {"rows": list(batch)})
     return len(rows)

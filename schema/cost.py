@@ -64,11 +64,13 @@ RESOLVER_DEFAULT: Mapping[tuple[str, str], int] = {
 }
 
 # Lists nothing bounds: the size the estimate assumes, from what one record really holds. The
-# demo city (hub/demo.py, 400 children) was measured: per child at most 4 placements, 3 plan
-# versions, 3 transitions, 2 assessments, 1 of each other kind but sessions (p95 36, max 75)
-# and 43 facts in all at p95 (82 max); per school at most 31 classes and 1 guiding centre; a
-# centre serves at most 12 schools. The figures leave room above those; a record bigger than
-# assumed still answers, and the transaction timeout bounds the rest.
+# demo city (devtools/demo, 400 children loaded through its files) was measured: per child at
+# most 4 placements, 3 plan versions, 3 transitions, 2 assessments and 2 screenings, 1 of each
+# other kind but sessions (max 58) and 44 facts in all at p95 (68 max); per school 1 guiding
+# centre; a centre serves at most 12 schools. A school's classes accumulate school year by
+# school year (one per snapshot year: the special school of the demo's 15 years has 107), more
+# than the one year ``School.classes`` assumes. The figures leave room above the rest; a record
+# bigger than assumed still answers, and the transaction timeout bounds the rest.
 FACT_LIST = 5
 ASSUMED_SIZE: Mapping[tuple[str, str], int] = {
     ("Query", "childTimeline"): 50,  # without `first` the timeline is not limited

@@ -8,7 +8,6 @@ import typer
 
 from hub import localdb, migrate
 from hub.commandline import fail, settings, with_graph
-from hub.demo import demo_data_command
 from hub.settings import Settings
 
 app = typer.Typer(help="特殊教育数据枢纽 Special-education data hub", no_args_is_help=True)
@@ -90,9 +89,6 @@ def proxy_options(conf: Settings) -> dict[str, Any]:
     return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or ""}
 
 
-app.command("demo-data")(demo_data_command)
-
-
 # hub ingest / export children (connectors/commands.py)
 from connectors.commands import register as _register_ingest  # noqa: E402 - after app exists
 
@@ -121,6 +117,12 @@ _register_reports(app)
 from devtools.commands import register as _register_devtools  # noqa: E402 - after app exists
 
 _register_devtools(app)
+
+
+# hub demo-data (devtools/demo/command.py)
+from devtools.demo.command import register as _register_demo  # noqa: E402 - after app exists
+
+_register_demo(app)
 
 
 def main() -> None:

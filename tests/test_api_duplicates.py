@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from connectors import generate
 from connectors.pipeline import load
 from connectors.sources import SOURCES
+from devtools import generate
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings

@@ -21,9 +21,9 @@ import pytest
 
 from auth import people
 from auth.policy import default_policy
-from hub import demo
+from devtools.demo.city import CITY_CODE
+from devtools.demo.load import load_demo
 from hub.graph import Graph
-from hub.reference import ensure_departments, ensure_regions
 from hub.settings import Settings
 from tests.processes import free_port, wait_ready
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).parent.parent
 CONSOLE = ROOT / "console"
 SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHILDREN = 150  # the demo city, small enough to write in a few seconds
+CHILDREN = 150  # the demo city, small enough to load in a few seconds
 PASSWORDS = {"staff": "staff-password-1", "supervisor": "super-password-1",
              "auditor": "audit-password-1"}
 
@@ -56,10 +56,7 @@ async def console_hub(session_graph: Graph, settings: Settings,
                       tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, str]]:
     graph = session_graph
     await graph.empty()
-    await ensure_regions(graph)
-    city = demo.generate(CHILDREN, 1)
-    await ensure_departments(graph, city.region_codes)
-    await demo.write(graph, city, settings)
+    await load_demo(graph, settings, CHILDREN, 1)  # through its department files, as `make run`
     rows = await graph.run(
         "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-(p:Placement)<-[:HAS_FACT]-"
         "(:Child) WHERE p.endDate IS NULL "
@@ -70,9 +67,9 @@ async def console_hub(session_graph: Graph, settings: Settings,
         graph, policy, username="wang.li", password=PASSWORDS["staff"], department="EDU",
         region=centre["region"], roles=["resource-centre-staff"], works_at=[centre["id"]])
     await people.add_person(graph, policy, username="chen.sup", password=PASSWORDS["supervisor"],
-                            department="EDU", region=demo.CITY_CODE, roles=["supervisor"])
+                            department="EDU", region=CITY_CODE, roles=["supervisor"])
     await people.add_person(graph, policy, username="audit.zhao", password=PASSWORDS["auditor"],
-                            department="EDU", region=demo.CITY_CODE, roles=["auditor"])
+                            department="EDU", region=CITY_CODE, roles=["auditor"])
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     work = tmp_path_factory.mktemp("console-hub")
@@ -103,7 +100,7 @@ def test_console_in_chromium(console_hub: dict[str, str], tmp_path: Path) -> Non
            "STAFF_ID": console_hub["staff_id"],
            "SUPERVISOR_USER": "chen.sup", "SUPERVISOR_PASSWORD": PASSWORDS["supervisor"],
            "AUDITOR_USER": "audit.zhao", "AUDITOR_PASSWORD": PASSWORDS["auditor"],
-           "REGION": demo.CITY_CODE, "YEAR": "2025"}
+           "REGION": CITY_CODE, "YEAR": "2025"}
     run = subprocess.run(["node", "browser/run.mjs"], cwd=CONSOLE, env=env, capture_output=True,
                          text=True, timeout=240, check=False)
     if not result_file.exists():

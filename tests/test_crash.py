@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from neo4j import AsyncGraphDatabase
 
-from connectors import generate
 from connectors.pipeline import load
 from connectors.sources import SOURCES
+from devtools import generate
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from connectors.generate import make_id
+from devtools.generate import make_id
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.predicates import in_force

@@ -12,9 +12,9 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from connectors.generate import make_id, write_csv
 from connectors.pipeline import LoadReport, load
 from connectors.sources import SOURCES
+from devtools.generate import make_id, write_csv
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from connectors import generate
 from connectors.commands import export_children_lines
 from connectors.pipeline import load
 from connectors.sources import SOURCES
+from devtools import generate
 from hub.errors import Conflict
 from hub.graph import Graph
 from hub.identity import IdProtector
