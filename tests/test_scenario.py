@@ -62,8 +62,8 @@ from typing import Any, NamedTuple
 import pytest
 from typer.testing import CliRunner, Result
 
-from connectors.generate import make_id, write_csv, write_xlsx
 from connectors.sources import SOURCES
+from devtools.generate import make_id, write_csv, write_xlsx
 from hub.graph import Graph
 from hub.indicators import DEFINITIONS
 from hub.reference import ensure_regions

@@ -5,7 +5,8 @@ Targets are the defaults; ``HUB_INDICATOR_RULES`` may set others per region (``r
 Terms used below:
 
 - *roster* 名册: children with a disability certificate issued by the end of the school year
-  (one without its issue date counts from the day it was loaded), or a screening dated by then that is POSITIVE or carries a diagnosis, or a welfare status
+  (one without its issue date counts from the day it was loaded), or a screening dated by
+  then that is POSITIVE or carries a diagnosis, or a welfare status
   in force in the year while the child has a disability category or a special need;
 - *age band* on 31 August of the year: preschool 3–5, compulsory 6–14 (so 6–15 during the
   year: nine years from the September after the sixth birthday), senior secondary 15–17;
