@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from auth.policy import default_policy
+from hub.current import sync_all
 from hub.graph import Graph, counting
 from hub.identity import IdProtector
 from hub.settings import Settings
@@ -119,3 +120,4 @@ async def plan_operators(graph: Graph, cypher: str, params: dict[str, Any]) -> l
 
 async def seed(graph: Graph) -> None:
     await graph.write(SEED)
+    await sync_all(graph)  # the placements above were written raw: give them their pointers

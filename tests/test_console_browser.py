@@ -22,7 +22,9 @@ import pytest
 from auth import people
 from auth.policy import default_policy
 from hub import demo
+from hub.current import sync_all
 from hub.graph import Graph
+from hub.predicates import current_pupil
 from hub.reference import ensure_departments, ensure_regions
 from hub.settings import Settings
 from tests.processes import free_port, wait_ready
@@ -60,9 +62,10 @@ async def console_hub(session_graph: Graph, settings: Settings,
     city = demo.generate(CHILDREN, 1)
     await ensure_departments(graph, city.region_codes)
     await demo.write(graph, city, settings)
+    await sync_all(graph)  # demo.write writes placements raw, without their pointers
     rows = await graph.run(
-        "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-(p:Placement)<-[:HAS_FACT]-"
-        "(:Child) WHERE p.endDate IS NULL "
+        "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-"
+        + current_pupil("p", ":Child") + " "
         "RETURN rc.id AS id, rc.regionCode AS region, count(*) AS n ORDER BY n DESC LIMIT 1")
     centre = rows[0]
     policy = default_policy()
