@@ -13,7 +13,7 @@ from auth.policy import Policy, policy_for
 from auth.scope import scope_for
 from hub.errors import HubError
 from hub.graph import Graph
-from hub.predicates import current
+from hub.predicates import current_pupil
 from hub.subject import Subject
 
 clients_app = typer.Typer(help="客户端 Registered department systems (OAuth2 clients)",
@@ -251,8 +251,8 @@ def users_demo() -> None:
 
     async def work(graph: Graph) -> str | None:
         rows = await graph.run(
-            "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-(p:Placement) "
-            f"WHERE {current('p')} RETURN rc.id AS id, rc.regionCode AS region, "
+            "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-"
+            + current_pupil("p", ":Child") + " RETURN rc.id AS id, rc.regionCode AS region, "
             "count(*) AS n ORDER BY n DESC LIMIT 1")
         if not rows:
             return None

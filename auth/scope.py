@@ -5,7 +5,9 @@ fact it may see. A fact is in scope when its kind is visible *and* the child it 
 scope, so a fact fetched by its id, reached from a school or listed by an indicator is judged by
 the same rule as one read under its child. The conditions are code-defined text; the subject's
 region, organisations and visible kinds travel as parameters. Relationship scope follows the
-child's *current* placements and services, so a move takes effect at once.
+child's *current* placements and services, so a move takes effect at once. The current placement
+is read through its pointer (``hub.predicates.current_pupil``), written from the organisation's
+side: one hop from the child, and no test of any placement's end date.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from auth.policy import View
 from hub.facts import BY_LABEL
 from hub.graph import fill
-from hub.predicates import current, in_subtree, region_prefix
+from hub.predicates import current_pupil, in_subtree, not_ended, region_prefix
 from hub.subject import Subject
 
 # Transitions in progress give the receiving organisation access from the start of hand-over;
@@ -25,8 +27,8 @@ from hub.subject import Subject
 _IN_PROGRESS = "['PLANNED', 'HANDED_OVER', 'STALLED']"
 
 _PLACED_AT_ORGS = (
-    "EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_p:Placement)-[:AT]->(scope_o:Organisation) "
-    f"WHERE {current('scope_p')} AND scope_o.id IN $scope_orgs }}"
+    "EXISTS { MATCH (scope_o:Organisation)<-[:AT]-" + current_pupil("scope_p", "{c}") + " "
+    "WHERE scope_o.id IN $scope_orgs }"
 )
 _ROWS = {
     "region": in_subtree("{c}", "$scope_region"),
@@ -37,15 +39,14 @@ _ROWS = {
     ),
     "centre": (
         "EXISTS { MATCH (scope_o:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-"
-        "(scope_p:Placement)<-[:HAS_FACT]-({c}) "
-        f"WHERE scope_o.id IN $scope_orgs AND {current('scope_p')} }}"
+        + current_pupil("scope_p", "{c}") + " WHERE scope_o.id IN $scope_orgs }"
     ),
     "sessions": (
         "EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_s:ServiceSession)-[:BY]->(scope_o:Organisation) "
         "WHERE scope_o.id IN $scope_orgs AND scope_s.date >= $scope_since } "
         "OR EXISTS { MATCH ({c})-[:HAS_FACT]->(scope_w:WelfareStatus)-[:AT]->"
         "(scope_o:Organisation) WHERE scope_o.id IN $scope_orgs "
-        f"AND {current('scope_w')} }} OR " + _PLACED_AT_ORGS
+        f"AND {not_ended('scope_w')} }} OR " + _PLACED_AT_ORGS
     ),
 }
 SESSION_WINDOW = dt.timedelta(days=365)

@@ -38,6 +38,7 @@ from typing import Any, LiteralString, Protocol
 
 import opencc
 
+from hub.current import sync_current
 from hub.graph import Transaction
 from hub.identity import IdProtector
 from hub.vocabulary import Sex
@@ -550,6 +551,8 @@ async def write_links(tx: Transaction, writes: LinkWrites, recorded_at: datetime
         await tx.run(_UPDATE_CHILDREN, {"children": writes.changed})
     if writes.folds:
         await tx.run(_FOLD, {"folds": writes.folds})
+        # The kept child may have been given placements, and the current one among them.
+        await sync_current(tx, [fold["into"] for fold in writes.folds])
     if not writes.reviews:
         return 0
     rows = await tx.run(_REVIEWS, {"items": writes.reviews, "at": recorded_at})

@@ -123,8 +123,9 @@ class Source:
     org_write: LiteralString | None = None  # UNWIND $orgs upsert, run before the facts
     # A snapshot source (edu-status) states the whole situation on a day given at load time:
     # ``load`` needs ``as_of``; ``after_write`` runs in each batch's transaction with the ids
-    # of the children its rows were linked to (not made by them); ``finish`` runs once after
-    # the last batch.
+    # of the children its rows wrote facts to and of those its rows moved facts from (the
+    # source reconciles their facts: ends superseded placements, moves the current-placement
+    # pointer); ``finish`` runs once after the last batch.
     snapshot: bool = False
     # A register (schools) describes organisations, not children: its rows' ``orgs`` are
     # written with ``org_write`` and nothing is linked to a child.
@@ -514,9 +515,10 @@ class _Prepared:
     orgs: list[dict[str, Any]]
     facts: dict[tuple[str, bool], list[dict[str, Any]]]  # (label, new) → rows
     drops: list[str]
-    # Children a row was linked to (not made by it): they may hold facts from before, which the
-    # source's ``after_write`` reconciles with the new ones.
-    linked: list[str] = field(default_factory=list)
+    # Children the rows wrote facts to, and children whose facts a row moved to another child:
+    # the source's ``after_write`` reconciles their facts (a new one with those from before,
+    # one taken away with those left).
+    touched: list[str] = field(default_factory=list)
 
 
 _Carried = dict[str, tuple[str | None, str | None] | None]  # ref → (hash, child); None: gone
@@ -597,7 +599,6 @@ class _Writer:
             carried=self.carried_children,
         )
         placed: dict[str, tuple[_Pending, ChildState, bool]] = {}
-        linked: list[ChildState] = []
         for number, pending in enumerate(changed, start=1):
             if number % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # let the write in flight send its next statement
@@ -615,13 +616,14 @@ class _Writer:
                 self.report.new_children += 1
             else:
                 self.report.linked_children += 1
-                linked.append(resolution.child)
             # A later repeat of the key in the batch wins; "new" facts are created, not merged.
             is_new = pending.record.ref not in existing
             placed[pending.record.ref] = (pending, resolution.child, is_new)
         links = await self.linker.settle(self.graph)
         prepared = self._plan_facts(links, list(placed.values()))
-        prepared.linked = sorted({child.final().id for child in linked})
+        before = (existing.get(ref, (None, None))[1] for ref in placed)
+        prepared.touched = sorted({child.final().id for _, child, _ in placed.values()}
+                                  | {owner for owner in before if owner})
         self.carried_children = self.linker.written()
         self.carried_facts = {ref: (pending.hash, child.final().id)
                               for ref, (pending, child, _) in placed.items()}
@@ -688,8 +690,8 @@ class _Writer:
                          {"rows": rows, "file": self.file, "at": self.at})
         if prepared.drops:
             await tx.run(_DROP, {"refs": prepared.drops})
-        if self.source.after_write is not None and prepared.linked:
-            await self.source.after_write(tx, prepared.linked)
+        if self.source.after_write is not None and prepared.touched:
+            await self.source.after_write(tx, prepared.touched)
 
 
 def _merge_org(known: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub import regions
 from hub.graph import Params
-from hub.predicates import current, in_subtree, region_prefix
+from hub.predicates import current_placement, current_pupil, in_subtree, region_prefix
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
 
 
@@ -72,17 +72,19 @@ def conditions(spec: ChildFilter, params: Params, today: dt.date) -> list[str]:
     if spec.max_age is not None:  # not yet max_age + 1
         limit = _years_before(today, spec.max_age + 1)
         out.append(f"{{c}}.birthDate > {params.add(limit)}")
+    # Placement conditions are on the child's current placement, one hop along its pointer;
+    # with an organisation, the path is written from it (its current pupils).
     placement = []
     if spec.placement_type is not None:
         placement.append(f"p.type = {params.add(str(spec.placement_type))}")
     if spec.stage is not None:
         placement.append(f"p.stage = {params.add(str(spec.stage))}")
     if spec.organisation_id is not None:
-        placement.append(f"EXISTS {{ (p)-[:AT]->(:Organisation {{id: "
-                         f"{params.add(spec.organisation_id)}}}) }}")
-    if placement:
-        out.append(
-            "EXISTS { MATCH ({c})-[:HAS_FACT]->(p:Placement) WHERE "
-            + " AND ".join([current("p"), *placement]) + " }"
-        )
+        path = (f"(:Organisation {{id: {params.add(spec.organisation_id)}}})<-[:AT]-"
+                + current_pupil("p", "{c}"))
+    else:
+        path = current_placement("{c}", "p")
+    if placement or spec.organisation_id is not None:
+        where = " WHERE " + " AND ".join(placement) if placement else ""
+        out.append("EXISTS { MATCH " + path + where + " }")
     return out

@@ -4,19 +4,31 @@ A file is named ``NNNN_what.cypher`` and holds statements ending with ``;``. Eac
 is recorded as a ``(:Migration {version, name, checksum, appliedAt})`` node, so ``hub db migrate``
 and server start can both run it: what is recorded is skipped. Statements are written with
 ``IF NOT EXISTS`` so a half-applied file (a crash between two statements) can run again.
+
+A migration that derives data by a rule the kernel owns (the current-placement pointer, 0013)
+does not copy the rule into Cypher: the file says what it is for, and :data:`STEPS` names the
+kernel function run after its statements, which must be idempotent like them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub import current
 from hub.graph import Graph
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
+
+
+# (version, name) of a migration file → the kernel step run after its statements.
+STEPS: dict[tuple[int, str], Callable[[Graph], Awaitable[None]]] = {
+    (13, "current_placement"): current.sync_all,
+}
 
 
 class MigrationError(Exception):
@@ -85,6 +97,9 @@ async def migrate(graph: Graph, directory: Path = MIGRATIONS_DIR) -> list[Migrat
         for statement in migration.statements:
             # Schema commands need their own transaction; the text is the repo's, not input.
             await graph.autocommit(statement)
+        step = STEPS.get((migration.version, migration.name))
+        if step is not None:
+            await step(graph)
         await graph.write(
             "MERGE (m:Migration {version: $version}) "
             "SET m.name = $name, m.checksum = $checksum, m.appliedAt = datetime()",

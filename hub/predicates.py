@@ -1,13 +1,19 @@
 """Named domain predicates 领域谓词: each rule the hub's queries test, written once.
 
-Every query that asks "does it lie in this region?", "is this placement the current one?",
-"was it in force on that day?" builds its condition from these functions, with its own variable
-and parameter names; nowhere else is such a condition written out. Each returns a Cypher
-fragment made only of the names it is given and code-defined text (values travel as
-parameters), and names the clause of the seed plans it comes from.
+Every query that asks "does it lie in this region?", "which is the child's current
+placement?", "was it in force on that day?" builds its condition or pattern from these
+functions, with its own variable and parameter names; nowhere else is such a condition written
+out. Each returns a Cypher fragment made only of the names it is given and code-defined text
+(values travel as parameters), and names the clause of the seed plans it comes from.
 """
 
 from __future__ import annotations
+
+from typing import LiteralString
+
+# The maintained pointer (:Child)-[:CURRENT_PLACEMENT]->(:Placement): written by hub/current.py
+# only, read through the two patterns below.
+CURRENT_PLACEMENT: LiteralString = "CURRENT_PLACEMENT"
 
 
 def region_prefix(code: str) -> str:
@@ -35,11 +41,30 @@ def subtree_prefix_of(region: str) -> str:
             f"WHEN 'PREFECTURE' THEN left({region}.code, 4) ELSE {region}.code END")
 
 
-def current(placement: str) -> str:
-    """``placement`` is current: it has started and not ended. A placement ends when a school
-    status snapshot says the pupil left (转出, 毕业, 辍学, 死亡), when the next placement starts,
-    or when a transition completes (002 四(四)1); the end is written on it as ``endDate``."""
-    return f"{placement}.endDate IS NULL"
+def current_placement(child: str, placement: str) -> str:
+    """The pattern from ``child`` to its current placement ``placement`` (labelled here).
+
+    A placement is current from its start until it ends; it ends when a school status snapshot
+    says the pupil left (转出, 毕业, 辍学, 死亡), when the next placement starts, or when a
+    transition completes (002 四(四)1), and the end is written on it as ``endDate``. Which one is
+    current is kept as a relationship, maintained by every write that can change it
+    (hub/current.py), because the planner can expand a relationship from a child or a school
+    where it cannot seek on a missing ``endDate`` (range indexes leave nulls out)."""
+    return f"({child})-[:{CURRENT_PLACEMENT}]->({placement}:Placement)"
+
+
+def current_pupil(placement: str, child: str) -> str:
+    """:func:`current_placement` read from the placement's side, to continue a path that
+    reaches the placement first: ``(s)<-[:AT]-`` + ``current_pupil("p", "c:Child")`` is a
+    school's current pupils."""
+    return f"({placement}:Placement)<-[:{CURRENT_PLACEMENT}]-({child})"
+
+
+def not_ended(fact: str) -> str:
+    """``fact`` (a placement, a welfare status) has no end date yet. For a placement this is
+    the rule hub/current.py derives the current one from, and what the writes that end
+    placements test; a query asking for the current placement reads :func:`current_placement`."""
+    return f"{fact}.endDate IS NULL"
 
 
 def overlaps(fact: str, start: str, end: str) -> str:
@@ -50,7 +75,7 @@ def overlaps(fact: str, start: str, end: str) -> str:
 def last_day_within(fact: str, end: str) -> str:
     """The day after ``fact``'s last day in force up to ``end``: its end date, or the day after
     ``end`` when it ran past it or has not ended (for counting the days it covered)."""
-    return (f"CASE WHEN {current(fact)} OR {fact}.endDate > {end} THEN {end} + duration('P1D') "
+    return (f"CASE WHEN {not_ended(fact)} OR {fact}.endDate > {end} THEN {end} + duration('P1D') "
             f"ELSE {fact}.endDate END")
 
 

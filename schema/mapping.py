@@ -15,6 +15,7 @@ from typing import Any
 
 from hub.errors import BadUserInput
 from hub.graph import Params
+from hub.predicates import current_placement
 
 # Turns a field's arguments into extra WHERE conditions on ``{t}`` (already formatted) and a
 # limit. Called at compile time with the argument values and the parameter allocator.
@@ -57,8 +58,10 @@ class Related:
 
     @property
     def owned(self) -> bool:
-        """Whether ``{t}`` is a fact of the child ``{v}`` itself (one HAS_FACT step)."""
-        return self.pattern.startswith("({v})-[:HAS_FACT]->({t}:")
+        """Whether ``{t}`` is a fact of the child ``{v}`` itself: one HAS_FACT step, or the
+        child's current-placement pointer (which points at one of its own placements)."""
+        return (self.pattern.startswith("({v})-[:HAS_FACT]->({t}:")
+                or self.pattern == current_placement("{v}", "{t}"))
 
 
 @dataclass(frozen=True)

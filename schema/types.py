@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from hub.predicates import current, in_subtree, subtree_prefix_of
+from hub.predicates import current_placement, current_pupil, in_subtree, subtree_prefix_of
 from hub.vocabulary import (
     AssessmentKind,
     CaseStatus,
@@ -109,7 +109,8 @@ class ResourceRoom(Node, Mapped):
     teachers: int | None = prop("{v}.teachers", "专职教师数 Full-time teachers")
 
 
-_CURRENT_PUPILS = "({v})<-[:AT]-({x}:Placement)<-[:HAS_FACT]-({t}:Child)"
+# An organisation's current pupils: its placements that are some child's current one.
+_CURRENT_PUPILS = "({v})<-[:AT]-" + current_pupil("{x}", "{t}:Child")
 
 
 @strawberry.type(description="学校 A school (kindergarten to vocational, or special school)")
@@ -130,7 +131,7 @@ class School(Organisation, Mapped):
         order="{t}.id",
     )
     children: ChildConnection = connection(
-        "在读儿童 Children currently placed here", _CURRENT_PUPILS, current("{x}"),
+        "在读儿童 Children currently placed here", _CURRENT_PUPILS,
         reveals=frozenset({"Placement"}),
     )
 
@@ -143,8 +144,7 @@ class ResourceCenter(Organisation, Mapped):
     )
     children: ChildConnection = connection(
         "服务学校的在读儿童 Children placed in the schools it serves",
-        "({v})-[:SERVES]->(:School)<-[:AT]-({x}:Placement)<-[:HAS_FACT]-({t}:Child)",
-        current("{x}"),
+        "({v})-[:SERVES]->(:School)<-[:AT]-" + current_pupil("{x}", "{t}:Child"),
         reveals=frozenset({"Placement"}),
     )
 
@@ -382,8 +382,8 @@ class Child(Node, Mapped):
     )
     disability_grade: int | None = prop("{v}.disabilityGrade", "残疾等级 Disability grade")
     special_needs: list[SpecialNeed] | None = prop("{v}.specialNeeds", "特殊需要 Special needs")
-    current_placement: Placement | None = _facts(
-        "Placement", "当前安置 Current placement", where=current("{t}"), single=True
+    current_placement: Placement | None = related(
+        "当前安置 Current placement", current_placement("{v}", "{t}"), single=True
     )
     placements: list[Placement] = _facts("Placement", "安置历史 Placements, newest first")
     certificates: list[DisabilityCertificate] = _facts(

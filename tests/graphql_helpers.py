@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from auth.policy import default_policy
+from hub.current import sync_all
 from hub.graph import Graph, counting
 from hub.identity import IdProtector
 from hub.settings import Settings
@@ -106,16 +107,25 @@ CREATE (y)-[:HAS_FACT]->(:Fact:Placement {id: 'plc_3', date: date('2021-09-01'),
 
 async def plan_operators(graph: Graph, cypher: str, params: dict[str, Any]) -> list[str]:
     """The operators of the plan Neo4j makes for ``cypher`` (EXPLAIN: nothing runs)."""
+    return [operator for operator, _ in await plan_steps(graph, cypher, params)]
+
+
+async def plan_steps(
+    graph: Graph, cypher: str, params: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """(operator, details) of each step of the plan, top down: the details say what an
+    operator scans, seeks, expands or filters on (``Filter | p.type = $p0``)."""
     async with graph.driver.session(database=graph.database) as session:
         result = await session.run("EXPLAIN " + cypher, params)
         summary = await result.consume()
 
-    def walk(plan: dict[str, Any]) -> list[str]:
-        return [str(plan["operatorType"]), *(op for child in plan.get("children", [])
-                                             for op in walk(child))]
+    def walk(plan: dict[str, Any]) -> list[tuple[str, str]]:
+        step = (str(plan["operatorType"]), str(plan.get("args", {}).get("Details", "")))
+        return [step, *(s for child in plan.get("children", []) for s in walk(child))]
 
     return walk(summary.plan)
 
 
 async def seed(graph: Graph) -> None:
     await graph.write(SEED)
+    await sync_all(graph)  # the placements above were written raw: give them their pointers

@@ -24,6 +24,7 @@ from auth.policy import default_policy
 from devtools.demo.city import CITY_CODE
 from devtools.demo.load import load_demo
 from hub.graph import Graph
+from hub.predicates import current_pupil
 from hub.settings import Settings
 from tests.processes import free_port, wait_ready
 
@@ -58,8 +59,8 @@ async def console_hub(session_graph: Graph, settings: Settings,
     await graph.empty()
     await load_demo(graph, settings, CHILDREN, 1)  # through its department files, as `make run`
     rows = await graph.run(
-        "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-(p:Placement)<-[:HAS_FACT]-"
-        "(:Child) WHERE p.endDate IS NULL "
+        "MATCH (rc:ResourceCenter)-[:SERVES]->(:School)<-[:AT]-"
+        + current_pupil("p", ":Child") + " "
         "RETURN rc.id AS id, rc.regionCode AS region, count(*) AS n ORDER BY n DESC LIMIT 1")
     centre = rows[0]
     policy = default_policy()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from hub import indicators
+from hub.current import sync_all
 from hub.graph import Graph
 from hub.indicators import RuleBook, Status
 from hub.indicators.registry import DEFINITIONS, markdown
@@ -161,6 +162,7 @@ CREATE (c)-[:HAS_FACT]->(:Fact:Placement {id: 'plc_' + id, type: 'REGULAR_CLASS'
 
 async def test_a_denominator_of_0_is_no_data_not_met(loaded: Graph) -> None:
     await loaded.write(FILE_SCHOOL)
+    await sync_all(loaded)
     r = await _report(loaded, "140406")
     # 0 classes over the limit of 0 classes: no data (it used to read "met").
     classes = r["classes.overLimit"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hub.current import sync_all
 from hub.graph import Graph
 
 AS_OF = dt.date(2026, 6, 30)
@@ -184,3 +185,4 @@ def visits() -> list[dict[str, object]]:
 async def load(graph: Graph) -> None:
     await graph.write(GRAPH, {"children": children()})
     await graph.write(EXTRA, {"visits": visits()})
+    await sync_all(graph)  # placements written raw: their children's current-placement pointers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from math import comb
 from pathlib import Path
 from typing import Any
@@ -13,14 +13,17 @@ from typing import Any
 import pytest
 
 from connectors.commands import export_children_lines
+from connectors.linkage import LinkWrites, write_links
 from connectors.pipeline import load
 from connectors.sources import SOURCES
 from devtools import generate
+from hub.current import sync_all
 from hub.errors import Conflict
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.services.duplicates import merge_children, possible_duplicates, reject_duplicate, unmerge
 from hub.settings import Settings
+from tests.test_current import check_pointers
 
 SNAPSHOT_DAY = date(2024, 9, 1)  # the day the edu-status snapshots describe
 
@@ -95,6 +98,7 @@ async def test_links_do_not_depend_on_file_or_row_order(
     forward = [e for e in exports if e.source != "home-delivery"]
     (tmp_path / "a").mkdir()
     await load_all(graph, protector, tmp_path / "a", forward, ["utf-8"])
+    await check_pointers(graph)  # folds moved placements onto the children kept
     first = await canonical(graph)
     await graph.empty()
     rng = random.Random(3)
@@ -105,7 +109,25 @@ async def test_links_do_not_depend_on_file_or_row_order(
         backward.append(generate.Export(export.source, rows, export.truth))
     (tmp_path / "b").mkdir()
     await load_all(graph, protector, tmp_path / "b", backward, ["gb18030"])
+    await check_pointers(graph)
     assert await canonical(graph) == first
+
+
+async def test_a_fold_moves_the_current_placement_to_the_child_kept(graph: Graph) -> None:
+    # Rule 3: the ID-less child (known by mother and birth date) is folded into the one with
+    # the ID; its open placement is the kept child's current one from then on.
+    await graph.write(
+        "CREATE (:Child {id: 'ch_kept'}), (gone:Child {id: 'ch_gone'}) "
+        "CREATE (gone)-[:HAS_FACT]->(:Fact:Placement {id: 'plc_g', date: date('2024-09-01'), "
+        "recordedAt: datetime(), sourceRef: 'x/plc_g'})")
+    await sync_all(graph)
+    async with graph.transaction() as tx:
+        await write_links(tx, LinkWrites(created=[], changed=[], reviews=[],
+                                         folds=[{"from": "ch_gone", "into": "ch_kept"}]),
+                          datetime.now(UTC))
+    await check_pointers(graph)
+    assert await graph.run("MATCH (c)-[:CURRENT_PLACEMENT]->(p) RETURN c.id AS c, p.id AS p") \
+        == [{"c": "ch_kept", "p": "plc_g"}]
 
 
 # --- near matches and the review queue ------------------------------------------------
@@ -138,6 +160,7 @@ async def test_one_digit_apart_goes_to_review_and_merge_is_reversible(
     merged = await graph.run("MATCH (c:Child {id: $id})-[:HAS_FACT]->(f) "
                              "RETURN collect(f.sourceKey) AS keys", {"id": kept})
     assert sorted(merged[0]["keys"]) == ["S1", "S2"]
+    await check_pointers(graph)
     assert await graph.run("MATCH (c:Child) RETURN count(c) AS n") == [{"n": 2}]
     # A later record carrying the merged-away ID number follows the merge.
     again = generate.write_csv(tmp_path / "f.csv", SOURCES["edu-status"].columns,
@@ -147,6 +170,7 @@ async def test_one_digit_apart_goes_to_review_and_merge_is_reversible(
     with pytest.raises(Conflict):
         await reject_duplicate(graph, item.id, by="reviewer-2")
     await unmerge(graph, item.id, by="reviewer-1")
+    await check_pointers(graph)
     assert await graph.run("MATCH (c:Child) RETURN count(c) AS n") == [{"n": 3}]
     split = await graph.run("MATCH (c:Child)-[:HAS_FACT]->(f) WHERE c.name = '李雷' "
                             "RETURN c.id AS id, collect(f.sourceKey) AS keys ORDER BY id")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from hub import workflows
+from hub.current import sync_all
 from hub.errors import BadUserInput
 from hub.graph import Graph
 from hub.settings import Settings
@@ -64,6 +65,7 @@ async def test_placing_the_child_completes_the_stalled_transition(loaded: Graph)
         "stage: 'JUNIOR', date: date('2026-07-01'), status: 'ACTIVE', source: 't', "
         "sourceKey: 'plc_f2', sourceRef: 't/plc_f2'})-[:AT]->(s)"
     )
+    await sync_all(loaded)
     found = await workflows.check_transitions(loaded, AS_OF + dt.timedelta(days=2), 30)
     assert found.resolved == 1
     rows = await loaded.run(

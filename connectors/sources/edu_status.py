@@ -51,7 +51,12 @@ from connectors.sources._fields import school_code as _school_code
 from hub.graph import Graph
 from hub.identity import mask
 from hub.indicators.model import SchoolYear
-from hub.services.placements import SNAPSHOT_KNOWN, SNAPSHOT_NEW, end_superseded, record_left_roll
+from hub.services.placements import (
+    SNAPSHOT_KNOWN,
+    SNAPSHOT_NEW,
+    record_left_roll,
+    settle_snapshot,
+)
 from hub.vocabulary import PlacementType, SchoolStatus
 
 
@@ -201,7 +206,7 @@ SOURCE = Source(
     writes={"Placement": FactWrite(SNAPSHOT_NEW, SNAPSHOT_KNOWN)},
     org_write=ORG_WRITE,
     snapshot=True,
-    after_write=end_superseded,
+    after_write=settle_snapshot,
     roll_of=roll_of,
     finish=_left_roll,
 )

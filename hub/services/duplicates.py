@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, LiteralString
 
+from hub.current import sync_current
 from hub.errors import Conflict, NotFound
 from hub.graph import Graph
 from hub.predicates import in_subtree
@@ -142,7 +143,7 @@ FOREACH (_ IN CASE WHEN 'motherIdHash' IN d.filled THEN [1] ELSE [] END |
 SET d.status = 'OPEN', d.unmergedBy = $by, d.unmergedAt = $at,
     d.history = coalesce(d.history, []) + [$at + ' UNMERGED by ' + $by]
 REMOVE d.mergedInto, d.mergedFrom, d.movedFacts, d.filled, d.mergedBy, d.mergedAt
-RETURN size(facts) AS moved
+RETURN size(facts) AS moved, kept.id AS kept, gone.id AS gone
 """
 _REJECT: LiteralString = """
 MATCH (d:DuplicateCandidate {id: $candidate}) WHERE d.status = 'OPEN'
@@ -179,17 +180,24 @@ async def merge_children(
         keep = ranked[0]["id"]
     gone = next(iter(ids - {keep}))
     at = datetime.now(UTC).isoformat()
-    await graph.write(_MERGE, {"candidate": candidate_id, "kept": keep, "gone": gone,
-                               "by": by, "at": at})
+    async with graph.transaction() as tx:
+        await tx.run(_MERGE, {"candidate": candidate_id, "kept": keep, "gone": gone,
+                              "by": by, "at": at})
+        # The kept child holds both children's placements now; the one merged away, no longer
+        # a Child, loses its pointer (the sync of the kept child removes it).
+        await sync_current(tx, [keep])
     return keep
 
 
 async def unmerge(graph: Graph, candidate_id: str, by: str) -> None:
     """Reverses :func:`merge_children`: the merged-away child and its facts come back."""
     at = datetime.now(UTC).isoformat()
-    rows = await graph.write(_UNMERGE, {"candidate": candidate_id, "by": by, "at": at})
-    if not rows:
-        raise Conflict("该记录未处于已合并状态 the item is not merged")
+    async with graph.transaction() as tx:
+        rows = await tx.run(_UNMERGE, {"candidate": candidate_id, "by": by, "at": at})
+        if not rows:
+            raise Conflict("该记录未处于已合并状态 the item is not merged")
+        # Each child gets back its own placements, and its own current one.
+        await sync_current(tx, [rows[0]["kept"], rows[0]["gone"]])
 
 
 async def reject_duplicate(graph: Graph, candidate_id: str, by: str) -> None:

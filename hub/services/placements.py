@@ -24,8 +24,10 @@ for departments that record it there), and the school-status snapshots (edu-stat
 (:data:`SNAPSHOT_NEW`, :data:`SNAPSHOT_KNOWN`), a newer placement of the child ends it on the
 day that one starts (:func:`end_superseded`), and a pupil a later complete snapshot of the
 school no longer lists has left the roll (:func:`record_left_roll`). ``endedBy`` says which:
-NEXT_PLACEMENT, SNAPSHOT or API. "Current" is what it is everywhere: the placement whose
-``endDate`` is null.
+NEXT_PLACEMENT, SNAPSHOT or API.
+
+Each of these writes ends with :func:`hub.current.sync_current` for the children it touched, in
+the same transaction, so the current-placement pointer every query reads is never stale.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ from typing import TYPE_CHECKING, Annotated, Any, LiteralString
 
 from pydantic import StringConstraints
 
+from hub.current import sync_current
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.facts import BY_LABEL
 from hub.graph import Transaction
-from hub.predicates import current
+from hub.predicates import current_placement, current_pupil, not_ended
 from hub.services.common import (
     Id,
     OrganisationKind,
@@ -112,12 +115,12 @@ async def place_child(
         check_organisation(data.placement_type, organisation)
         # After the lock: reads what any earlier placement of this child committed.
         open_rows = await tx.run(
-            "MATCH (:Child {id: $child})-[:HAS_FACT]->(p:Placement) WHERE " + current("p") + " "
+            "MATCH " + current_placement("c:Child {id: $child}", "p") + " "
             "OPTIONAL MATCH (p)-[:AT]->(o:Organisation) "
             "OPTIONAL MATCH (p)-[:IN_CLASS]->(k:SchoolClass) "
             "RETURN p.id AS id, p.date AS date, p.type AS type, p.stage AS stage, "
             "p.grade AS grade, p.studentNumber AS studentNumber, o.id AS organisation, "
-            "k.id AS class ORDER BY p.date DESC, p.id DESC",
+            "k.id AS class",
             {"child": data.child_id},
         )
         previous = open_rows[0] if open_rows else None
@@ -142,7 +145,9 @@ async def place_child(
         }
         await tx.run(
             "MATCH (c:Child {id: $child}) "
-            "OPTIONAL MATCH (c)-[:HAS_FACT]->(old:Placement) WHERE " + current("old") + " "
+            # Every placement not yet ended closes, not only the pointer's: a child never
+            # keeps two open ones.
+            "OPTIONAL MATCH (c)-[:HAS_FACT]->(old:Placement) WHERE " + not_ended("old") + " "
             "SET old.endDate = $start, old.status = $closing.status, "
             "old.endReason = $closing.endReason, old.endedBy = 'NEXT_PLACEMENT' "
             "WITH DISTINCT c MATCH (o:Organisation {id: $organisation}) "
@@ -159,6 +164,7 @@ async def place_child(
         if data.class_id is not None:
             await _put_in_class(tx, fact_id, data)
         await _record_transition(tx, subject, data, fact_id, previous)
+        await sync_current(tx, [data.child_id])
         return fact_id
 
     return await once(tx, subject, "placeChild", idempotency_key, data, action)
@@ -289,7 +295,7 @@ async def end_placement(
         rows = await tx.run(
             "MATCH (c:Child)-[:HAS_FACT]->(p:Placement {id: $id}) "
             "SET c._lock = true REMOVE c._lock "
-            "RETURN p.date AS date, p.endDate AS endDate",
+            "RETURN c.id AS child, p.date AS date, p.endDate AS endDate",
             {"id": data.id},
         )
         if not rows:
@@ -308,6 +314,7 @@ async def end_placement(
             "p.endedBy = 'API'",
             {"id": data.id, "date": data.date, "reason": data.reason.value},
         )
+        await sync_current(tx, [rows[0]["child"]])
         return data.id
 
     return await once(tx, subject, "endPlacement", idempotency_key, data, action)
@@ -372,9 +379,9 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "ON CREATE SET f:Placement, f.id = row.factId "
     "WITH row, c, f, row.props AS p "
     "WHERE f.listedOn IS NULL OR f.listedOn <= p.listedOn "
-    "WITH row, c, f, p, " + current("f") + " AS open, "
+    "WITH row, c, f, p, " + not_ended("f") + " AS open, "
     "     CASE WHEN p.ends THEN "
-    "            CASE WHEN " + current("f") + " OR f.endDate > p.listedOn THEN p.listedOn "
+    "            CASE WHEN " + not_ended("f") + " OR f.endDate > p.listedOn THEN p.listedOn "
     "                 ELSE f.endDate END "
     "          WHEN f.endedBy = 'SNAPSHOT' THEN null "
     "          ELSE f.endDate END AS endsOn "
@@ -418,7 +425,7 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
 # TRANSFERRED within a stage, GRADUATED when the stage changes (as placeChild closes one).
 _END_SUPERSEDED: LiteralString = (
     "UNWIND $children AS child "
-    "MATCH (:Child {id: child})-[:HAS_FACT]->(p:Placement) WHERE " + current("p") + " " + """
+    "MATCH (:Child {id: child})-[:HAS_FACT]->(p:Placement) WHERE " + not_ended("p") + " " + """
 WITH child, p ORDER BY p.date, p.recordedAt, p.id
 WITH child, collect(p) AS current WHERE size(current) > 1
 UNWIND range(0, size(current) - 2) AS i
@@ -434,17 +441,27 @@ async def end_superseded(tx: Transaction, children: list[str]) -> None:
     await tx.run(_END_SUPERSEDED, {"children": children})
 
 
+async def settle_snapshot(tx: Transaction, children: list[str]) -> None:
+    """After a snapshot batch's rows are written (its transaction, ``after_write``): each child
+    the batch wrote a placement to, or moved one from, keeps only its latest open placement
+    (:func:`end_superseded`), and its pointer follows."""
+    await end_superseded(tx, children)
+    await sync_current(tx, children)
+
+
 # A pupil listed by an earlier snapshot of the school and not by this later, complete one has
 # left the roll: the placement ends on this snapshot's day (LEFT_ROLL, ``leftRollOn``), nothing
 # is deleted, and ``hub dropout check`` counts it (hub/workflows.py). Pupils of rejected rows
-# (``unsure``) were in the file: they are left alone.
+# (``unsure``) were in the file: they are left alone. The school's current pupils are reached
+# through the pointer (each batch's ``settle_snapshot`` has left one open placement per child),
+# not by testing every placement the school ever had.
 _LEFT_ROLL: LiteralString = (
     "UNWIND $schools AS code "
-    "MATCH (:School {code: code})<-[:AT]-(p:Placement {source: 'edu-status'}) "
-    "WHERE " + current("p") + " AND p.listedOn < $asOf AND NOT p.studentNumber IN $unsure "
+    "MATCH (:School {code: code})<-[:AT]-" + current_pupil("p", "c:Child") + " "
+    "WHERE p.source = 'edu-status' AND p.listedOn < $asOf AND NOT p.studentNumber IN $unsure "
     "SET p.endDate = $asOf, p.endReason = $leftRoll, p.endedBy = 'SNAPSHOT', "
     "p.leftRollOn = $asOf "
-    "RETURN count(p) AS left"
+    "RETURN collect(c.id) AS children"
 )
 
 
@@ -454,6 +471,9 @@ async def record_left_roll(
     """Ends the placements of pupils a complete snapshot of their school no longer lists."""
     if not schools:
         return 0
-    rows = await graph.write(_LEFT_ROLL, {"schools": schools, "asOf": as_of,
+    async with graph.transaction() as tx:
+        rows = await tx.run(_LEFT_ROLL, {"schools": schools, "asOf": as_of,
                                          "unsure": unsure, "leftRoll": LEFT_ROLL})
-    return int(rows[0]["left"]) if rows else 0
+        children: list[str] = rows[0]["children"] if rows else []
+        await sync_current(tx, children)
+    return len(children)

@@ -3,6 +3,9 @@
 A child has at most one open transition (PLANNED or HANDED_OVER) at a time; the child is locked
 while one is started, so two concurrent starts cannot both pass the check. Placing the child
 (``placements.place_child``) completes the open transition; so does ``complete_transition``.
+
+Completing a transition here records the arrival; the placement that ends the old one is
+``place_child``'s (which moves the current-placement pointer), so nothing here touches it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from hub.errors import Conflict, NotFound
 from hub.graph import Transaction
-from hub.predicates import current as is_current
+from hub.predicates import current_placement
 from hub.services.common import (
     Id,
     PastDate,
@@ -64,8 +67,7 @@ async def start_transition(
             )
         rows = await tx.run(
             "MATCH (c:Child {id: $child}) "
-            f"OPTIONAL MATCH (c)-[:HAS_FACT]->(p:Placement) WHERE {is_current('p')} "
-            "WITH c, p ORDER BY p.date DESC, p.id DESC LIMIT 1 "
+            "OPTIONAL MATCH " + current_placement("c", "p") + " "
             "RETURN p.id AS placement, p.stage AS stage, p.type AS type, "
             "EXISTS { (c)-[:HAS_FACT]->(t:Transition) WHERE t.status IN $open } AS busy",
             {"child": data.child_id, "open": list(OPEN)},

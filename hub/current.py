@@ -1,0 +1,89 @@
+"""The current placement 当前安置, kept as a pointer:
+``(:Child)-[:CURRENT_PLACEMENT]->(:Placement)``.
+
+A placement is current from its start until it ends (``endDate``: a snapshot says the pupil
+left, the next placement starts, a transition completes). Asked as "``endDate`` is null", that
+is a condition the planner cannot seek on: range indexes leave nulls out, so every query had to
+walk a child's (or a school's) whole placement history and test each one. The pointer is one
+relationship per child that queries expand instead (``hub/predicates.py``
+:func:`~hub.predicates.current_placement`, :func:`~hub.predicates.current_pupil`): a child's
+current placement is one hop, a school's current pupils are its placements that have one.
+
+**Who writes it**: this module only, and every write that can change which placement is current
+calls :func:`sync_current` for the children it touched, at the end of its transaction: placing a
+child and ending a placement (``hub/services/placements.py``), each snapshot batch and the
+left-the-roll step (edu-status), merging and unmerging two children
+(``hub/services/duplicates.py``), and linkage folding one child into another
+(``connectors/linkage.py``). :func:`sync_all` rebuilds it for the whole graph (migration 0013,
+and tests that seed placements with raw Cypher).
+
+**The invariant**, after every committed write: a child has at most one ``CURRENT_PLACEMENT``; it
+points at one of the child's own placements (``HAS_FACT``) whose ``endDate`` is null, and there
+is one exactly when the child has such a placement. When there are several (a snapshot batch
+before ``end_superseded`` runs, a seed), it is the latest by start day, then ``recordedAt``, then
+id: the one ``end_superseded`` keeps. A placement recorded with a start day still to come is
+current from when it is recorded, as the ``endDate`` rule always had it (a pointer cannot move
+at midnight by itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import LiteralString
+
+from hub.graph import Graph, Transaction
+from hub.predicates import CURRENT_PLACEMENT, not_ended
+
+__all__ = ["sync_all", "sync_current"]
+
+# For one child ``c``, already matched. The child's write lock comes first, so two transactions
+# syncing the same child run one after the other and the second reads what the first wrote
+# (else both could see no pointer and each create one). Then: a placement moved onto ``c`` from
+# another child (merge, fold, a re-linked snapshot row) may still be pointed at by that child;
+# the latest open placement is found; a pointer elsewhere is removed; the right one is created
+# unless it is there already (most syncs change nothing, and write nothing more).
+_DERIVE: LiteralString = (
+    "SET c._lock = true REMOVE c._lock "
+    "WITH c "
+    "CALL (c) { MATCH (c)-[:HAS_FACT]->(:Placement)<-[r:" + CURRENT_PLACEMENT + "]-(o) "
+    "  WHERE o <> c DELETE r } "
+    "WITH c, head(COLLECT { MATCH (c)-[:HAS_FACT]->(p:Placement) WHERE " + not_ended("p") + " "
+    "  RETURN p ORDER BY p.date DESC, p.recordedAt DESC, p.id DESC LIMIT 1 }) AS latest "
+    "CALL (c, latest) { MATCH (c)-[r:" + CURRENT_PLACEMENT + "]->(p) "
+    "  WHERE latest IS NULL OR p <> latest DELETE r } "
+    "FOREACH (_ IN CASE WHEN latest IS NULL "
+    "  OR EXISTS { (c)-[:" + CURRENT_PLACEMENT + "]->(latest) } THEN [] ELSE [1] END | "
+    "  CREATE (c)-[:" + CURRENT_PLACEMENT + "]->(latest))"
+)
+
+_SYNC: LiteralString = "UNWIND $children AS id MATCH (c:Child {id: id}) " + _DERIVE
+
+# A node that is no longer a Child (merged away, relabelled MergedChild) keeps no pointer;
+# nor does any pointer to a placement that is not its start node's own.
+_CLEAR_STRAY: LiteralString = (
+    "MATCH (x)-[r:" + CURRENT_PLACEMENT + "]->(p) "
+    "WHERE NOT x:Child OR NOT EXISTS { (x)-[:HAS_FACT]->(p) } "
+    "CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS"
+)
+_SYNC_ALL: LiteralString = (
+    "MATCH (c:Child) CALL (c) { " + _DERIVE + " } IN TRANSACTIONS OF 2000 ROWS"
+)
+
+
+async def sync_current(tx: Transaction, child_ids: Iterable[str]) -> None:
+    """Re-derives the pointer of these children inside the caller's write transaction.
+
+    Pass every child whose placements the transaction created, ended, re-opened or moved, on
+    either side of a move. Ids are locked in sorted order (two transactions syncing overlapping
+    children cannot deadlock on each other); ids of children that no longer exist are skipped.
+    """
+    children = sorted(set(child_ids))
+    if children:
+        await tx.run(_SYNC, {"children": children})
+
+
+async def sync_all(graph: Graph) -> None:
+    """Rebuilds every pointer (idempotent): migration 0013, and tests that seed placements with
+    raw Cypher. Runs in batches of its own transactions, so not inside another one."""
+    await graph.autocommit(_CLEAR_STRAY)
+    await graph.autocommit(_SYNC_ALL)
