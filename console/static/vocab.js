@@ -105,6 +105,20 @@ export const VOCAB = {
    "Health"
   ]
  },
+ "PlacementEnding": {
+  "NEXT_PLACEMENT": [
+   "新安置开始",
+   "Next placement started"
+  ],
+  "SNAPSHOT": [
+   "学籍快照",
+   "School-status snapshot"
+  ],
+  "API": [
+   "接口登记",
+   "Recorded through the API"
+  ]
+ },
  "PlacementType": {
   "REGULAR_CLASS": [
    "随班就读",
