@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
 from typing import Any
 
 import typer
@@ -113,16 +114,11 @@ from hub.reports.commands import register as _register_reports  # noqa: E402 - a
 _register_reports(app)
 
 
-# hub bench api / ingest / indicators / audit (devtools/commands.py)
-from devtools.commands import register as _register_devtools  # noqa: E402 - after app exists
-
-_register_devtools(app)
-
-
-# hub demo-data (devtools/demo/command.py)
-from devtools.demo.command import register as _register_demo  # noqa: E402 - after app exists
-
-_register_demo(app)
+# hub bench …, hub demo-data: the tools beside the product (devtools/), named as plugins in
+# pyproject.toml's "hub.commands" group. devtools drives the app (its benchmarks serve it), so
+# the shell finds them by name rather than importing them: no circle between the two.
+for _tool in entry_points(group="hub.commands"):
+    _tool.load()(app)
 
 
 def main() -> None:
