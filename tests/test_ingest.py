@@ -488,3 +488,20 @@ async def test_a_certificate_without_its_issue_date_counts_from_the_day_it_was_l
 
     assert await roster(year) == 1
     assert await roster(year - 2) == 0
+
+
+async def test_a_child_first_known_from_rehabilitation_has_the_sex_and_birth_its_id_states(
+    graph: Graph, protector: IdProtector, tmp_path: Path
+) -> None:
+    rehab = [{"服务记录号": "KF1", "姓名": "张三", "身份证号": ID_B, "残疾人证号": None,
+              "康复机构": "长治市康复中心", "机构代码": "12140400MB0000000R",
+              "服务日期": "2024-05-06", "服务项目": "言语训练", "课时": "1", "康复师": None}]
+    report = await ingest(graph, protector, "rehab-sessions",
+                          csv_file(tmp_path, "rehab-sessions", rehab))
+    assert report.new_children == 1
+    [child] = await graph.run("MATCH (c:Child) RETURN c.sex AS sex, c.birthDate AS born, "
+                              "c.regionCode AS region")
+    # ID_B: born 2014-05-06, odd 17th digit → male. Its region digits are the birth
+    # registration, not where the child lives: left for a source that says so.
+    assert (child["sex"], child["born"].to_native(), child["region"]) == (
+        "M", date(2014, 5, 6), None)

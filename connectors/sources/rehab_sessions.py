@@ -24,7 +24,9 @@ from connectors.sources._fields import (
     OptName,
     RowModel,
     Text,
+    born_on,
     region_of_credit_code,
+    sex_of,
 )
 
 
@@ -59,7 +61,12 @@ def build(row: RehabRow, ctx: BuildContext) -> Record:
                "kind": "REHABILITATION", "date": row.served_on, "hours": row.hours,
                "content": [row.item], "provider": row.therapist, "notes": None},
     )
-    identity = Identity(id_number=id_number, name=row.name)
+    # The sheet has no sex or birth-date column, but the ID number states both; the region it
+    # encodes is where the child was registered at birth, not where it lives, so it stays
+    # unknown until a source that says so links.
+    identity = Identity(id_number=id_number, name=row.name,
+                        sex=sex_of(id_number) if id_number else None,
+                        birth_date=born_on(id_number) if id_number else None)
     org = {"code": row.institution_code, "name": row.institution, "regionCode": region,
            "prefix": "reh"}
     return Record(key=row.key, identity=identity, facts=(session,), orgs=(org,))
