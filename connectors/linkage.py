@@ -39,7 +39,7 @@ from typing import Any, LiteralString, Protocol
 import opencc
 
 from hub.current import sync_current
-from hub.graph import Transaction
+from hub.graph import Transaction, native
 from hub.identity import IdProtector
 from hub.vocabulary import Sex
 
@@ -143,7 +143,7 @@ class ChildState:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> ChildState:
-        values = {attr: _plain(record.get(prop)) for prop, attr in _PROPS}
+        values = {attr: native(record.get(prop)) for prop, attr in _PROPS}
         return cls(id=record["id"], **values)
 
     def final(self) -> ChildState:
@@ -170,11 +170,6 @@ class ChildState:
             found["nameKey"] = name_key(found["name"])
         return found
 
-
-def _plain(value: Any) -> Any:
-    """neo4j.time.Date → datetime.date, so cached and new values compare equal."""
-    to_native = getattr(value, "to_native", None)
-    return to_native() if callable(to_native) else value
 
 
 @dataclass(frozen=True)

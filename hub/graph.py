@@ -76,6 +76,13 @@ class Params:
         return f"${name}"
 
 
+def native(value: Any) -> Any:
+    """A driver's temporal value (``neo4j.time.Date``, ``DateTime``) as Python's own, so values
+    read from the graph compare equal to the ones the hub made; anything else as it is."""
+    to_native = getattr(value, "to_native", None)
+    return to_native() if callable(to_native) else value
+
+
 def fill(template: str, **names: str) -> str:
     """Puts generated variable names into a code-defined Cypher fragment (``{v}``, ``{t}`` …).
 

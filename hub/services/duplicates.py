@@ -14,7 +14,7 @@ from typing import Any, LiteralString
 
 from hub.current import sync_current
 from hub.errors import Conflict, NotFound
-from hub.graph import Graph
+from hub.graph import Graph, native
 from hub.predicates import in_subtree
 
 __all__ = [
@@ -27,11 +27,6 @@ __all__ = [
     "unmerge",
 ]
 
-
-def _plain(value: Any) -> Any:
-    """neo4j.time values → datetime's, as the API's scalars expect."""
-    to_native = getattr(value, "to_native", None)
-    return to_native() if callable(to_native) else value
 
 @dataclass(frozen=True)
 class DuplicateChild:
@@ -95,13 +90,13 @@ def _view(row: dict[str, Any]) -> DuplicateView:
     children = tuple(
         DuplicateChild(
             id=c["id"], name=c.get("name"), sex=c.get("sex"),
-            birth_date=_plain(c.get("birthDate")), id_masked=c.get("idMasked"),
+            birth_date=native(c.get("birthDate")), id_masked=c.get("idMasked"),
             region_code=c.get("regionCode"), facts=int(c["facts"]),
         )
         for c in row["cs"]
     )
     created = d.get("createdAt")
-    return DuplicateView(d["id"], d["reason"], d["status"], _plain(created), children)
+    return DuplicateView(d["id"], d["reason"], d["status"], native(created), children)
 
 
 _CANDIDATE: LiteralString = """
