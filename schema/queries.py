@@ -238,5 +238,8 @@ async def read_written(info: HubInfo, tx: Transaction, label: str, node_id: str)
     v = compiler.var()
     found = compiler.params.add(node_id)
     projection = compiler.value(get_named_type(field_def.type), v, nodes)
-    cypher = f"MATCH ({v}:{label} {{id: {found}}}) RETURN {projection} AS result"
+    # A fact is found through the unique index on Fact(id): by its own label alone the planner
+    # would scan every node of that label.
+    keyed = f"Fact:{label}" if label in BY_LABEL else label
+    cypher = f"MATCH ({v}:{keyed} {{id: {found}}}) RETURN {projection} AS result"
     return await run_compiled(info, tx, cypher, compiler.params.values)

@@ -15,6 +15,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hub.facts import BY_LABEL
 from hub.graph import Graph
 from hub.predicates import in_force, in_subtree, not_ended, overlaps, region_prefix
 from tests.graphql_helpers import plan_operators
@@ -83,3 +84,25 @@ async def test_the_subtree_predicate_uses_the_region_index(graph: Graph) -> None
     cypher = "MATCH (c:Child) WHERE " + in_subtree("c", "$prefix") + " RETURN c.id"
     operators = await plan_operators(graph, cypher, {"prefix": "1404"})
     assert any("IndexSeekByRange" in op or "IndexSeek" in op for op in operators), operators
+
+
+# A fact kind's label with an id, without ``Fact``: the unique index is on Fact(id), so the
+# planner would scan every node of that kind (every placement of a province per mutation).
+FACT_BY_ID_WITHOUT_INDEX = re.compile(
+    r"\(\w*:(?!Fact:)(" + "|".join(sorted(BY_LABEL)) + r") \{id: ")
+
+
+def test_facts_are_found_by_id_through_the_unique_index() -> None:
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path, number, line in _product_lines()
+             if FACT_BY_ID_WITHOUT_INDEX.search(line)]
+    assert found == []
+
+
+async def test_a_fact_by_id_is_an_index_seek(graph: Graph) -> None:
+    keyed = await plan_operators(graph, "MATCH (p:Fact:Placement {id: $id}) RETURN p",
+                                 {"id": "plc_1"})
+    assert any(op.startswith("NodeUniqueIndexSeek") for op in keyed), keyed
+    # What the services wrote before: a scan of every placement for one id.
+    bare = await plan_operators(graph, "MATCH (p:Placement {id: $id}) RETURN p", {"id": "plc_1"})
+    assert not any("IndexSeek" in op for op in bare), bare

@@ -37,7 +37,8 @@ async def record_assessment(
         await require_child(tx, data.child_id)
         if data.committee_id is not None:
             rows = await tx.run(
-                "MATCH (e:ExpertCommittee {id: $id}) RETURN e.id AS id", {"id": data.committee_id}
+                "MATCH (e:Organisation:ExpertCommittee {id: $id}) RETURN e.id AS id",
+                {"id": data.committee_id},
             )
             if not rows:
                 raise NotFound(
@@ -53,7 +54,7 @@ async def record_assessment(
         await tx.run(
             "MATCH (c:Child {id: $child}) "
             "CREATE (c)-[:HAS_FACT]->(a:Fact:Assessment) SET a = $props, a.recordedAt = datetime() "
-            "WITH a OPTIONAL MATCH (e:ExpertCommittee {id: $committee}) "
+            "WITH a OPTIONAL MATCH (e:Organisation:ExpertCommittee {id: $committee}) "
             "FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END | CREATE (a)-[:BY]->(e))",
             {"child": data.child_id, "props": props, "committee": data.committee_id},
         )

@@ -88,7 +88,7 @@ async def close_dropout_case(
 
     async def action() -> str:
         rows = await tx.run(
-            "MATCH (d:DropoutCase {id: $id}) SET d._lock = true REMOVE d._lock "
+            "MATCH (d:Fact:DropoutCase {id: $id}) SET d._lock = true REMOVE d._lock "
             "RETURN d.status AS status, d.date AS date",
             {"id": data.id},
         )
@@ -103,7 +103,7 @@ async def close_dropout_case(
                 "date",
             )
         await tx.run(
-            "MATCH (d:DropoutCase {id: $id}) "
+            "MATCH (d:Fact:DropoutCase {id: $id}) "
             "SET d.status = $closed, d.closedOn = $date, d.resolution = $resolution, "
             "d.actions = coalesce(d.actions, []) + $actions",
             {

@@ -194,7 +194,7 @@ def _check_move(data: PlaceChild, previous: dict[str, Any]) -> None:
 
 async def _put_in_class(tx: Transaction, placement_id: str, data: PlaceChild) -> None:
     rows = await tx.run(
-        "MATCH (p:Placement {id: $placement}) "
+        "MATCH (p:Fact:Placement {id: $placement}) "
         "MATCH (k:SchoolClass {id: $class}) "
         "OPTIONAL MATCH (o:Organisation {id: $organisation})-[:HAS_CLASS]->(k) "
         "FOREACH (_ IN CASE WHEN o IS NULL THEN [] ELSE [1] END | "
@@ -234,10 +234,10 @@ async def _record_transition(
         "MATCH (:Child {id: $child})-[:HAS_FACT]->(t:Transition) "
         "WHERE t.status IN ['PLANNED', 'HANDED_OVER'] "
         "WITH t ORDER BY t.date, t.id LIMIT 1 "
-        "MATCH (p:Placement {id: $placement}), (o:Organisation {id: $organisation}) "
+        "MATCH (p:Fact:Placement {id: $placement}), (o:Organisation {id: $organisation}) "
         "OPTIONAL MATCH (t)-[r:RECEIVING|TO_PLACEMENT]->() DELETE r "
         "WITH DISTINCT t, p, o "
-        "OPTIONAL MATCH (old:Placement {id: $previous}) "
+        "OPTIONAL MATCH (old:Fact:Placement {id: $previous}) "
         "FOREACH (_ IN CASE WHEN old IS NULL OR EXISTS { (t)-[:FROM_PLACEMENT]->() } "
         "  THEN [] ELSE [1] END | CREATE (t)-[:FROM_PLACEMENT]->(old)) "
         "CREATE (t)-[:TO_PLACEMENT]->(p), (t)-[:RECEIVING]->(o) "
@@ -260,8 +260,8 @@ async def _record_transition(
         "completedOn": data.start_date,
     }
     await tx.run(
-        "MATCH (c:Child {id: $child}), (old:Placement {id: $previous}), "
-        "(p:Placement {id: $placement}), (o:Organisation {id: $organisation}) "
+        "MATCH (c:Child {id: $child}), (old:Fact:Placement {id: $previous}), "
+        "(p:Fact:Placement {id: $placement}), (o:Organisation {id: $organisation}) "
         "CREATE (c)-[:HAS_FACT]->(t:Fact:Transition) SET t = $props, t.recordedAt = datetime() "
         "CREATE (t)-[:FROM_PLACEMENT]->(old), (t)-[:TO_PLACEMENT]->(p), (t)-[:RECEIVING]->(o)",
         values | {"props": props},
@@ -293,7 +293,7 @@ async def end_placement(
 
     async def action() -> str:
         rows = await tx.run(
-            "MATCH (c:Child)-[:HAS_FACT]->(p:Placement {id: $id}) "
+            "MATCH (c:Child)-[:HAS_FACT]->(p:Fact:Placement {id: $id}) "
             "SET c._lock = true REMOVE c._lock "
             "RETURN c.id AS child, p.date AS date, p.endDate AS endDate",
             {"id": data.id},
@@ -309,7 +309,7 @@ async def end_placement(
             raise bad(f"结束日期早于开始日期 {started.isoformat()} a placement cannot end before "
                       "it started", "date")
         await tx.run(
-            "MATCH (p:Placement {id: $id}) "
+            "MATCH (p:Fact:Placement {id: $id}) "
             "SET p.endDate = $date, p.status = $reason, p.endReason = $reason, "
             "p.endedBy = 'API'",
             {"id": data.id, "date": data.date, "reason": data.reason.value},

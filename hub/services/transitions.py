@@ -90,7 +90,7 @@ async def start_transition(
             "MATCH (c:Child {id: $child}), (o:Organisation {id: $organisation}) "
             "CREATE (c)-[:HAS_FACT]->(t:Fact:Transition)-[:RECEIVING]->(o) "
             "SET t = $props, t.recordedAt = datetime() "
-            "WITH t OPTIONAL MATCH (p:Placement {id: $placement}) "
+            "WITH t OPTIONAL MATCH (p:Fact:Placement {id: $placement}) "
             "FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | "
             "  CREATE (t)-[:FROM_PLACEMENT]->(p))",
             {
@@ -107,7 +107,7 @@ async def start_transition(
 
 async def _lock_transition(tx: Transaction, transition_id: str) -> dict[str, Any]:
     rows = await tx.run(
-        "MATCH (t:Transition {id: $id}) SET t._lock = true REMOVE t._lock "
+        "MATCH (t:Fact:Transition {id: $id}) SET t._lock = true REMOVE t._lock "
         "RETURN t.status AS status, t.handedOverOn AS handedOverOn",
         {"id": transition_id},
     )
@@ -130,7 +130,7 @@ async def hand_over_transition(
                 f"this one is {found['status']}"
             )
         await tx.run(
-            "MATCH (t:Transition {id: $id}) SET t.status = $status, t.handedOverOn = $date",
+            "MATCH (t:Fact:Transition {id: $id}) SET t.status = $status, t.handedOverOn = $date",
             {"id": data.id, "date": data.date, "status": TransitionStatus.HANDED_OVER.value},
         )
         return data.id
@@ -156,7 +156,7 @@ async def complete_transition(
                 "date",
             )
         await tx.run(
-            "MATCH (t:Transition {id: $id}) SET t.status = $status, t.completedOn = $date",
+            "MATCH (t:Fact:Transition {id: $id}) SET t.status = $status, t.completedOn = $date",
             {"id": data.id, "date": data.date, "status": TransitionStatus.COMPLETED.value},
         )
         return data.id
