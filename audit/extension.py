@@ -52,6 +52,32 @@ def root_field_names(document: DocumentNode, selection_set: SelectionSetNode) ->
     return sorted(names)
 
 
+def record_operation(record: AuditRecord, context: Any, query: str | None,
+                     operation_name: str | None, variables: dict[str, Any] | None,
+                     document: DocumentNode | None, data: Any, errors: list[Any]) -> None:
+    """Puts what one operation asked for and disclosed on its audit record: called by the
+    extension below after the executor, and by the direct answer (``schema/direct.py``)."""
+    record.document_hash = ev.document_hash(query)
+    record.operation_name = operation_name
+    record.variables_digest = ev.variables_digest(context.settings, variables)
+    view = getattr(context, "view", None)
+    if view is not None:
+        record.roles = view.roles
+    if document is not None:
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode) and (
+                operation_name is None
+                or (definition.name and definition.name.value == operation_name)
+            ):
+                record.operation_type = definition.operation.value
+                record.root_fields = root_field_names(document, definition.selection_set)
+                break
+    record.fields = ev.field_paths(data)
+    record.redacted = ev.strip_indices(getattr(context, "redacted", []))
+    record.error_codes = sorted({_code(e) for e in errors})
+    record.outcome = outcome_of(record.error_codes)
+
+
 class AuditCapture(SchemaExtension):
     """Listed first in the schema's extensions so it runs last, after ErrorCodes has given
     every error its code."""
@@ -62,28 +88,7 @@ class AuditCapture(SchemaExtension):
         record = getattr(ctx.context, "audit", None)
         if not isinstance(record, AuditRecord):
             return  # not an HTTP request (tests, the hub's own jobs)
-        context = ctx.context
-        record.document_hash = ev.document_hash(ctx.query)
-        record.operation_name = ctx.operation_name
-        settings = context.settings
-        record.variables_digest = ev.variables_digest(settings, ctx.variables)
-        view = getattr(context, "view", None)
-        if view is not None:
-            record.roles = view.roles
-        document = ctx.graphql_document
-        if document is not None:
-            for definition in document.definitions:
-                if isinstance(definition, OperationDefinitionNode) and (
-                    ctx.operation_name is None
-                    or (definition.name and definition.name.value == ctx.operation_name)
-                ):
-                    record.operation_type = definition.operation.value
-                    record.root_fields = root_field_names(document, definition.selection_set)
-                    break
         result = ctx.result
-        data = getattr(result, "data", None)
-        errors = list(getattr(result, "errors", None) or [])
-        record.fields = ev.field_paths(data)
-        record.redacted = ev.strip_indices(getattr(context, "redacted", []))
-        record.error_codes = sorted({_code(e) for e in errors})
-        record.outcome = outcome_of(record.error_codes)
+        record_operation(record, ctx.context, ctx.query, ctx.operation_name, ctx.variables,
+                         ctx.graphql_document, getattr(result, "data", None),
+                         list(getattr(result, "errors", None) or []))

@@ -12,14 +12,14 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from audit.service import respond_unavailable, service_for
 from audit.store import AuditUnavailable
 from auth.policy import Policy
 from auth.ratelimit import RateLimiter
 from auth.tokens import InvalidToken, TokenService
-from hub.answers import error_body, send_json
+from hub.answers import error_body, replay, send_json
 from hub.graph import DB_ERRORS
 from hub.subject import Subject
 
@@ -120,16 +120,7 @@ class GraphQLGuard:
         state = scope.setdefault("state", {})
         state["subject"] = dataclasses.replace(subject, purpose=purpose) if subject else None
         state["purpose"] = purpose
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(body, receive), send)
 
     async def _authenticate(self, header: bytes) -> Subject | None:
         if not header.lower().startswith(b"bearer ") or self.tokens is None:

@@ -1,5 +1,6 @@
-"""GraphQL-shaped error answers sent straight over ASGI, for the doors that refuse a request
-before any GraphQL runs (the guard, the audit, the endpoint's own check).
+"""GraphQL-shaped answers sent straight over ASGI, for the doors that refuse a request before
+any GraphQL runs (the guard, the audit, the endpoint's own check) and for the direct answer;
+and the request body read once and handed on (:func:`replay`).
 
 The body is the GraphQL error shape ``{"errors": [{"message", "extensions": {"code"}}]}``, with
 Chinese kept as text (not ``\\u`` escapes) because people read these in tools and logs.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.types import Send
+from starlette.types import Message, Receive, Send
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -21,7 +22,12 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 async def send_json(send: Send, status: int, body: dict[str, Any],
                     headers: Headers | None = None) -> None:
-    payload = json.dumps(body, ensure_ascii=False).encode()
+    await send_bytes(send, status, json.dumps(body, ensure_ascii=False).encode(), headers)
+
+
+async def send_bytes(send: Send, status: int, payload: bytes,
+                     headers: Headers | None = None) -> None:
+    """A JSON body already encoded."""
     await send({
         "type": "http.response.start",
         "status": status,
@@ -29,3 +35,17 @@ async def send_json(send: Send, status: int, body: dict[str, Any],
                     (b"content-length", str(len(payload)).encode()), *(headers or [])],
     })
     await send({"type": "http.response.body", "body": payload})
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """``receive`` for the next app, with the body already read off the wire."""
+    replayed = False
+
+    async def again() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again

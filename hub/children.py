@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
 
 from hub import regions
 from hub.graph import Params
@@ -15,7 +16,8 @@ from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
 class ChildFilter(BaseModel):
     """All conditions must hold. Placement conditions look at the current placement."""
 
-    model_config = ConfigDict(frozen=True)
+    # Read from the API's input (camelCase, the GraphQL names) and from code (snake_case).
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
 
     region_code: str | None = Field(default=None, pattern=r"^\d{6}$")
     organisation_id: str | None = Field(default=None, min_length=1, max_length=64)

@@ -19,6 +19,7 @@ from hub.settings import Settings
 from schema.audit import AuditQuery
 from schema.console import ConsoleQuery
 from schema.cost import QueryCost
+from schema.documents import RememberValid
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.errors import ErrorCodes
 from schema.fields import install_fast_path
@@ -62,6 +63,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             *(lambda limit=limit: limit for limit in limits),
             *([] if settings.introspection else [DisableIntrospection]),
             QueryCost,  # after validation, before execution: needs the variables and roles
+            RememberValid,  # a document that reached execution is valid for the direct answer
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

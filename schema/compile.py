@@ -249,9 +249,7 @@ class Compiler(Selections):
         base += ([] if scope_implied else in_scope) + [fill(f, c=t) for f in filters]
         first = self._page_size(args.get("first"))
         after = args.get("after")
-        page = [*base]
-        if after is not None:
-            page.append(f"{t}.id > {self.params.add(decode_cursor(after))}")
+        after_key = None if after is None else self.params.add(decode_cursor(after))
         size = self.params.add(first)
 
         connection_type = get_named_type(field_def.type)
@@ -261,13 +259,17 @@ class Compiler(Selections):
         edge_type = get_named_type(connection_type.fields["edges"].type)
         assert isinstance(edge_type, GraphQLObjectType)
 
+        ids = self.var()
+        count_keys: list[str] = []
+        needs_rows = False
         row_entries = [f"k: {t}.id"]
         out: list[str] = []
         for key, key_nodes in selected.items():
             name = key_nodes[0].name.value
             if name == "totalCount":
-                out.append(f"`{key}`: COUNT {{ MATCH {match}{where(base)} }}")
+                count_keys.append(key)
             elif name == "edges":
+                needs_rows = True
                 edge = f"e{len(row_entries)}"
                 edge_fields = self.collect(
                     edge_type, [n.selection_set for n in key_nodes if n.selection_set]
@@ -291,19 +293,33 @@ class Compiler(Selections):
                 parts = []
                 for info_key, info_nodes in info_fields.items():
                     if info_nodes[0].name.value == "hasNextPage":
+                        needs_rows = True
                         parts.append(f"`{info_key}`: size({rows}) > {size}")
                     elif info_nodes[0].name.value == "endCursor":
+                        needs_rows = True
                         parts.append(f"`{info_key}`: last({rows}[0..{size}]).k")
                         parts.append(f"`{CHILD_KEY}`: last({rows}[0..{size}]).k")
                 out.append(f"`{key}`: {{{', '.join(parts)}}}")
-        page_rows = (
-            f"COLLECT {{ MATCH {match}{where(page)} WITH {t} ORDER BY {t}.id "
-            f"LIMIT {size} + 1 RETURN {{{', '.join(row_entries)}}} AS row }}"
-        )
-        needs_rows = any(e.startswith("`") and f"{rows}" in e for e in out)
+        row = "{" + ", ".join(row_entries) + "}"
+        if count_keys and needs_rows:
+            # The filter runs once: the matching ids give the count, and the page is the
+            # first of them past the cursor (a top-k over the list, then an index seek each).
+            out += [f"`{key}`: size({ids})" for key in count_keys]
+            k = self.var()
+            matched = f"COLLECT {{ MATCH {match}{where(base)} RETURN {t}.id AS id }}"
+            past = f" WHERE {k} > {after_key}" if after_key else ""
+            page_rows = (f"COLLECT {{ UNWIND {ids} AS {k} WITH {k}{past} ORDER BY {k} "
+                         f"LIMIT {size} + 1 MATCH ({t}:Child {{id: {k}}}) RETURN {row} AS row }}")
+            answer = "{" + ", ".join(out) + "}"
+            return f"[{ids} IN [{matched}] | [{rows} IN [{page_rows}] | {answer}][0]][0]"
+        out += [f"`{key}`: COUNT {{ MATCH {match}{where(base)} }}" for key in count_keys]
+        answer = "{" + ", ".join(out) + "}"
         if not needs_rows:
-            return "{" + ", ".join(out) + "}"
-        return f"[{rows} IN [{page_rows}] | {{{', '.join(out)}}}][0]"
+            return answer
+        page = [*base] + ([f"{t}.id > {after_key}"] if after_key else [])
+        page_rows = (f"COLLECT {{ MATCH {match}{where(page)} WITH {t} ORDER BY {t}.id "
+                     f"LIMIT {size} + 1 RETURN {row} AS row }}")
+        return f"[{rows} IN [{page_rows}] | {answer}][0]"
 
 
 def disclosed_children(value: Any, found: set[str] | None = None) -> set[str]:

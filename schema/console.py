@@ -71,7 +71,8 @@ class ConsoleQuery:
         in_scope = where(compiler.child_where(v))
         projection = compiler.value(get_named_type(field_def.type), v, nodes)
         cypher = f"MATCH ({v}:Child {{idHash: {found}}}){in_scope} RETURN {projection} AS result"
-        return cast(Child, await _result(info, cypher, compiler.params.values, "儿童 child"))
+        found = await _result(info.context, cypher, compiler.params.values, "儿童 child")
+        return cast(Child, found)
 
     @strawberry.field(description="按 id 取多名儿童(仅限可见范围) Children by id, within scope")
     async def children_by_ids(
@@ -89,7 +90,7 @@ class ConsoleQuery:
         cypher = (f"UNWIND range(0, size({wanted}) - 1) AS {i} "
                   f"MATCH ({v}:Child {{id: {wanted}[{i}]}}){in_scope} "
                   f"WITH {v}, {i} ORDER BY {i} RETURN collect({projection}) AS result")
-        found = await run_compiled(info, None, cypher, compiler.params.values)
+        found = await run_compiled(info.context, None, cypher, compiler.params.values)
         return cast(list[Child], list(found or []))
 
     @strawberry.field(description="学校列表 Schools of a region (subtree), by name")
@@ -115,7 +116,7 @@ class ConsoleQuery:
         cypher = (f"MATCH ({v}:School) WHERE {in_subtree(v, prefix)} "
                   f"AND {v}.name CONTAINS {text} WITH {v} ORDER BY {v}.name LIMIT {limit} "
                   f"RETURN collect({projection}) AS result")
-        found = await run_compiled(info, None, cypher, compiler.params.values)
+        found = await run_compiled(info.context, None, cypher, compiler.params.values)
         return cast(list[School], list(found or []))
 
     @strawberry.field(description="审计日志校验(仅审计人员) Verify the audit log, auditors only")

@@ -13,6 +13,7 @@ from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
 from hub.subject import SYSTEM, Subject
+from schema.documents import Documents
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Context:
     redacted: list[str] = field(default_factory=list)
     hidden: set[tuple[str, str]] = field(default_factory=set)  # (type, field) of each redaction
     audit: AuditRecord | None = None  # what this request disclosed, for its audit event
+    documents: Documents | None = None  # where a validated document is remembered
 
     @property
     def masked(self) -> frozenset[tuple[str, str]]:

@@ -92,7 +92,7 @@ async def _decide_on(info: HubInfo, candidate_id: str) -> None:
     )
     if not rows or not all(row["inside"] for row in rows):
         raise NotFound("未找到该疑似重复记录 no such duplicate candidate")
-    note_disclosed(info, [{CHILD_KEY: row["id"]} for row in rows])
+    note_disclosed(info.context, [{CHILD_KEY: row["id"]} for row in rows])
 
 
 Status = Annotated[str, strawberry.argument(description="状态 OPEN, MERGED or REJECTED")]
@@ -107,7 +107,8 @@ class DuplicateQuery:
         page = await duplicates.possible_duplicates(
             info.context.graph, first, after, status, region_prefix=_region(info)
         )
-        note_disclosed(info, [{CHILD_KEY: c.id} for item in page.items for c in item.children])
+        note_disclosed(info.context,
+                       [{CHILD_KEY: c.id} for item in page.items for c in item.children])
         return _page(page)
 
 

@@ -113,6 +113,26 @@ def lookup_cursor(root: Any, info: Info) -> Any:
     return None if key is None else encode_cursor(str(key))
 
 
+# How a field's value is read from the compiled map, by its resolver: the fast path below and
+# the direct answer (schema/direct.py) both go by this.
+LOOKUP, CURSOR, ID_NUMBER = "lookup", "cursor", "idNumber"
+
+
+def reading(field_def: Any) -> str | None:
+    """How the field reads its value from the map (LOOKUP, CURSOR or ID_NUMBER), or None when
+    its resolver does something else."""
+    definition = (field_def.extensions or {}).get("strawberry-definition")
+    resolver = getattr(definition, "base_resolver", None)
+    func = getattr(resolver, "wrapped_func", None)
+    if func is lookup_cursor:
+        return CURSOR
+    if func is reveal_id:
+        return ID_NUMBER
+    if func in (lookup, lookup_page) or func in _EXTRA_FAST:
+        return LOOKUP
+    return None
+
+
 def install_fast_path(schema: strawberry.Schema, maskable: frozenset[tuple[str, str]]) -> None:
     """Lets graphql-core call the look-up resolvers directly, without strawberry's per-field
     wrapper: these fields take no input of their own (their arguments were compiled into the
@@ -121,22 +141,19 @@ def install_fast_path(schema: strawberry.Schema, maskable: frozenset[tuple[str, 
 
     A field that no policy can mask (``maskable``: every field the policy names) needs no check
     at all: it gets the bare look-up."""
-    fast = {lookup, lookup_page, lookup_cursor, reveal_id, *_EXTRA_FAST}
     for named in schema._schema.type_map.values():
         fields = getattr(named, "fields", None)
         if not isinstance(fields, dict) or not hasattr(named, "is_type_of"):
             continue
         for name, field_def in fields.items():
-            definition = (field_def.extensions or {}).get("strawberry-definition")
-            resolver = getattr(definition, "base_resolver", None)
-            func = getattr(resolver, "wrapped_func", None)
-            if func not in fast:
+            how = reading(field_def)
+            if how is None:
                 continue
-            plain = func is not reveal_id and func is not lookup_cursor
-            if plain and (named.name, name) not in maskable:
+            if how == LOOKUP and (named.name, name) not in maskable:
                 field_def.resolve = _bare_lookup
             else:
-                field_def.resolve = _direct(func)
+                definition = field_def.extensions["strawberry-definition"]
+                field_def.resolve = _direct(definition.base_resolver.wrapped_func)
 
 
 def _bare_lookup(root: Any, info: Any, **_: Any) -> Any:

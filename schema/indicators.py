@@ -129,12 +129,12 @@ class Indicator:
         description="相关儿童(仅限可见范围) Children behind it, within the subject's scope"
     )
     def child_ids(self, info: HubInfo) -> list[strawberry.ID]:
-        note_disclosed(info, [{CHILD_KEY: c} for c in self.children])
+        note_disclosed(info.context, [{CHILD_KEY: c} for c in self.children])
         return [strawberry.ID(c) for c in self.children]
 
     @strawberry.field(description="明细 Detail rows")
     def items(self, info: HubInfo) -> list[IndicatorItem]:
-        note_disclosed(info, [{CHILD_KEY: i.id} for i in self.detail if i.kind == "Child"])
+        note_disclosed(info.context, [{CHILD_KEY: i.id} for i in self.detail if i.kind == "Child"])
         return self.detail
 
 
@@ -205,7 +205,7 @@ async def _run_case_list(
         f"WITH {c}, {f} ORDER BY {f}.date, {f}.id LIMIT {limit} "
         f"RETURN collect({projection}) AS result"
     )
-    return list(await run_compiled(info, None, cypher, compiler.params.values) or [])
+    return list(await run_compiled(info.context, None, cypher, compiler.params.values) or [])
 
 
 @strawberry.type(description="督导查询 Supervision queries")

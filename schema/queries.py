@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 import strawberry
-from graphql import FieldNode, GraphQLField, GraphQLObjectType, get_named_type
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_named_type,
+)
+from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types import Info
 
 from hub import children as child_search
@@ -48,66 +58,167 @@ class ChildFilterInput:
     max_age: int | None = strawberry.field(default=None, description="最大年龄 Maximum age")
 
 
+@dataclass(frozen=True)
+class RootField:
+    """One top-level field to answer: what its compiled query is built from. Made from
+    strawberry's ``Info`` by the resolvers below, and from the document itself by the direct
+    answer (``schema/direct.py``), so both paths compile the same query."""
+
+    context: Context
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: dict[str, Any]
+    field_def: GraphQLField
+    nodes: list[FieldNode]
+
+    @classmethod
+    def of(cls, info: HubInfo) -> RootField:
+        raw = info._raw_info
+        parent = raw.parent_type
+        assert isinstance(parent, GraphQLObjectType)
+        # strawberry hands resolvers the coerced values as a plain dict (typed otherwise).
+        variables = cast(dict[str, Any], raw.variable_values)
+        return cls(info.context, raw.schema, raw.fragments, variables,
+                   parent.fields[raw.field_name], list(raw.field_nodes))
+
+    def arguments(self) -> dict[str, Any]:
+        """The field's arguments, coerced by graphql-core (GraphQL names, defaults applied)."""
+        coerced = VariableValues(sources={}, coerced=self.variables)
+        return get_argument_values(self.field_def, self.nodes[0], coerced)
+
+    def compiler(self) -> Compiler:
+        return Compiler(
+            self.schema,
+            self.fragments,
+            self.variables,
+            max_page_size=self.context.settings.max_page_size,
+            scope=self.context.scope,
+            masked=self.context.masked,
+        )
+
+
 def _compiler(info: HubInfo) -> Compiler:
-    raw = info._raw_info
-    return Compiler(
-        raw.schema,
-        raw.fragments,
-        raw.variable_values,
-        max_page_size=info.context.settings.max_page_size,
-        scope=info.context.scope,
-        masked=info.context.masked,
-    )
+    return RootField.of(info).compiler()
 
 
 def _field(info: HubInfo) -> tuple[GraphQLField, list[FieldNode]]:
-    raw = info._raw_info
-    parent = raw.parent_type
-    assert isinstance(parent, GraphQLObjectType)
-    return parent.fields[raw.field_name], list(raw.field_nodes)
+    root = RootField.of(info)
+    return root.field_def, root.nodes
 
 
-def note_disclosed(info: HubInfo, result: Any) -> Any:
+def note_disclosed(context: Context, result: Any) -> Any:
     """Names every child the result discloses on the request's audit record."""
-    audit = info.context.audit
+    audit = context.audit
     if audit is not None:
         for child in disclosed_children(result):
             audit.note_child(child)
     return result
 
 
-async def run_compiled(info: HubInfo, tx: Transaction | None, cypher: str,
+async def run_compiled(context: Context, tx: Transaction | None, cypher: str,
                        params: dict[str, Any]) -> Any:
     """Runs a compiled query whose one row holds ``result``; the audit learns its children."""
-    rows = await (tx.run(cypher, params) if tx is not None
-                  else info.context.graph.run(cypher, params))
-    return note_disclosed(info, rows[0]["result"] if rows else None)
+    rows = await (tx.run(cypher, params) if tx is not None else context.graph.run(cypher, params))
+    return note_disclosed(context, rows[0]["result"] if rows else None)
 
 
-async def _result(info: HubInfo, cypher: str, params: dict[str, Any], what: str) -> Any:
-    found = await run_compiled(info, None, cypher, params)
+async def _result(context: Context, cypher: str, params: dict[str, Any], what: str) -> Any:
+    found = await run_compiled(context, None, cypher, params)
     if found is None:
         raise NotFound(f"未找到该{what}或无权查看 no such {what}, or not visible to you")
     return found
 
 
-async def _by_key(info: HubInfo, label: str, key: str, value: str, what: str) -> Any:
+async def by_key(root: RootField, label: str, key: str, value: str, what: str) -> Any:
     """One node by its key, with the whole selection below it."""
-    compiler = _compiler(info)
-    field_def, nodes = _field(info)
+    compiler = root.compiler()
     v = compiler.var()
     found = compiler.params.add(value)
     scope = where(compiler.child_where(v)) if label == "Child" else ""
-    projection = compiler.value(get_named_type(field_def.type), v, nodes)
+    projection = compiler.value(get_named_type(root.field_def.type), v, root.nodes)
     cypher = f"MATCH ({v}:{label} {{{key}: {found}}}){scope} RETURN {projection} AS result"
-    return await _result(info, cypher, compiler.params.values, what)
+    return await _result(root.context, cypher, compiler.params.values, what)
+
+
+async def find_children(root: RootField, spec: child_search.ChildFilter, first: int | None,
+                        after: str | None) -> Any:
+    _refuse_hidden_filters(root.context, spec)
+    compiler = root.compiler()
+    # A region filter inside a region scope implies the scope condition; leaving it out of
+    # this one match keeps the planner's choice of index. Nested matches keep theirs.
+    implied = spec.region_code is not None and compiler.scope.implied_by_region(
+        region_prefix(spec.region_code))
+    conditions = child_search.conditions(spec, compiler.params, dt.date.today())
+    args = {"first": first, "after": after}
+    expr = compiler.connection(_ALL_CHILDREN, None, root.field_def, root.nodes, args,
+                               conditions, scope_implied=implied)
+    return await run_compiled(root.context, None, f"RETURN {expr} AS result",
+                              compiler.params.values)
+
+
+async def child_timeline(root: RootField, child_id: str) -> Any:
+    """The child's facts; ``from``, ``to``, ``kinds`` and ``first`` are compiled from the
+    field's own arguments (``Child.timeline``'s rule)."""
+    compiler = root.compiler()
+    mapping = _mapping_of(Child, "timeline")
+    v = compiler.var()
+    found = compiler.params.add(child_id)
+    in_scope = where(compiler.child_where(v))
+    items = compiler.related(mapping, root.field_def, v, root.nodes)
+    cypher = f"MATCH ({v}:Child {{id: {found}}}){in_scope} RETURN {items} AS result"
+    return await _result(root.context, cypher, compiler.params.values, "儿童 child")
+
+
+async def find_node(root: RootField, id: str) -> Any:
+    compiler = root.compiler()
+    found = compiler.params.add(id)
+    v = compiler.var()
+    # Each branch is an index seek on its label's key; the id's shape is not trusted.
+    lookups = " UNION ".join(
+        f"MATCH ({v}:{label} {{{key}: {found}}}) RETURN {v}"
+        for label, key in _NODE_LABELS
+    )
+    # A child or a fact passes the same predicate as anywhere else; organisations, classes
+    # and regions are not personal data.
+    child = " AND ".join(compiler.child_where(v)) or "true"
+    fact = " AND ".join(compiler.fact_where(v)) or "true"
+    guard = (f" WHERE CASE WHEN {v}:Child THEN {child} WHEN {v}:Fact THEN {fact} "
+             "ELSE true END")
+    projection = compiler.value(get_named_type(root.field_def.type), v, root.nodes)
+    cypher = f"CALL () {{ {lookups} }} WITH {v}{guard} RETURN {projection} AS result"
+    return await _result(root.context, cypher, compiler.params.values, "对象 object")
+
+
+def _children(root: RootField, args: dict[str, Any]) -> Awaitable[Any]:
+    spec = child_search.ChildFilter.model_validate(args.get("filter") or {})
+    return find_children(root, spec, args.get("first"), args.get("after"))
+
+
+# Each top-level field the compiler answers entirely, from its coerced arguments: the resolvers
+# below and the direct answer (schema/direct.py) both call these.
+ROOTS: dict[str, Callable[[RootField, dict[str, Any]], Awaitable[Any]]] = {
+    "child": lambda root, args: by_key(root, "Child", "id", args["id"], "儿童 child"),
+    "children": _children,
+    "childTimeline": lambda root, args: child_timeline(root, args["childId"]),
+    "school": lambda root, args: by_key(root, "School", "id", args["id"], "学校 school"),
+    "resourceCenter": lambda root, args: by_key(root, "ResourceCenter", "id", args["id"],
+                                                "资源中心 resource centre"),
+    "region": lambda root, args: by_key(root, "Region", "code", args["code"],
+                                        "行政区划 region"),
+    "node": lambda root, args: find_node(root, args["id"]),
+}
+
+
+async def answer(info: HubInfo) -> Any:
+    root = RootField.of(info)
+    return await ROOTS[info._raw_info.field_name](root, root.arguments())
 
 
 @strawberry.type(description="查询 Queries")
 class Query:
     @strawberry.field(description="一名儿童 One child by id")
     async def child(self, info: HubInfo, id: strawberry.ID) -> Child | None:
-        return cast(Child, await _by_key(info, "Child", "id", id, "儿童 child"))
+        return cast(Child, await answer(info))
 
     @strawberry.field(description="儿童列表(分页) Children matching a filter, a page at a time")
     async def children(
@@ -117,23 +228,7 @@ class Query:
         first: First = None,
         after: After = None,
     ) -> ChildConnection:
-        spec = child_search.ChildFilter.model_validate(
-            strawberry.asdict(filter) if filter is not None else {}
-        )
-        _refuse_hidden_filters(info, spec)
-        compiler = _compiler(info)
-        # A region filter inside a region scope implies the scope condition; leaving it out of
-        # this one match keeps the planner's choice of index. Nested matches keep theirs.
-        implied = spec.region_code is not None and compiler.scope.implied_by_region(
-            region_prefix(spec.region_code))
-        field_def, nodes = _field(info)
-        conditions = child_search.conditions(spec, compiler.params, dt.date.today())
-        args = {"first": first, "after": after}
-        expr = compiler.connection(_ALL_CHILDREN, None, field_def, nodes, args, conditions,
-                                   scope_implied=implied)
-        result = await run_compiled(info, None, f"RETURN {expr} AS result",
-                                    compiler.params.values)
-        return cast(ChildConnection, result)
+        return cast(ChildConnection, await answer(info))
 
     @strawberry.field(
         description="儿童时间线:各部门的全部记录,按日期排列 "
@@ -148,54 +243,28 @@ class Query:
         kinds: list[str] | None = None,
         first: First = None,
     ) -> list[Fact]:
-        compiler = _compiler(info)
-        field_def, nodes = _field(info)
-        mapping = _mapping_of(Child, "timeline")
-        v = compiler.var()
-        found = compiler.params.add(child_id)
-        in_scope = where(compiler.child_where(v))
-        items = compiler.related(mapping, field_def, v, nodes)
-        cypher = f"MATCH ({v}:Child {{id: {found}}}){in_scope} RETURN {items} AS result"
-        return cast(list[Fact], await _result(info, cypher, compiler.params.values, "儿童 child"))
+        return cast(list[Fact], await answer(info))
 
     @strawberry.field(description="一所学校 One school by id")
     async def school(self, info: HubInfo, id: strawberry.ID) -> School | None:
-        return cast(School, await _by_key(info, "School", "id", id, "学校 school"))
+        return cast(School, await answer(info))
 
     @strawberry.field(description="一个资源中心 One resource centre by id")
     async def resource_center(self, info: HubInfo, id: strawberry.ID) -> ResourceCenter | None:
-        found = await _by_key(info, "ResourceCenter", "id", id, "资源中心 resource centre")
-        return cast(ResourceCenter, found)
+        return cast(ResourceCenter, await answer(info))
 
     @strawberry.field(description="一个行政区划 One region by its six-digit code")
     async def region(self, info: HubInfo, code: str) -> Region | None:
-        return cast(Region, await _by_key(info, "Region", "code", code, "行政区划 region"))
+        return cast(Region, await answer(info))
 
     @strawberry.field(description="按全局 ID 取任一对象 Any object by its global id")
     async def node(self, info: HubInfo, id: strawberry.ID) -> Node | None:
-        compiler = _compiler(info)
-        field_def, nodes = _field(info)
-        found = compiler.params.add(id)
-        v = compiler.var()
-        # Each branch is an index seek on its label's key; the id's shape is not trusted.
-        lookups = " UNION ".join(
-            f"MATCH ({v}:{label} {{{key}: {found}}}) RETURN {v}"
-            for label, key in _NODE_LABELS
-        )
-        # A child or a fact passes the same predicate as anywhere else; organisations, classes
-        # and regions are not personal data.
-        child = " AND ".join(compiler.child_where(v)) or "true"
-        fact = " AND ".join(compiler.fact_where(v)) or "true"
-        guard = (f" WHERE CASE WHEN {v}:Child THEN {child} WHEN {v}:Fact THEN {fact} "
-                 "ELSE true END")
-        projection = compiler.value(get_named_type(field_def.type), v, nodes)
-        cypher = f"CALL () {{ {lookups} }} WITH {v}{guard} RETURN {projection} AS result"
-        return cast(Node, await _result(info, cypher, compiler.params.values, "对象 object"))
+        return cast(Node, await answer(info))
 
 
-def _refuse_hidden_filters(info: HubInfo, spec: child_search.ChildFilter) -> None:
+def _refuse_hidden_filters(context: Context, spec: child_search.ChildFilter) -> None:
     """A filter on what the subject may not see would reveal it by its answers."""
-    view = info.context.view
+    view = context.view
     if view is None:
         return
     for name, ref in child_search.FILTER_FIELDS.items():
@@ -233,13 +302,13 @@ async def read_written(info: HubInfo, tx: Transaction, label: str, node_id: str)
     The record itself is returned to its writer, who supplied it (the write was checked against
     the subject's scope and write rights); what is nested below it is scoped as anywhere else.
     """
-    compiler = _compiler(info)
-    field_def, nodes = _field(info)
+    root = RootField.of(info)
+    compiler = root.compiler()
     v = compiler.var()
     found = compiler.params.add(node_id)
-    projection = compiler.value(get_named_type(field_def.type), v, nodes)
+    projection = compiler.value(get_named_type(root.field_def.type), v, root.nodes)
     # A fact is found through the unique index on Fact(id): by its own label alone the planner
     # would scan every node of that label.
     keyed = f"Fact:{label}" if label in BY_LABEL else label
     cypher = f"MATCH ({v}:{keyed} {{id: {found}}}) RETURN {projection} AS result"
-    return await run_compiled(info, tx, cypher, compiler.params.values)
+    return await run_compiled(info.context, tx, cypher, compiler.params.values)
