@@ -8,9 +8,10 @@ lost in between: a hub that dies leaves its segments on disk, and the next hub t
 same directory ships them (events already in the graph are recognised by id and skipped).
 
 Segments are written full of zeros ahead (``SEGMENT_BYTES``), so that a sync writes the line
-only, not the file's new length or a block's change from allocated to written as well. The
-sync runs on the event loop: it takes a fraction of a millisecond, less than handing it to a
-thread, and while the disk is slow every audited response waits for it anyway.
+only, not the file's new length or a block's change from allocated to written as well. A
+request's event is written at once and synced by a *group commit* (:meth:`Journal.record`): one
+``fdatasync``, in a thread, covers every line written before it began, so the event loop serves
+other requests while the disk syncs, and requests that finish together share one sync.
 
 One process holds its segments under an exclusive ``flock`` while it lives: a segment nobody
 holds belongs to a process that is gone, so several hub processes can share the directory and
@@ -22,6 +23,7 @@ request got no answer) and is skipped.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
 import os
@@ -29,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from audit import events as ev
 from audit.store import AuditUnavailable
@@ -62,6 +66,9 @@ class Journal:
         self._current: _Segment | None = None
         self._retired: dict[Path, _Segment] = {}  # full, events still to ship; kept locked
         self.unshipped: list[Journalled] = []
+        self._written = 0  # lines written so far, numbered
+        self._durable = 0  # lines known synced: every one up to this number
+        self._sync: asyncio.Future[None] | None = None  # the sync under way
 
     def oldest_unshipped(self) -> float | None:
         """When the oldest event not yet in the graph was synced (monotonic), or None."""
@@ -77,22 +84,61 @@ class Journal:
                       errno=exc.errno)
 
     def append(self, event: dict[str, Any]) -> None:
-        """Returns once the event is on disk; AuditUnavailable when it cannot be put there."""
-        line = (json.dumps(event, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-                + "\n").encode()
+        """Returns once the event is on disk, synced on its own; AuditUnavailable when it
+        cannot be put there."""
         try:
-            segment = self._segment()
-            _write_synced(segment.fd, line, segment.size)
+            segment = self._write(event)
+            os.fdatasync(segment.fd)
         except OSError as exc:
-            log.error("audit journal write failed", error_type=type(exc).__name__,
-                      errno=exc.errno)
-            self._retire()  # the next event begins a fresh segment, if the disk allows
-            raise AuditUnavailable(
-                f"audit journal: {exc.strerror or type(exc).__name__}") from None
+            self._failed(exc)
+        self._durable = self._written
+        self._journalled(event, segment)
+
+    async def record(self, event: dict[str, Any]) -> None:
+        """As :meth:`append`, with the sync shared (group commit) and off the event loop."""
+        try:
+            segment = self._write(event)
+            await self._durable_through(self._written)
+        except OSError as exc:
+            self._failed(exc)
+        self._journalled(event, segment)
+
+    def _write(self, event: dict[str, Any]) -> _Segment:
+        line = orjson.dumps(event, option=orjson.OPT_SORT_KEYS) + b"\n"
+        segment = self._segment()
+        _write_all(segment.fd, line, segment.size)
         segment.size += len(line)
+        self._written += 1
+        return segment
+
+    async def _durable_through(self, number: int) -> None:
+        """Returns once line ``number`` is synced: by a sync begun after it was written."""
+        while self._durable < number:
+            if self._sync is not None:
+                await asyncio.shield(self._sync)  # covers earlier lines; then look again
+                continue
+            if self._current is None:  # retired since: retiring synced it
+                self._durable = self._written
+                break
+            target = self._written
+            # Its own descriptor: the segment may be retired and closed while the thread syncs.
+            fd = os.dup(self._current.fd)
+            self._sync = asyncio.get_running_loop().run_in_executor(None, _sync_and_close, fd)
+            try:
+                await self._sync
+            finally:
+                self._sync = None
+            self._durable = max(self._durable, target)
+
+    def _journalled(self, event: dict[str, Any], segment: _Segment) -> None:
         self.unshipped.append(Journalled(event, segment.path, time.monotonic()))
-        if segment.size >= self.rotate_bytes:
+        if segment is self._current and segment.size >= self.rotate_bytes:
             self._retire()
+
+    def _failed(self, exc: OSError) -> None:
+        log.error("audit journal write failed", error_type=type(exc).__name__, errno=exc.errno)
+        self._retire()  # the next event begins a fresh segment, if the disk allows
+        raise AuditUnavailable(f"audit journal: {exc.strerror or type(exc).__name__}") from None
 
     def shipped(self, count: int) -> None:
         """The first ``count`` unshipped events are in the graph now."""
@@ -140,7 +186,7 @@ class Journal:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 # Zeros written, not just allocated: a sync of an allocated-but-unwritten block
                 # must also record that it now holds data.
-                _write_synced(fd, bytes(self.segment_bytes), 0)
+                _write_all(fd, bytes(self.segment_bytes), 0)
                 os.fsync(fd)
                 # The new file's name must survive a crash too, or its events would not.
                 _sync_directory(self.directory)
@@ -155,6 +201,11 @@ class Journal:
         segment, self._current = self._current, None
         if segment is None:
             return
+        try:
+            os.fdatasync(segment.fd)  # what waits for a sync of it is then durable
+            self._durable = self._written
+        except OSError:
+            pass  # its waiters' own sync fails and refuses them
         if any(item.segment == segment.path for item in self.unshipped):
             self._retired[segment.path] = segment
         else:
@@ -178,12 +229,18 @@ def read_segment(fd: int) -> list[dict[str, Any]]:
     return events
 
 
-def _write_synced(fd: int, data: bytes, offset: int) -> None:
+def _write_all(fd: int, data: bytes, offset: int) -> None:
     view = memoryview(data)
     while view:
         written = os.pwrite(fd, view, offset)
         view, offset = view[written:], offset + written
-    os.fdatasync(fd)
+
+
+def _sync_and_close(fd: int) -> None:
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sync_directory(directory: Path) -> None:

@@ -134,7 +134,7 @@ class AuditService:
         stored = ev.clean(event)
         if policy_digest is not None:
             stored["_policyDigest"] = policy_digest
-        self.shipper.journal.append(stored)
+        await self.shipper.journal.record(stored)
         self.shipper.wake()
         return stored
 

@@ -43,6 +43,7 @@ from graphql.execution.values import VariableValues, get_variable_values
 
 from audit.extension import record_operation
 from audit.service import AuditRecord
+from hub.errors import QueryTimeout
 from schema.context import Context
 from schema.cost import budget_of, estimate
 from schema.documents import Documents
@@ -109,24 +110,29 @@ class DirectAnswer:
             *(self._run(context, fragments, coerced, root) for root in plan.roots),
             return_exceptions=True,
         )
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result
+        lost = [r for root, r in zip(plan.roots, results, strict=True)
+                if isinstance(r, Exception) and isinstance(root.entry.type, GraphQLNonNull)]
+        if lost and not all(isinstance(r, QueryTimeout) for r in lost):
+            # A non-null field's error nulls the whole answer, and the executor then reports
+            # whichever error came first: it answers (a timeout is not run twice).
+            return None
         answer = Answer()
         values: dict[str, Any] = {key: "Query" for key in plan.typename_keys}
         errors: list[GraphQLError] = []
-        data_lost = False
         for root, result in zip(plan.roots, results, strict=True):
-            if isinstance(result, BaseException):
-                if not isinstance(result, Exception):
-                    raise result
+            if isinstance(result, Exception):
                 errors.append(classify(located_error(result, root.nodes, [root.key])))
                 values[root.key] = None
-                data_lost = data_lost or isinstance(root.entry.type, GraphQLNonNull)
                 continue
             try:
                 values[root.key] = complete(root.entry, result, (root.key,), answer,
                                             context.protector)
             except Mismatch:
                 return None
-        data = None if data_lost else {key: values[key] for key in plan.order}
+        data = None if lost else {key: values[key] for key in plan.order}
         context.redacted.extend(answer.redacted)
         context.hidden |= answer.hidden
         response: dict[str, Any] = {"data": data}

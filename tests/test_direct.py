@@ -70,7 +70,8 @@ def _audit(record: AuditRecord) -> dict[str, Any]:
 
 
 async def _both(graph: Graph, settings: Settings, role: str, purpose: str | None,
-                document: str) -> None:
+                document: str) -> bool:
+    """Whether the direct path answered (and answered alike)."""
     schema = _schemas.setdefault(id(settings), build_schema(settings))
     standard = _context(graph, settings, role, purpose)
     result = await schema.execute(document, context_value=standard)
@@ -80,10 +81,12 @@ async def _both(graph: Graph, settings: Settings, role: str, purpose: str | None
     documents.remember(document, parse(document))
     direct = _context(graph, settings, role, purpose)
     body = await DirectAnswer(schema._schema, documents).answer(direct, {"query": document})
-    assert body is not None, (role, document[:200])
-    got = orjson.loads(body)
-
     where = (role, purpose, document[:120])
+    if body is None:
+        # Left to the executor only when a non-null field's error nulls the whole answer.
+        assert result.data is None and result.errors, where
+        return False
+    got = orjson.loads(body)
     assert _ordered(got["data"]) == _ordered(result.data), where
     assert sorted(got.get("errors", []), key=_ordered) == expected_errors, where
     extensions = dict(result.extensions or {})
@@ -91,6 +94,7 @@ async def _both(graph: Graph, settings: Settings, role: str, purpose: str | None
     assert sorted(got_extensions.pop("redacted", [])) == sorted(extensions.pop("redacted", []))
     assert got_extensions == extensions, where
     assert _audit(direct.audit) == _audit(standard.audit), where
+    return True
 
 
 DIRECT_ROOTS = [root for root in ROOT_ORDER if root in ELIGIBLE]
@@ -101,12 +105,15 @@ async def test_both_paths_agree_over_the_schema_walk(
     graph, settings, known = walked
     trees = WALKER.coverage_trees(ROOT_ORDER, FULL_TREES)
     assert set(DIRECT_ROOTS) == ELIGIBLE
+    answered = []
     for role in ROLES:
         for purpose in (None, _revealing_purpose(role)):
             for root in DIRECT_ROOTS:
                 arguments = argument_table(known, SUBJECTS[role][1])[root]
                 document = WALKER.document(root, arguments, trees[root])
-                await _both(graph, settings, role, purpose, document)
+                answered.append(await _both(graph, settings, role, purpose, document))
+    # The walk asks for missing and out-of-scope children too; most documents still answer.
+    assert sum(answered) > len(answered) / 2, (sum(answered), len(answered))
 
 
 LEFT_TO_THE_EXECUTOR = {
