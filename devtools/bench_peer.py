@@ -260,6 +260,20 @@ def _data(server: Server, body: bytes) -> dict[str, Any]:
     return data
 
 
+async def _check_hub_guarded(hub: Server, question: Question) -> None:
+    """The hub under test is the guarded one: a request without a token is refused, and an
+    answered one carries the id of its audit event."""
+    refused = await hub.client.post(hub.path, json={"query": question.hub_query,
+                                                    "variables": question.hub_variables[0]})
+    if refused.status_code != 401:
+        raise PeerBenchError(f"hub: auth is not on (HTTP {refused.status_code} without a token)")
+    answered = await hub.client.post(hub.path, headers=hub.headers, json={
+        "query": question.hub_query, "variables": question.hub_variables[0]})
+    if answered.status_code != 200 or "x-audit-event" not in answered.headers:
+        raise PeerBenchError(f"hub: the audit is not on (HTTP {answered.status_code}, "
+                             "no x-audit-event)")
+
+
 async def _check_same(question: Question, hub: Server, peer: Server) -> int:
     """Every sampled request to both, once (this is also the warm-up): the answers must agree."""
     for hub_vars, peer_vars in zip(question.hub_variables, question.peer_variables, strict=True):
@@ -379,6 +393,7 @@ async def run(settings: Settings, children: int, requests: int, seed: int = 1,
             hub = Server("hub", hub_client, "/graphql",
                          {"Authorization": f"Bearer {await _token(hub_client)}"})
             peer = Server("peer", peer_client, "/")
+            await _check_hub_guarded(hub, questions[0])
             say("核对答案 checking both answer the same ...")
             result["same_answers"] = {q.name: await _check_same(q, hub, peer)
                                       for q in questions}
