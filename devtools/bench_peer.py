@@ -135,10 +135,12 @@ def _questions(ids: list[str], requests: int, seed: int) -> list[Question]:
 # --- the two server processes ------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _free_ports() -> tuple[int, int]:
+    """Two ports free now, one for each server (both probes held open, so they differ)."""
+    with socket.socket() as one, socket.socket() as two:
+        one.bind(("127.0.0.1", 0))
+        two.bind(("127.0.0.1", 0))
+        return int(one.getsockname()[1]), int(two.getsockname()[1])
 
 
 PEER_PACKAGES = ("@neo4j/graphql", "@apollo/server", "neo4j-driver", "graphql")
@@ -372,7 +374,7 @@ async def run(settings: Settings, children: int, requests: int, seed: int = 1,
     questions = _questions(ids, requests, seed)
     result: dict[str, Any] = {"children": have, "requests": requests,
                               "concurrency": list(CONCURRENCY), "peer": versions}
-    hub_port, peer_port = _free_port(), _free_port()
+    hub_port, peer_port = _free_ports()
     node = shutil.which("node") or "node"
     with tempfile.TemporaryDirectory(prefix="hub-bench-peer-") as logs, \
             _process("hub", [sys.executable, "-m", "shell", "serve"],
