@@ -1,5 +1,5 @@
-"""``hub bench api|ingest|indicators|audit`` 基准测试: commands that write test data, refused in
-production. Registered on the ``hub`` command by the shell (shell/cli.py)."""
+"""``hub bench api|peer|ingest|indicators|audit`` 基准测试: commands that write test data,
+refused in production. Registered on the ``hub`` command by the shell (shell/cli.py)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,30 @@ def bench_api(
         return
     for name in ("timeline", "children_page"):
         typer.echo(f"{name}: {json.dumps(result[name], ensure_ascii=False)}")
+
+
+@bench_app.command("peer")
+def bench_peer(
+    children: Annotated[int, typer.Option(
+        "--children", min=1, help="图为空时生成的儿童数 children to generate")] = 10000,
+    requests: Annotated[int, typer.Option(
+        "--requests", min=1,
+        help="每项每个并发数的请求数 requests per query and concurrency")] = 200,
+    as_json: AsJson = False,
+) -> None:
+    """同类对照 The hub against the Neo4j GraphQL Library on the same graph (bench/peer)."""
+    from devtools import bench_peer as bench
+
+    conf = _writable()
+    try:
+        result = asyncio.run(bench.run(conf, children, requests, say=_say))
+    except bench.PeerBenchError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for line in bench.describe(result):
+        typer.echo(line)
 
 
 @bench_app.command("ingest")
