@@ -9,7 +9,7 @@ from pydantic.alias_generators import to_camel
 
 from hub import regions
 from hub.graph import Params
-from hub.predicates import current_placement, current_pupil, in_subtree, region_prefix
+from hub.predicates import current_pupil, current_stage, current_type, in_subtree, region_prefix
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
 
 
@@ -74,19 +74,15 @@ def conditions(spec: ChildFilter, params: Params, today: dt.date) -> list[str]:
     if spec.max_age is not None:  # not yet max_age + 1
         limit = _years_before(today, spec.max_age + 1)
         out.append(f"{{c}}.birthDate > {params.add(limit)}")
-    # Placement conditions are on the child's current placement, one hop along its pointer;
-    # with an organisation, the path is written from it (its current pupils).
-    placement = []
+    # Placement conditions are on the child's current placement: its type and stage as mirrored
+    # on the child (an index seek with the region); with an organisation, the path is written
+    # from it (its current pupils).
     if spec.placement_type is not None:
-        placement.append(f"p.type = {params.add(str(spec.placement_type))}")
+        out.append(f"{current_type('{c}')} = {params.add(str(spec.placement_type))}")
     if spec.stage is not None:
-        placement.append(f"p.stage = {params.add(str(spec.stage))}")
+        out.append(f"{current_stage('{c}')} = {params.add(str(spec.stage))}")
     if spec.organisation_id is not None:
         path = (f"(:Organisation {{id: {params.add(spec.organisation_id)}}})<-[:AT]-"
                 + current_pupil("p", "{c}"))
-    else:
-        path = current_placement("{c}", "p")
-    if placement or spec.organisation_id is not None:
-        where = " WHERE " + " AND ".join(placement) if placement else ""
-        out.append("EXISTS { MATCH " + path + where + " }")
+        out.append("EXISTS { MATCH " + path + " }")
     return out

@@ -19,8 +19,11 @@ and tests that seed placements with raw Cypher).
 
 **The invariant**, after every committed write: a child has at most one ``CURRENT_PLACEMENT``; it
 points at one of the child's own placements (``HAS_FACT``) whose ``endDate`` is null, and there
-is one exactly when the child has such a placement. When there are several (a snapshot batch
-before ``end_superseded`` runs, a seed), it is the latest by start day, then ``recordedAt``, then
+is one exactly when the child has such a placement. The child's ``currentType`` and
+``currentStage`` (:func:`~hub.predicates.current_type`) are that placement's ``type`` and
+``stage``, absent without one: filters on them seek a composite index (migration 0014).
+When there are several (a snapshot batch before ``end_superseded`` runs, a seed), it is the
+latest by start day, then ``recordedAt``, then
 id: the one ``end_superseded`` keeps. A placement recorded with a start day still to come is
 current from when it is recorded, as the ``endDate`` rule always had it (a pointer cannot move
 at midnight by itself).
@@ -32,7 +35,12 @@ from collections.abc import Iterable
 from typing import LiteralString
 
 from hub.graph import Graph, Transaction
-from hub.predicates import CURRENT_PLACEMENT, not_ended
+from hub.predicates import (
+    CURRENT_PLACEMENT,
+    CURRENT_STAGE,
+    CURRENT_TYPE,
+    not_ended,
+)
 
 __all__ = ["sync_all", "sync_current"]
 
@@ -41,7 +49,8 @@ __all__ = ["sync_all", "sync_current"]
 # (else both could see no pointer and each create one). Then: a placement moved onto ``c`` from
 # another child (merge, fold, a re-linked snapshot row) may still be pointed at by that child;
 # the latest open placement is found; a pointer elsewhere is removed; the right one is created
-# unless it is there already (most syncs change nothing, and write nothing more).
+# unless it is there already (most syncs change nothing, and write nothing more); the child's
+# mirror of the placement's type and stage likewise.
 _DERIVE: LiteralString = (
     "SET c._lock = true REMOVE c._lock "
     "WITH c "
@@ -53,7 +62,11 @@ _DERIVE: LiteralString = (
     "  WHERE latest IS NULL OR p <> latest DELETE r } "
     "FOREACH (_ IN CASE WHEN latest IS NULL "
     "  OR EXISTS { (c)-[:" + CURRENT_PLACEMENT + "]->(latest) } THEN [] ELSE [1] END | "
-    "  CREATE (c)-[:" + CURRENT_PLACEMENT + "]->(latest))"
+    "  CREATE (c)-[:" + CURRENT_PLACEMENT + "]->(latest)) "
+    "FOREACH (_ IN CASE WHEN coalesce(c." + CURRENT_TYPE + ", '') = coalesce(latest.type, '') "
+    "  AND coalesce(c." + CURRENT_STAGE + ", '') = coalesce(latest.stage, '') "
+    "  THEN [] ELSE [1] END | "
+    "  SET c." + CURRENT_TYPE + " = latest.type, c." + CURRENT_STAGE + " = latest.stage)"
 )
 
 _SYNC: LiteralString = "UNWIND $children AS id MATCH (c:Child {id: id}) " + _DERIVE

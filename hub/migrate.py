@@ -5,7 +5,8 @@ is recorded as a ``(:Migration {version, name, checksum, appliedAt})`` node, so 
 and server start can both run it: what is recorded is skipped. Statements are written with
 ``IF NOT EXISTS`` so a half-applied file (a crash between two statements) can run again.
 
-A migration that derives data by a rule the kernel owns (the current-placement pointer, 0013)
+A migration that derives data by a rule the kernel owns (the current-placement pointer, 0013;
+its mirror on the child, 0014)
 does not copy the rule into Cypher: the file says what it is for, and :data:`STEPS` names the
 kernel function run after its statements, which must be idempotent like them.
 """
@@ -28,6 +29,7 @@ _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
 # (version, name) of a migration file → the kernel step run after its statements.
 STEPS: dict[tuple[int, str], Callable[[Graph], Awaitable[None]]] = {
     (13, "current_placement"): current.sync_all,
+    (14, "current_type_index"): current.sync_all,
 }
 
 

@@ -302,21 +302,24 @@ class Compiler(Selections):
                 out.append(f"`{key}`: {{{', '.join(parts)}}}")
         row = "{" + ", ".join(row_entries) + "}"
         if count_keys and needs_rows:
-            # The filter runs once: the matching ids give the count, and the page is the
-            # first of them past the cursor (a top-k over the list, then an index seek each).
+            # The filter runs once: the matching ids, in order, give the count, and the page is
+            # the first of them past the cursor, each then found by its id. Every child has an
+            # id; saying so lets a composite index that ends in it (migration 0014) give the ids
+            # without reading the children.
             out += [f"`{key}`: size({ids})" for key in count_keys]
-            k = self.var()
-            matched = f"COLLECT {{ MATCH {match}{where(base)} RETURN {t}.id AS id }}"
-            past = f" WHERE {k} > {after_key}" if after_key else ""
-            page_rows = (f"COLLECT {{ UNWIND {ids} AS {k} WITH {k}{past} ORDER BY {k} "
-                         f"LIMIT {size} + 1 MATCH ({t}:Child {{id: {k}}}) RETURN {row} AS row }}")
+            k, key_ = self.var(), self.var()
+            matched = (f"COLLECT {{ MATCH {match}{where([*base, f'{t}.id IS NOT NULL'])} "
+                       f"WITH {t}.id AS {key_} ORDER BY {key_} RETURN {key_} }}")
+            past = f"[{k} IN {ids} WHERE {k} > {after_key}]" if after_key else ids
+            page_rows = (f"COLLECT {{ UNWIND {past}[0..{size} + 1] AS {k} "
+                         f"MATCH ({t}:Child {{id: {k}}}) RETURN {row} AS row }}")
             answer = "{" + ", ".join(out) + "}"
             return f"[{ids} IN [{matched}] | [{rows} IN [{page_rows}] | {answer}][0]][0]"
         out += [f"`{key}`: COUNT {{ MATCH {match}{where(base)} }}" for key in count_keys]
         answer = "{" + ", ".join(out) + "}"
         if not needs_rows:
             return answer
-        page = [*base] + ([f"{t}.id > {after_key}"] if after_key else [])
+        page = [*base, f"{t}.id IS NOT NULL"] + ([f"{t}.id > {after_key}"] if after_key else [])
         page_rows = (f"COLLECT {{ MATCH {match}{where(page)} WITH {t} ORDER BY {t}.id "
                      f"LIMIT {size} + 1 RETURN {row} AS row }}")
         return f"[{rows} IN [{page_rows}] | {answer}][0]"

@@ -188,8 +188,10 @@ async def test_current_placement_lookups_expand_the_pointer(
         steps = [step for plan in plans for step in plan]
         shown = name + ":\n" + "\n".join(f"{op} | {details}" for op, details in steps)
         # The pointer is read (expanded from a child or a school, or, when there are few
-        # current placements beside much history, scanned by relationship type) ...
-        assert any("CURRENT_PLACEMENT" in details for _, details in steps), shown
+        # current placements beside much history, scanned by relationship type), or its mirror
+        # on the child (type and stage) ...
+        assert any(mark in details for _, details in steps
+                   for mark in ("CURRENT_PLACEMENT", "currentType", "currentStage")), shown
         # ... and no placement is found by label or index and then tested for an end date.
         assert not any("endDate" in details for _, details in steps), shown
         assert not any(("Scan" in op or "Seek" in op) and ":Placement" in details
@@ -234,17 +236,23 @@ def _native(value: Any) -> Any:
 
 async def check_pointers(graph: Graph) -> None:
     """Each child's pointers are exactly [its latest placement with no end date] (by start day,
-    then recordedAt, then id), and nothing else points anywhere."""
+    then recordedAt, then id), its mirror holds that placement's type and stage, and nothing
+    else points anywhere."""
     rows = await graph.run(
         "MATCH (c:Child) "
         "RETURN c.id AS child, "
         "[(c)-[:HAS_FACT]->(p:Placement) | p {.id, .date, .recordedAt, .endDate}] AS placements, "
-        "[(c)-[:CURRENT_PLACEMENT]->(q) | q.id] AS pointers")
+        "[(c)-[:CURRENT_PLACEMENT]->(q) | q.id] AS pointers, "
+        "[(c)-[:HAS_FACT]->(p:Placement) | p {.id, .type, .stage}] AS kinds, "
+        "c.currentType AS type, c.currentStage AS stage")
     for row in rows:
         open_ = [p for p in row["placements"] if p["endDate"] is None]
         latest = max(open_, key=lambda p: (_native(p["date"]), _native(p["recordedAt"]),
                                            p["id"]), default=None)
         assert row["pointers"] == ([latest["id"]] if latest else []), row
+        # The child's mirror of its current placement's type and stage.
+        kind = next((k for k in row["kinds"] if latest and k["id"] == latest["id"]), {})
+        assert (row["type"], row["stage"]) == (kind.get("type"), kind.get("stage")), row
     stray = await graph.run(
         "MATCH (x)-[r:CURRENT_PLACEMENT]->(p) "
         "WHERE NOT x:Child OR NOT EXISTS { (x)-[:HAS_FACT]->(p) } RETURN count(r) AS n")
