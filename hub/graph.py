@@ -20,8 +20,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Query, unit_of_work
-from neo4j.exceptions import ClientError, DriverError, Neo4jError
+from neo4j import READ_ACCESS, AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, Query
+from neo4j.exceptions import (
+    ClientError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from hub.errors import QueryTimeout
 from hub.settings import Settings
@@ -103,9 +110,6 @@ class Graph:
         self.database = database
         # None: the database's own db.transaction.timeout (by default none).
         self.read_timeout = read_timeout
-        self._read = _collect if read_timeout is None else unit_of_work(timeout=read_timeout)(
-            _collect
-        )
 
     @classmethod
     def connect(cls, settings: Settings, *, bounded_reads: bool = True) -> Graph:
@@ -127,15 +131,27 @@ class Graph:
     async def run(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
-        """A read in one round trip, stopped by the database past the read timeout."""
+        """A read in one round trip, stopped by the database past the read timeout.
+
+        An auto-commit transaction: RUN and PULL in one exchange, where a managed one adds a
+        second for COMMIT. A read changes nothing, so what the driver's managed transactions
+        would do on a transient failure — run it again — is done here, once."""
         _count(cypher, params)
-        async with self.driver.session(database=self.database) as session:
+        query = Query(cypher, timeout=self.read_timeout)
+        for attempt in (1, 2):
             try:
-                return await session.execute_read(self._read, cypher, dict(params or {}))
+                async with self.driver.session(database=self.database,
+                                               default_access_mode=READ_ACCESS) as session:
+                    result = await session.run(query, dict(params or {}))
+                    return [record.data() async for record in result]
             except ClientError as exc:
                 if exc.code in _TIMED_OUT:
                     raise QueryTimeout(self.read_timeout) from None
                 raise
+            except (TransientError, SessionExpired, ServiceUnavailable):
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     async def write(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
@@ -202,7 +218,7 @@ class Transaction:
         return [record.data() async for record in result]
 
 
-# The client's timeout (``unit_of_work``) and the server's own (db.transaction.timeout).
+# The client's timeout (``Query(timeout=…)``) and the server's own (db.transaction.timeout).
 _TIMED_OUT = frozenset({
     "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
     "Neo.ClientError.Transaction.TransactionTimedOut",

@@ -115,8 +115,7 @@ class Compiler(Selections):
 
     @staticmethod
     def _mapping(field_def: GraphQLField) -> Any:
-        definition = (field_def.extensions or {}).get(_BACKREF)
-        return (definition.metadata or {}).get("graph") if definition is not None else None
+        return _mapping_of(field_def)
 
     def _args(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any]:
         return get_argument_values(field_def, node, self.variables)
@@ -323,6 +322,22 @@ class Compiler(Selections):
         page_rows = (f"COLLECT {{ MATCH {match}{where(page)} WITH {t} ORDER BY {t}.id "
                      f"LIMIT {size} + 1 RETURN {row} AS row }}")
         return f"[{rows} IN [{page_rows}] | {answer}][0]"
+
+
+# field id → (the field, its mapping): read once per field of a schema. The field is held, so
+# its id cannot be reused by another while the entry lives.
+_MAPPINGS: dict[int, tuple[GraphQLField, Any]] = {}
+
+
+def _mapping_of(field_def: GraphQLField) -> Any:
+    """The field's graph mapping (schema/mapping.py), from its strawberry definition."""
+    known = _MAPPINGS.get(id(field_def))
+    if known is not None and known[0] is field_def:
+        return known[1]
+    definition = (field_def.extensions or {}).get(_BACKREF)
+    mapping = (definition.metadata or {}).get("graph") if definition is not None else None
+    _MAPPINGS[id(field_def)] = (field_def, mapping)
+    return mapping
 
 
 def disclosed_children(value: Any, found: set[str] | None = None) -> set[str]:

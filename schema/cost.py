@@ -29,6 +29,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -36,13 +38,17 @@ from graphql import (
     GraphQLField,
     GraphQLObjectType,
     GraphQLSchema,
+    OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
     is_abstract_type,
     is_list_type,
     is_object_type,
+    visit,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.execution.values import (
@@ -96,6 +102,34 @@ ASSUMED_SIZE: Mapping[tuple[str, str], int] = {
 DEFAULT_LIST = DEFAULT_PAGE_SIZE
 
 _PAGES = ("edges", "items")  # the list inside a connection or page that takes its size
+
+
+# The only arguments the estimate reads (sizes of lists); with the directives, the only places
+# a variable can change an operation's cost.
+COST_ARGUMENTS = frozenset({"first", "ids"})
+
+
+def cost_variables(document: DocumentNode) -> frozenset[str]:
+    """The variables the cost of ``document`` can depend on: those given to a
+    :data:`COST_ARGUMENTS` argument or to a directive. Any other variable (an id, a filter)
+    leaves the estimate as it is, so it may be kept for other values of them."""
+    names: set[str] = set()
+
+    class Finder(Visitor):
+        def enter_argument(self, node: ArgumentNode, _key: Any, _parent: Any, _path: Any,
+                           ancestors: list[Any]) -> None:
+            in_directive = any(isinstance(a, DirectiveNode) for a in ancestors)
+            if in_directive or node.name.value in COST_ARGUMENTS:
+                visit(node.value, Collector())
+
+    class Collector(Visitor):
+        def enter_variable(self, node: VariableNode, *_: Any) -> None:
+            names.add(node.name.value)
+
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
+            visit(definition.selection_set, Finder())
+    return frozenset(names)
 
 
 def estimate(
@@ -185,6 +219,7 @@ class _Estimator(Selections):
 
     @staticmethod
     def size(type_name: str, name: str, args: dict[str, Any], page: int | None) -> int:
+        # Reads only COST_ARGUMENTS, as page() does.
         first = args.get("first")
         if isinstance(first, int):
             return max(first, 0)

@@ -45,7 +45,7 @@ from audit.extension import record_operation
 from audit.service import AuditRecord
 from hub.errors import QueryTimeout
 from schema.context import Context
-from schema.cost import budget_of, estimate
+from schema.cost import budget_of, cost_variables, estimate
 from schema.documents import Documents
 from schema.errors import classify
 from schema.plan import Answer, Mismatch, NotDirect, Plan, RootEntry, complete
@@ -63,6 +63,8 @@ class DirectAnswer:
         self.documents = documents
         self.size = size
         self._plans: OrderedDict[PlanKey, Plan | None] = OrderedDict()
+        self._costs: OrderedDict[tuple[str, str | None, bytes], int] = OrderedDict()
+        self._cost_variables: dict[str, frozenset[str]] = {}
 
     def plan(self, text: str, operation_name: str | None, document: DocumentNode,
              operation: OperationDefinitionNode, masked: frozenset[tuple[str, str]]
@@ -79,6 +81,25 @@ class DirectAnswer:
         while len(self._plans) > self.size:
             self._plans.popitem(last=False)
         return plan
+
+    def cost(self, text: str, operation_name: str | None, document: DocumentNode,
+             variables: dict[str, Any] | None) -> int:
+        """The operation's estimate (schema/cost.py), kept per document and the values of the
+        variables it can depend on (a page size, not a child's id)."""
+        given = variables or {}
+        depends = self._cost_variables.get(text)
+        if depends is None:
+            depends = self._cost_variables[text] = cost_variables(document)
+        key = (text, operation_name, orjson.dumps({n: given.get(n) for n in sorted(depends)}))
+        found = self._costs.get(key)
+        if found is None:
+            found = estimate(document, operation_name, variables, self.schema)
+            self._costs[key] = found
+            while len(self._costs) > self.size:
+                self._costs.popitem(last=False)
+        if len(self._cost_variables) > self.size:
+            self._cost_variables.clear()
+        return found
 
     async def answer(self, context: Context, request: Any) -> bytes | None:
         """The response's body, or None when the standard executor is to answer."""
@@ -102,7 +123,7 @@ class DirectAnswer:
                                       variables or {})
         if not isinstance(coerced, VariableValues):
             return None
-        if estimate(document, operation_name, variables, self.schema) > budget_of(context):
+        if self.cost(text, operation_name, document, variables) > budget_of(context):
             return None  # refused by the executor's cost check, with its figures
         fragments = {d.name.value: d for d in document.definitions
                      if isinstance(d, FragmentDefinitionNode)}

@@ -16,6 +16,8 @@ executor answer instead.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLID,
     GraphQLInterfaceType,
     GraphQLLeafType,
     GraphQLList,
@@ -46,6 +49,10 @@ from schema.selection import Selections
 
 TYPENAME = "__typename"
 _TYPENAME_TYPE = GraphQLNonNull(GraphQLString)
+
+Path = tuple[str | int, ...]
+Protector = IdProtector | None
+Completer = Callable[[Any, Path, "Answer", Protector], Any]
 
 
 class NotDirect(Exception):
@@ -74,6 +81,12 @@ class Entry:
     type: GraphQLOutputType
     masked: bool
     objects: dict[str, tuple[Entry, ...]] | None  # per runtime type, for object values
+    # (``field`` above is the GraphQL field's name: dataclasses' is spelled out here.)
+    complete: Completer = dataclasses.field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Made once per plan from the type, so writing a value tests only what can vary.
+        object.__setattr__(self, "complete", _completer(self.type, self.objects))
 
 
 @dataclass(frozen=True)
@@ -126,10 +139,10 @@ class Plan:
         return cls(roots, typename_keys, list(selected))
 
 
-def complete(entry: Entry, value: Any, path: tuple[str | int, ...], answer: Answer,
+def complete(entry: Entry, value: Any, path: Path, answer: Answer,
              protector: IdProtector | None) -> Any:
     """The completed value of ``entry`` (its value already read from the map)."""
-    return _complete(entry, entry.type, value, path, answer, protector)
+    return entry.complete(value, path, answer, protector)
 
 
 def _directive_takes_variable(document: DocumentNode) -> bool:
@@ -210,38 +223,64 @@ def _note(entry: Entry, parent: str, path: tuple[str | int, ...], answer: Answer
     answer.hidden.add((parent, entry.field))
 
 
-def _complete(entry: Entry, type_: GraphQLOutputType, value: Any, path: tuple[str | int, ...],
-              answer: Answer, protector: IdProtector | None) -> Any:
+def _mismatch(path: Path) -> Mismatch:
+    return Mismatch(".".join(str(p) for p in path))
+
+
+def _completer(type_: GraphQLOutputType, objects: dict[str, tuple[Entry, ...]] | None
+               ) -> Completer:
+    """Completes a value of ``type_`` as the executor's ``complete_value`` does."""
     if isinstance(type_, GraphQLNonNull):
-        if value is None:
-            raise Mismatch(".".join(str(p) for p in path))
-        return _complete(entry, type_.of_type, value, path, answer, protector)
-    if value is None:
-        return None
+        inner = _completer(type_.of_type, objects)
+
+        def non_null(value: Any, path: Path, answer: Answer, protector: Protector) -> Any:
+            if value is None:
+                raise _mismatch(path)
+            return inner(value, path, answer, protector)
+        return non_null
     if isinstance(type_, GraphQLList):
-        if not isinstance(value, list):
-            raise Mismatch(".".join(str(p) for p in path))
-        return [_complete(entry, type_.of_type, item, (*path, index), answer, protector)
-                for index, item in enumerate(value)]
+        item = _completer(type_.of_type, objects)
+
+        def listed(value: Any, path: Path, answer: Answer, protector: Protector) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, list):
+                raise _mismatch(path)
+            return [item(v, (*path, i), answer, protector) for i, v in enumerate(value)]
+        return listed
     if isinstance(type_, GraphQLLeafType):
-        try:
-            serialized = type_.serialize(value)
-        except Exception as error:  # the executor would raise a field error: it answers
-            raise Mismatch(".".join(str(p) for p in path)) from error
-        if serialized is None:
-            raise Mismatch(".".join(str(p) for p in path))
-        return serialized
-    if not isinstance(value, dict) or entry.objects is None:
-        raise Mismatch(".".join(str(p) for p in path))
-    named = get_named_type(type_)
-    runtime = named.name if isinstance(named, GraphQLObjectType) else value.get(TYPENAME)
-    entries = entry.objects.get(runtime) if isinstance(runtime, str) else None
-    if entries is None:
-        raise Mismatch(".".join(str(p) for p in path))
-    assert isinstance(runtime, str)
-    out = {}
-    for inner in entries:
-        inner_path = (*path, inner.key)
-        raw = read(inner, runtime, value, inner_path, answer, protector)
-        out[inner.key] = _complete(inner, inner.type, raw, inner_path, answer, protector)
-    return out
+        serialize = type_.serialize
+        text = type_ is GraphQLString or type_ is GraphQLID  # a str is written as it is
+
+        def leaf(value: Any, path: Path, answer: Answer, protector: Protector) -> Any:
+            if value is None or (text and type(value) is str):
+                return value
+            try:
+                serialized = serialize(value)
+            except Exception as error:  # the executor would raise a field error: it answers
+                raise _mismatch(path) from error
+            if serialized is None:
+                raise _mismatch(path)
+            return serialized
+        return leaf
+    if objects is None:
+        raise NotDirect(str(type_))
+    concrete = type_.name if isinstance(type_, GraphQLObjectType) else None
+
+    def composite(value: Any, path: Path, answer: Answer, protector: Protector) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise _mismatch(path)
+        runtime = concrete or value.get(TYPENAME)
+        entries = objects.get(runtime) if isinstance(runtime, str) else None
+        if entries is None:
+            raise _mismatch(path)
+        assert isinstance(runtime, str)
+        out = {}
+        for inner in entries:
+            inner_path = (*path, inner.key)
+            raw = read(inner, runtime, value, inner_path, answer, protector)
+            out[inner.key] = inner.complete(raw, inner_path, answer, protector)
+        return out
+    return composite

@@ -32,6 +32,8 @@ class Selections:
         self.variables = variables
 
     def included(self, node: FieldNode | FragmentSpreadNode | InlineFragmentNode) -> bool:
+        if not node.directives:
+            return True  # the usual case, without asking graphql-core
         try:
             skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
             include = get_directive_values(GraphQLIncludeDirective, node, self.variables)

@@ -11,6 +11,7 @@ once decoded.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -27,6 +28,7 @@ from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
 from schema.api import build_schema
+from schema.cost import estimate
 from schema.direct import ELIGIBLE, DirectAnswer
 from schema.documents import Documents
 from schema.endpoint import context_for
@@ -187,3 +189,22 @@ async def test_a_repeated_document_is_answered_directly(
     assert missing.json()["data"] == {"child": None}
     bad = await client.post("/graphql", json={"query": query, "variables": {"id": 5.5}})
     assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_the_kept_cost_follows_what_it_depends_on(settings: Settings) -> None:
+    """The cost is kept per document and the values of the variables it can depend on (page
+    sizes, id lists, directives): any other variable may change without changing it."""
+    schema = build_schema(settings)._schema
+    text = """query ($id: ID!, $n: Int, $ids: [ID!]!, $s: Boolean!) {
+      childTimeline(childId: $id, first: $n) { id }
+      childrenByIds(ids: $ids) { id placements { id @include(if: $s) } } }"""
+    document = parse(text)
+    direct = DirectAnswer(schema, Documents())
+    costs = set()
+    for n, ids, s, child in itertools.product((1, 50), (["a"], ["a", "b", "c"]), (True, False),
+                                               ("ch_1", "ch_2")):
+        variables = {"id": child, "n": n, "ids": ids, "s": s}
+        kept = direct.cost(text, None, document, variables)
+        assert kept == estimate(document, None, variables, schema), variables
+        costs.add(kept)
+    assert len(costs) == 8  # every page size, id list and directive value counts; the id not
