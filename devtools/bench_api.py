@@ -127,6 +127,15 @@ async def _ensure_data(graph: Graph, settings: Settings, children: int, seed: in
     return have
 
 
+async def bench_client_and_children(graph: Graph) -> list[str]:
+    """Registers the bench client (an education officer of the city); every child's id."""
+    await clients.add_client(graph, default_policy(), name="bench", department="EDU",
+                             region=CITY_CODE, roles=["edu-officer"],
+                             client_id=BENCH_CLIENT[0], secret=BENCH_CLIENT[1])
+    rows = await graph.run("MATCH (c:Child) RETURN c.id AS id ORDER BY c.id")
+    return [r["id"] for r in rows]
+
+
 def _since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
@@ -136,11 +145,7 @@ async def run(settings: Settings, children: int, requests: int, concurrency: int
     graph = Graph.connect(settings)
     try:
         have = await _ensure_data(graph, settings, children, seed)
-        await clients.add_client(graph, default_policy(), name="bench", department="EDU",
-                                 region=CITY_CODE, roles=["edu-officer"],
-                                 client_id=BENCH_CLIENT[0], secret=BENCH_CLIENT[1])
-        ids = [r["id"] for r in await graph.run(
-            "MATCH (c:Child) RETURN c.id AS id ORDER BY c.id")]
+        ids = await bench_client_and_children(graph)
         rng = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
         sample = [rng.choice(ids) for _ in range(requests)]
         counties = list(COUNTY_WEIGHTS)
@@ -157,7 +162,7 @@ async def run(settings: Settings, children: int, requests: int, concurrency: int
         audited = _client(full)
         async with audited as hub, _client(no_audit) as hub_no_audit, \
                 _client(bare) as hub_bare:
-            token = await _token(hub)
+            token = await client_token(hub)
             variants = {
                 "hub": (hub, {"Authorization": f"Bearer {token}"}),
                 "audit_off": (hub_no_audit, {"Authorization": f"Bearer {token}"}),
@@ -197,7 +202,8 @@ class _client:
         await self._lifespan.__aexit__(*exc)
 
 
-async def _token(client: httpx.AsyncClient) -> str:
+async def client_token(client: httpx.AsyncClient) -> str:
+    """A token for the bench client, by client credentials."""
     response = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
                                  auth=BENCH_CLIENT)
     response.raise_for_status()

@@ -33,10 +33,15 @@ from typing import Any
 
 import httpx
 
-from auth import clients
-from auth.policy import default_policy
-from devtools.bench_api import BENCH_CLIENT, CHILDREN, TIMELINE, _ensure_data, _percentile
-from devtools.demo.city import CITY_CODE, COUNTY_WEIGHTS
+from devtools.bench_api import (
+    CHILDREN,
+    TIMELINE,
+    _ensure_data,
+    _percentile,
+    bench_client_and_children,
+    client_token,
+)
+from devtools.demo.city import COUNTY_WEIGHTS
 from hub.graph import Graph
 from hub.predicates import region_prefix
 from hub.settings import Settings
@@ -343,14 +348,6 @@ async def _measure(question: Question, hub: Server, peer: Server,
             "p50_ratio": round(ours["p50_ms"] / theirs["p50_ms"], 2)}
 
 
-async def _token(client: httpx.AsyncClient) -> str:
-    response = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                                 auth=BENCH_CLIENT)
-    response.raise_for_status()
-    token: str = response.json()["access_token"]
-    return token
-
-
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -364,11 +361,7 @@ async def run(settings: Settings, children: int, requests: int, seed: int = 1,
     try:
         say("准备数据 ensuring data ...")
         have = await _ensure_data(graph, settings, children, seed)
-        await clients.add_client(graph, default_policy(), name="bench", department="EDU",
-                                 region=CITY_CODE, roles=["edu-officer"],
-                                 client_id=BENCH_CLIENT[0], secret=BENCH_CLIENT[1])
-        ids = [r["id"] for r in await graph.run(
-            "MATCH (c:Child) RETURN c.id AS id ORDER BY c.id")]
+        ids = await bench_client_and_children(graph)
     finally:
         await graph.close()
     questions = _questions(ids, requests, seed)
@@ -393,7 +386,7 @@ async def run(settings: Settings, children: int, requests: int, seed: int = 1,
             await _wait_ready("peer", lambda: peer_client.post("/", json={
                 "query": "{ __typename }"}), peer_proc, peer_log)
             hub = Server("hub", hub_client, "/graphql",
-                         {"Authorization": f"Bearer {await _token(hub_client)}"})
+                         {"Authorization": f"Bearer {await client_token(hub_client)}"})
             peer = Server("peer", peer_client, "/")
             await _check_hub_guarded(hub, questions[0])
             say("核对答案 checking both answer the same ...")

@@ -141,7 +141,9 @@ class DirectAnswer:
             # whichever error came first: it answers (a timeout is not run twice).
             return None
         answer = Answer()
-        values: dict[str, Any] = {key: "Query" for key in plan.typename_keys}
+        query = self.schema.query_type
+        assert query is not None
+        values: dict[str, Any] = {key: query.name for key in plan.typename_keys}
         errors: list[GraphQLError] = []
         for root, result in zip(plan.roots, results, strict=True):
             if isinstance(result, Exception):

@@ -29,6 +29,18 @@ net.Socket.prototype.connect = function connectWithoutNagle(...args) {
     return connect.apply(this, args);
 };
 
+// The fields every kind of fact has: the interface's, repeated by each type that implements it
+// (GraphQL asks each implementation to list them).
+const FACT_FIELDS = `
+    id: ID!
+    date: Date
+    recordedBy: String
+    recordedIn: String
+    source: String
+    sourceKey: String
+    recordedAt: DateTime
+`;
+
 // The hub's graph as the library sees it (schema/README.md). Only reads: no mutation is
 // generated. Labels are the graph's own, several per node: a fact is `:Fact:<Kind>`, an
 // organisation `:Organisation:<Kind>`; each type names all of its labels so the library matches
@@ -77,38 +89,17 @@ export const typeDefs = /* GraphQL */ `
 
   "A dated fact about a child; the concrete type is its kind (hub/facts.py)."
   interface Fact {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-  }
+${FACT_FIELDS}  }
 
   type DisabilityCertificate implements Fact @node(labels: ["Fact", "DisabilityCertificate"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    numberMasked: String
+${FACT_FIELDS}    numberMasked: String
     category: Int
     grade: Int
     validUntil: Date
   }
 
   type Screening implements Fact @node(labels: ["Fact", "Screening"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    screeningNo: String
+${FACT_FIELDS}    screeningNo: String
     institution: String
     result: String
     diagnosedOn: Date
@@ -116,28 +107,14 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type Assessment implements Fact @node(labels: ["Fact", "Assessment"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    kind: String
+${FACT_FIELDS}    kind: String
     recommendation: String
     summary: String
     committee: Organisation @relationship(type: "BY", direction: OUT)
   }
 
   type Placement implements Fact @node(labels: ["Fact", "Placement"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    type: String
+${FACT_FIELDS}    type: String
     stage: String
     grade: String
     className: String
@@ -148,14 +125,7 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type ServiceSession implements Fact @node(labels: ["Fact", "ServiceSession"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    kind: String
+${FACT_FIELDS}    kind: String
     hours: Float
     content: [String!]
     provider: String
@@ -163,27 +133,13 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type Plan implements Fact @node(labels: ["Fact", "Plan"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    version: Int
+${FACT_FIELDS}    version: Int
     goals: String
     current: Boolean
   }
 
   type Transition implements Fact @node(labels: ["Fact", "Transition"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    fromStage: String
+${FACT_FIELDS}    fromStage: String
     toStage: String
     fromType: String
     toType: String
@@ -191,40 +147,19 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type DropoutCase implements Fact @node(labels: ["Fact", "DropoutCase"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    reason: String
+${FACT_FIELDS}    reason: String
     actions: [String!]
     status: String
   }
 
   type WelfareStatus implements Fact @node(labels: ["Fact", "WelfareStatus"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    category: String
+${FACT_FIELDS}    category: String
     aidProgramme: String
     endDate: Date
   }
 
   type DeviceFitting implements Fact @node(labels: ["Fact", "DeviceFitting"]) {
-    id: ID!
-    date: Date
-    recordedBy: String
-    recordedIn: String
-    source: String
-    sourceKey: String
-    recordedAt: DateTime
-    device: String
+${FACT_FIELDS}    device: String
   }
 `;
 
