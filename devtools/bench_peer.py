@@ -202,7 +202,8 @@ def _hub_env(settings: Settings, port: int) -> dict[str, str]:
             # the load generator is one client: the per-client limit would throttle it, and one
             # token must outlive the longest run
             "HUB_RATE_LIMIT_PER_MINUTE": "1000000", "HUB_TOKEN_TTL_S": "86400",
-            "HUB_LOG_LEVEL": "WARNING"}
+            # logs on, as deployed: one line per request (into the run's log file)
+            "HUB_LOG_LEVEL": "INFO"}
 
 
 def _peer_env(settings: Settings, port: int) -> dict[str, str]:
