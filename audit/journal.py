@@ -68,7 +68,8 @@ class Journal:
         self.unshipped: list[Journalled] = []
         self._written = 0  # lines written so far, numbered
         self._durable = 0  # lines known synced: every one up to this number
-        self._sync: asyncio.Future[None] | None = None  # the sync under way
+        # The sync under way, and the number of the last line it covers.
+        self._sync: tuple[asyncio.Future[None], int] | None = None
 
     def oldest_unshipped(self) -> float | None:
         """When the oldest event not yet in the graph was synced (monotonic), or None."""
@@ -114,21 +115,25 @@ class Journal:
     async def _durable_through(self, number: int) -> None:
         """Returns once line ``number`` is synced: by a sync begun after it was written."""
         while self._durable < number:
-            if self._sync is not None:
-                await asyncio.shield(self._sync)  # covers earlier lines; then look again
+            pending = self._sync
+            if pending is not None and not pending[0].done():
+                await asyncio.shield(pending[0])  # it may cover this line; then look again
+                continue
+            if pending is not None:
+                # Done, whoever began it: what it covered is durable (or its error is ours).
+                self._sync = None
+                future, target = pending
+                future.result()
+                self._durable = max(self._durable, target)
                 continue
             if self._current is None:  # retired since: retiring synced it
                 self._durable = self._written
                 break
-            target = self._written
             # Its own descriptor: the segment may be retired and closed while the thread syncs.
             fd = os.dup(self._current.fd)
-            self._sync = asyncio.get_running_loop().run_in_executor(None, _sync_and_close, fd)
-            try:
-                await self._sync
-            finally:
-                self._sync = None
-            self._durable = max(self._durable, target)
+            future = asyncio.get_running_loop().run_in_executor(None, _sync_and_close, fd)
+            self._sync = (future, self._written)
+            await asyncio.shield(future)
 
     def _journalled(self, event: dict[str, Any], segment: _Segment) -> None:
         self.unshipped.append(Journalled(event, segment.path, time.monotonic()))

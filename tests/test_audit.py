@@ -292,6 +292,32 @@ def test_journal_segments_rotate_and_go_once_shipped(tmp_path: Path) -> None:
     assert _segment_ids(path) == ["ev_12"]
 
 
+async def test_journal_group_commit_syncs_every_event_once_shared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Events recorded together share syncs, each returns only once a sync begun after its
+    line was written has finished, across segment rotations, and none is lost or waits
+    forever."""
+    syncs: list[int] = []
+    real = os.fdatasync
+
+    def counted(fd: int) -> None:
+        syncs.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", counted)
+    journal = Journal(tmp_path, segment_bytes=8192, rotate_bytes=3000)
+    ids = [f"ev_{n:03d}" for n in range(60)]
+    await asyncio.wait_for(asyncio.gather(*(
+        journal.record({"id": event_id, "kind": "graphql", "detail": "x" * 100})
+        for event_id in ids)), timeout=30)
+    assert [item.event["id"] for item in journal.unshipped] == ids
+    assert journal._durable == journal._written == 60
+    on_disk = sorted(i for path in tmp_path.glob("*.jsonl") for i in _segment_ids(path))
+    assert on_disk == ids
+    assert 0 < len(syncs) < 60  # shared: fewer syncs than events
+    journal.close()
+
+
 async def test_quiet_hub_signs_its_last_events(graph: Graph, audit_settings: Settings) -> None:
     settings = audit_settings.model_copy(update={"audit_checkpoint_seconds": 1})
     async with serve(settings) as (client, app):
