@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, LiteralString
 
@@ -51,6 +51,7 @@ class Span:
     cpu: float = 0.0  # this Python process
     jvm: float = 0.0  # the database
     db_hits: int = 0
+    operators: dict[str, int] = field(default_factory=dict)  # plan operator → db hits
 
     def as_json(self, per: int) -> dict[str, Any]:
         micro = 1e6 / per if per else 0.0
@@ -65,6 +66,8 @@ class Span:
         if self.db_hits:
             out["db_hits"] = self.db_hits
             out["db_hits_per_row"] = round(self.db_hits / per, 1) if per else None
+            top = sorted(self.operators.items(), key=lambda item: -item[1])[:5]
+            out["top_operators"] = {name: hits for name, hits in top if hits}
         return out
 
 
@@ -113,11 +116,15 @@ class Stages:
         return {name: span.as_json(rows) for name, span in self.spans.items()}
 
 
-def _hits(plan: Mapping[str, Any] | None) -> int:
+def _hits(plan: Mapping[str, Any] | None, operators: dict[str, int]) -> int:
+    """The plan's database hits, also added up per operator (type and what it works on)."""
     if not plan:
         return 0
     own = int(plan.get("dbHits", 0) or 0)
-    return own + sum(_hits(child) for child in plan.get("children", ()) or ())
+    details = str((plan.get("args") or {}).get("Details", ""))[:70]
+    name = f"{str(plan.get('operatorType', '?')).split('@')[0]} {details}".strip()
+    operators[name] = operators.get(name, 0) + own
+    return own + sum(_hits(child, operators) for child in plan.get("children", ()) or ())
 
 
 class Reads:
@@ -138,7 +145,7 @@ class Reads:
             async with self._graph.driver.session(database=self._graph.database) as session:
                 result = await session.run("PROFILE " + cypher, values)
                 records = [record.data() async for record in result]
-                span.db_hits += _hits((await result.consume()).profile)
+                span.db_hits += _hits((await result.consume()).profile, span.operators)
                 return records
 
 
@@ -161,5 +168,5 @@ class _Measured(Transaction):
             result = await self._tx.run("PROFILE " + cypher, values)
             records = [record.data() async for record in result]
             summary = await result.consume()
-            span.db_hits += _hits(summary.profile)
+            span.db_hits += _hits(summary.profile, span.operators)
             return records

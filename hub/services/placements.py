@@ -325,6 +325,10 @@ async def end_placement(
 
 # The classes a snapshot batch names (few: one per school, year, grade and name), upserted once
 # per statement before the rows are linked to them.
+# Relationships to a school or a class are looked for by expanding one end by type (a school's
+# HAS_CLASS: a dense node's relationships are grouped by type; a placement's AT and IN_CLASS:
+# a placement has a handful), never with MERGE between the two: schools and classes have many
+# relationships, and MERGE's Expand(Into) cost ≈ 40 db hits a row for each (issue 14).
 _SNAPSHOT_CLASSES: LiteralString = """
 CALL () {
   UNWIND $rows AS row
@@ -336,7 +340,10 @@ CALL () {
   WITH s, k, klass
   FOREACH (_ IN CASE WHEN klass.special AND NOT coalesce(k.special, false) THEN [1] ELSE [] END |
     SET k.special = true)
-  MERGE (s)-[:HAS_CLASS]->(k)
+  WITH s, k
+  OPTIONAL MATCH (s)-[:HAS_CLASS]->(known)
+  WITH s, k, collect(known) AS known WHERE NOT k IN known
+  CREATE (s)-[:HAS_CLASS]->(k)
 }
 """
 
@@ -419,19 +426,22 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "MERGE (c)-[:HAS_FACT]->(f) "
     "WITH row, c, f, p, changed "
     "CALL (f, row) { "
+    "  OPTIONAL MATCH (f)-[:AT]->(at) "
+    "  WITH f, row, collect(at) AS at "
     "  MATCH (s:School {code: row.org}) "
     "  SET f.recordedIn = coalesce(f.recordedIn, s.regionCode) "
-    "  MERGE (f)-[:AT]->(s) "
+    "  WITH f, s, at WHERE NOT s IN at "
+    "  CREATE (f)-[:AT]->(s) "
     "} "
     "CALL (f, p) { "
     "  OPTIONAL MATCH (f)-[old:IN_CLASS]->(k:SchoolClass) "
-    "  WHERE p.klass IS NULL OR k.key IS NULL OR k.key <> p.klass.key "
-    "  DELETE old "
-    "} "
-    "CALL (f, p) { "
-    "  WITH f, p WHERE p.klass IS NOT NULL "
+    "  WITH f, p, collect(k.key) AS keys, "
+    "       collect(CASE WHEN p.klass IS NULL OR k.key IS NULL OR k.key <> p.klass.key "
+    "                    THEN old END) AS stale "
+    "  FOREACH (r IN stale | DELETE r) "
+    "  WITH f, p, keys WHERE p.klass IS NOT NULL AND NOT p.klass.key IN keys "
     "  MATCH (k:SchoolClass {key: p.klass.key}) "
-    "  MERGE (f)-[:IN_CLASS]->(k) "
+    "  CREATE (f)-[:IN_CLASS]->(k) "
     "} "
     "RETURN collect(DISTINCT CASE WHEN changed THEN c.id END) AS changed"
 )
