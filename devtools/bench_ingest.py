@@ -225,6 +225,10 @@ async def _ceiling(
 def describe(result: dict[str, Any]) -> list[str]:
     lines = [f"{item['source']:18} {item['rows']:>8} 行 rows  {item['seconds']:>8.2f} s  "
              f"{item['rows_per_s']:>7} 行/秒 rows/s" for item in result["sources"]]
+    relist = result.get("relist")
+    if relist:
+        lines.append(f"{'edu-status 再次列出 re-listed':18} {relist['rows']:>8} 行 rows  "
+                     f"{relist['seconds']:>8.2f} s  {relist['rows_per_s']:>7} 行/秒 rows/s")
     ceiling = result["ceiling_rows_per_s"]
     lines.append(f"上限（裸 UNWIND）ceiling, bare UNWIND: {ceiling} 行/秒 rows/s")
     lines.append(f"edu-status 占上限比例 share of ceiling: {result['share_of_ceiling']}")
