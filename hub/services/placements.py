@@ -393,6 +393,10 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "MATCH (c:Child {id: row.childId}) "
     "MERGE (f:Fact {sourceRef: row.ref}) "
     "ON CREATE SET f:Placement, f.id = row.factId "
+    # The placement's write lock before its end is read: an endPlacement committing meanwhile
+    # is then seen (and kept), not overwritten from a stale read — a row found unchanged
+    # leaves the pointer alone, so nothing would re-derive it afterwards.
+    "SET f._lock = true REMOVE f._lock "
     "WITH row, c, f, row.props AS p "
     "WHERE f.listedOn IS NULL OR f.listedOn <= p.listedOn "
     "WITH row, c, f, p, " + not_ended("f") + " AS open, "
