@@ -264,14 +264,16 @@ class Linker:
             self._load(found["children"])
         if pairs:
             params = [{"m": m, "b": b} for m, b in sorted(pairs)]
-            self._load(row["c"] for row in await tx.run(_BY_MOTHER, {"pairs": params}))
+            [found] = await tx.run(_BY_MOTHER, {"pairs": params})
+            self._load(found["children"])
         if students:
-            rows = await tx.run(_BY_STUDENT, {"keys": sorted(students)})
-            for row in rows:  # several children on one number: the first, until reviewed
-                self._by_student.setdefault(row["key"], self._load_one(row["c"]))
+            [found] = await tx.run(_BY_STUDENT, {"keys": sorted(students)})
+            for key, record in found["children"]:  # several on one number: the first, until
+                self._by_student.setdefault(key, self._load_one(record))  # reviewed
         ids = sorted((set(fact_children) | set(self._alias.values())) - self._by_id.keys())
         if ids:
-            self._load(row["c"] for row in await tx.run(_BY_ID, {"ids": ids}))
+            [found] = await tx.run(_BY_ID, {"ids": ids})
+            self._load(found["children"])
 
     def _load(self, records: Iterable[dict[str, Any]]) -> None:
         for record in records:
@@ -581,23 +583,31 @@ _BY_HASH: LiteralString = (
     "RETURN collect({hash: m.idHash, into: m.mergedInto}) AS aliases } "
     "RETURN children, aliases"
 )
+# Each read answers in one record (a list): the async driver reads every record as a message
+# of its own through the event loop, ≈ 70 µs of Python a record (pipeline._EXISTING).
 _BY_ID: LiteralString = (
-    "UNWIND $ids AS i MATCH (c:Child {id: i}) RETURN " + _CHILD_FIELDS + " AS c"
+    "UNWIND $ids AS i MATCH (c:Child {id: i}) RETURN collect(" + _CHILD_FIELDS + ") AS children"
 )
 _BY_MOTHER: LiteralString = (
     "UNWIND $pairs AS p MATCH (c:Child {motherIdHash: p.m}) WHERE c.birthDate = p.b "
-    "RETURN " + _CHILD_FIELDS + " AS c"
+    "RETURN collect(" + _CHILD_FIELDS + ") AS children"
 )
 _BY_STUDENT: LiteralString = (
     "UNWIND $keys AS k MATCH (c:Child)-[:HAS_FACT]->(:Placement {studentNumber: k}) "
-    "RETURN k AS key, " + _CHILD_FIELDS + " AS c ORDER BY c.id"
+    "WITH k, c ORDER BY c.id "
+    "RETURN collect([k, " + _CHILD_FIELDS + "]) AS children"
 )
-# Same name as written, or the same matching key (a traditional form): two index seeks.
+# Same name as written, or the same matching key (a traditional form): two index seeks, on the
+# composite indexes (migrations 0008, 0012). The hints keep them seeks: on statistics taken
+# while the graph was being emptied or filled the planner was seen choosing a label scan
+# (≈ 1,400 db hits a check instead of 2, issue 14).
 _SAME_NAME_BIRTH: LiteralString = (
     "UNWIND $checks AS k CALL (k) { "
-    "MATCH (c:Child {name: k.name}) WHERE c.birthDate = k.birthDate AND c.id <> k.id RETURN c "
+    "MATCH (c:Child {name: k.name}) USING INDEX c:Child(name, birthDate) "
+    "WHERE c.birthDate = k.birthDate AND c.id <> k.id RETURN c "
     "UNION "
-    "MATCH (c:Child {nameKey: k.key}) WHERE c.birthDate = k.birthDate AND c.id <> k.id RETURN c "
+    "MATCH (c:Child {nameKey: k.key}) USING INDEX c:Child(nameKey, birthDate) "
+    "WHERE c.birthDate = k.birthDate AND c.id <> k.id RETURN c "
     "} RETURN k.id AS id, " + _CHILD_FIELDS + " AS o"
 )
 _CREATE_CHILDREN: LiteralString = """

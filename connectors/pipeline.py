@@ -12,20 +12,24 @@ changes nothing and a crashed load can simply be run again. A rejected row write
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import hashlib
 import hmac
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, LiteralString
+from typing import Any, LiteralString, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from connectors.linkage import ChildState, Identity, Linker, LinkWrites, new_id, write_links
 from connectors.reading import Table, UnreadableFile, read_table
+from connectors.stages import Stages
 from hub.graph import Graph, Transaction
 from hub.identity import IdProtector
 
@@ -123,14 +127,18 @@ class Source:
     org_write: LiteralString | None = None  # UNWIND $orgs upsert, run before the facts
     # A snapshot source (edu-status) states the whole situation on a day given at load time:
     # ``load`` needs ``as_of``; ``after_write`` runs in each batch's transaction with the ids
-    # of the children its rows wrote facts to and of those its rows moved facts from (the
-    # source reconciles their facts: ends superseded placements, moves the current-placement
-    # pointer); ``finish`` runs once after the last batch.
+    # of the children whose facts may need reconciling (the source ends superseded placements,
+    # moves the current-placement pointer): those its rows created facts for, moved facts from
+    # or to, and those its ``update`` statements return as ``changed``; ``finish`` runs once
+    # after the last batch. ``settle_new`` reconciles in memory, instead, the new facts of a
+    # child the batch itself created (the graph holds no other fact of it): it is given that
+    # child's rows of the ``create`` statement and may add to them.
     snapshot: bool = False
     # A register (schools) describes organisations, not children: its rows' ``orgs`` are
     # written with ``org_write`` and nothing is linked to a child.
     register: bool = False
     after_write: Callable[[Transaction, list[str]], Awaitable[None]] | None = None
+    settle_new: Callable[[list[dict[str, Any]]], None] | None = None
     roll_of: RollOf | None = None
     finish: Callable[[Graph, SnapshotEnd], Awaitable[int]] | None = None
 
@@ -343,11 +351,13 @@ def fact_writes(
     )
 
 
+# One record holding every answer: the async driver reads each record as a message of its own,
+# through the event loop, ≈ 70 µs of Python a record; one list is read in a few large chunks.
 _EXISTING: LiteralString = """
 UNWIND $refs AS ref
 MATCH (f:Fact {sourceRef: ref})
 OPTIONAL MATCH (c:Child)-[:HAS_FACT]->(f)
-RETURN ref, f.rowHash AS hash, c.id AS child
+RETURN collect([ref, f.rowHash, c.id]) AS found
 """
 _DROP: LiteralString = "UNWIND $refs AS ref MATCH (f:Fact {sourceRef: ref}) DETACH DELETE f"
 
@@ -369,7 +379,50 @@ class _Batch:
 
 Progress = Callable[[int], None]
 
+# A load allocates a few objects per cell and keeps large caches (memoised cells, hashes, the
+# linker's children): with the collector's default thresholds it ran ~350 young and several
+# full collections per 10,000 rows, each full one walking every cached object — ≈ 15 % of the
+# load's Python CPU (issue 14). During a load the young generation is collected 50 times less
+# often and what existed before the load is left out of collections; both are restored after.
+_YOUNG_THRESHOLD = 50_000
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_deferring = 0
 
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    global _deferring
+    _deferring += 1
+    if _deferring > 1:  # a load inside a load (none today): the outer one restores
+        try:
+            yield
+        finally:
+            _deferring -= 1
+        return
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(_YOUNG_THRESHOLD, before[1], before[2])
+    try:
+        yield
+    finally:
+        _deferring -= 1
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
+def _deferring_collections(
+    func: Callable[_P, Awaitable[_R]]
+) -> Callable[_P, Awaitable[_R]]:
+    @functools.wraps(func)
+    async def deferred(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _fewer_collections():
+            return await func(*args, **kwargs)
+
+    return deferred
+
+
+@_deferring_collections
 async def load(
     graph: Graph,
     source: Source,
@@ -382,6 +435,7 @@ async def load(
     after_batch: Callable[[int], None] | None = None,
     as_of: date | None = None,
     complete: bool = True,
+    stages: Stages | None = None,
 ) -> LoadReport:
     """Loads one export file; raises UnreadableFile when the file as a whole cannot be read.
 
@@ -409,21 +463,30 @@ async def load(
         report.loaded = report.rows - report.rejected
         report.seconds = time.perf_counter() - started
         return report
-    writer = _Writer(graph, source, protector, report, name)
+    writer = _Writer(graph, source, protector, report, name, stages)
     queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=1)
     consumer = asyncio.create_task(writer.run(queue, after_batch))
     try:
         batch = _Batch()
         digest_key = row_hash_key(protector)
-        for number, cells in table:
+        for number, cells in _rows(table, stages):
             report.rows += 1
             try:
-                record = parse_row(source, cells, ctx)
+                if stages is None:
+                    record = parse_row(source, cells, ctx)
+                else:
+                    with stages.span("validate", 1, jvm=False):
+                        record = parse_row(source, cells, ctx)
             except RowError as error:
                 report.reject(number, error.column, error.reason)
                 accepted = False
             else:
-                batch.rows.append(_Pending(number, record, row_hash(digest_key, record)))
+                if stages is None:
+                    digest = row_hash(digest_key, record)
+                else:
+                    with stages.span("hash", 1, jvm=False):
+                        digest = row_hash(digest_key, record)
+                batch.rows.append(_Pending(number, record, digest))
                 for column, reason in record.warnings:
                     report.warn(number, column, reason)
                 accepted = True
@@ -433,21 +496,25 @@ async def load(
                 elif source.roll_of is not None:
                     roll.note(source.roll_of(cells, ctx), False)
             if len(batch) >= batch_size:
-                await _hand_over(queue, consumer, batch)
+                await _hand_over(queue, consumer, batch, drain=stages is not None)
                 batch = _Batch()
             if report.rows % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # let the writer send its next statement
                 if progress:
                     progress(report.rows)
         if batch:
-            await _hand_over(queue, consumer, batch)
+            await _hand_over(queue, consumer, batch, drain=stages is not None)
         await _hand_over(queue, consumer, None)
         await consumer
     finally:
         if not consumer.done():
             consumer.cancel()
     if roll is not None and source.finish is not None:
-        report.left_roll = await source.finish(graph, roll)
+        if stages is None:
+            report.left_roll = await source.finish(graph, roll)
+        else:
+            with stages.span("finish"):
+                report.left_roll = await source.finish(graph, roll)
     if progress:
         progress(report.rows)
     report.rejects.sort(key=lambda r: r.row)
@@ -495,14 +562,35 @@ async def _load_register(
     report.unchanged = 0
 
 
+def _rows(table: Table, stages: Stages | None) -> Iterable[tuple[int, Mapping[str, object]]]:
+    """The table's rows; with ``stages``, the reading of each is a ``read`` span."""
+    if stages is None:
+        yield from table
+        return
+    rows = iter(table)
+    while True:
+        with stages.span("read", 1, jvm=False):
+            row = next(rows, None)
+        if row is None:
+            return
+        yield row
+
+
 async def _hand_over(
-    queue: asyncio.Queue[_Batch | None], consumer: asyncio.Task[None], batch: _Batch | None
+    queue: asyncio.Queue[_Batch | None], consumer: asyncio.Task[None], batch: _Batch | None,
+    *, drain: bool = False,
 ) -> None:
-    """Queues a batch for the writer, or raises the writer's error if it has failed."""
+    """Queues a batch for the writer, or raises the writer's error if it has failed; with
+    ``drain``, also waits until the writer has written it (stages measured one at a time)."""
     put = asyncio.ensure_future(queue.put(batch))
     await asyncio.wait({put, consumer}, return_when=asyncio.FIRST_COMPLETED)
     if not put.done():
         put.cancel()
+    if drain and not consumer.done():
+        joined = asyncio.ensure_future(queue.join())
+        await asyncio.wait({joined, consumer}, return_when=asyncio.FIRST_COMPLETED)
+        if not joined.done():
+            joined.cancel()
     if consumer.done() and (consumer.cancelled() or consumer.exception() is not None):
         consumer.result()  # raises
 
@@ -533,9 +621,11 @@ class _Writer:
     """
 
     def __init__(
-        self, graph: Graph, source: Source, protector: IdProtector, report: LoadReport, file: str
+        self, graph: Graph, source: Source, protector: IdProtector, report: LoadReport, file: str,
+        stages: Stages | None = None,
     ) -> None:
         self.graph = graph
+        self.stages = stages
         self.source = source
         self.report = report
         self.file = file
@@ -553,6 +643,16 @@ class _Writer:
         writing: asyncio.Task[None] | None = None
         try:
             while (batch := await queue.get()) is not None:
+                if self.stages is not None:  # one stage at a time: each span is its own
+                    with self.stages.span("link", len(batch)):
+                        prepared = await self.prepare(batch)
+                    with self.stages.span("write", len(batch)):
+                        await self.write(prepared)
+                    written += 1
+                    if after_batch:
+                        after_batch(written)
+                    queue.task_done()
+                    continue
                 prepared = await self.prepare(batch)
                 if writing is not None:
                     await writing
@@ -575,14 +675,15 @@ class _Writer:
 
     async def write(self, prepared: _Prepared) -> None:
         async with self.graph.transaction() as tx:
-            await self._write(tx, prepared)
+            await self._write(tx if self.stages is None else self.stages.wrap(tx), prepared)
 
     async def prepare(self, batch: _Batch) -> _Prepared:
         """Reads what the batch needs and links it; writes nothing."""
+        reader = self.graph if self.stages is None else self.stages.reader(self.graph)
         refs = sorted({p.record.ref for p in batch.rows})
+        [answer] = await reader.run(_EXISTING, {"refs": refs})
         existing: dict[str, tuple[str | None, str | None]] = {
-            r["ref"]: (r["hash"], r["child"])
-            for r in await self.graph.run(_EXISTING, {"refs": refs})
+            ref: (digest, child) for ref, digest, child in answer["found"]
         }
         for ref in refs:
             if ref in self.carried_facts:
@@ -593,12 +694,13 @@ class _Writer:
                     existing[ref] = carried
         changed = self._changed(batch.rows, existing)
         await self.linker.prefetch(
-            self.graph, (p.record.identity for p in changed),
+            reader, (p.record.identity for p in changed),
             (existing[p.record.ref][1] or "" for p in changed
              if p.record.ref in existing and existing[p.record.ref][1]),
             carried=self.carried_children,
         )
         placed: dict[str, tuple[_Pending, ChildState, bool]] = {}
+        created: set[str] = set()  # children this batch creates
         for number, pending in enumerate(changed, start=1):
             if number % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # let the write in flight send its next statement
@@ -614,16 +716,15 @@ class _Writer:
                 continue
             if resolution.created:
                 self.report.new_children += 1
+                created.add(resolution.child.id)
             else:
                 self.report.linked_children += 1
             # A later repeat of the key in the batch wins; "new" facts are created, not merged.
             is_new = pending.record.ref not in existing
             placed[pending.record.ref] = (pending, resolution.child, is_new)
-        links = await self.linker.settle(self.graph)
+        links = await self.linker.settle(reader)
         prepared = self._plan_facts(links, list(placed.values()))
-        before = (existing.get(ref, (None, None))[1] for ref in placed)
-        prepared.touched = sorted({child.final().id for _, child, _ in placed.values()}
-                                  | {owner for owner in before if owner})
+        prepared.touched = self._touched(links, placed, existing, created, prepared)
         self.carried_children = self.linker.written()
         self.carried_facts = {ref: (pending.hash, child.final().id)
                               for ref, (pending, child, _) in placed.items()}
@@ -646,6 +747,41 @@ class _Writer:
             seen[ref] = pending.hash
             changed.append(pending)
         return changed
+
+    def _touched(
+        self, links: LinkWrites, placed: Mapping[str, tuple[_Pending, ChildState, bool]],
+        existing: Mapping[str, tuple[str | None, str | None]], created: set[str],
+        prepared: _Prepared,
+    ) -> list[str]:
+        """The children ``after_write`` reconciles whatever the statements return: those given
+        new facts, and both sides of a fact moved to another child. With ``settle_new``, the
+        children this batch created and gave only new facts are settled here instead (a child
+        a fold gives facts of the graph's is not one of them)."""
+        touched: set[str] = set()
+        alone: dict[str, bool] = {}  # created child → every fact of it is new
+        for ref, (_, child, is_new) in placed.items():
+            kept = child.final().id
+            owner = existing.get(ref, (None, None))[1]
+            if kept in created:
+                alone[kept] = alone.get(kept, True) and is_new
+            elif is_new:
+                touched.add(kept)
+            if owner and owner != kept:
+                touched.update((owner, kept))
+        settle = self.source.settle_new
+        folded_into = {fold["into"] for fold in links.folds}
+        in_memory = {kept for kept, only_new in alone.items()
+                     if only_new and settle is not None and kept not in folded_into}
+        touched.update(alone.keys() - in_memory)
+        if settle is not None and in_memory:
+            rows_of: dict[str, list[dict[str, Any]]] = {}
+            for (_, is_new), rows in prepared.facts.items():
+                for row in rows:
+                    if is_new and row["childId"] in in_memory:
+                        rows_of.setdefault(row["childId"], []).append(row)
+            for rows in rows_of.values():
+                settle(rows)
+        return sorted(touched)
 
     def _plan_facts(
         self, links: LinkWrites, placed: Sequence[tuple[_Pending, ChildState, bool]]
@@ -684,14 +820,17 @@ class _Writer:
         self.report.review_items += await write_links(tx, prepared.links, self.at)
         if prepared.orgs and self.source.org_write:
             await tx.run(self.source.org_write, {"orgs": prepared.orgs})
+        changed: set[str] = set()  # children an update statement says need reconciling
         for (label, is_new), rows in prepared.facts.items():
             write = self.source.writes[label]
-            await tx.run(write.create if is_new else write.update,
-                         {"rows": rows, "file": self.file, "at": self.at})
+            for record in await tx.run(write.create if is_new else write.update,
+                                       {"rows": rows, "file": self.file, "at": self.at}):
+                changed.update(record.get("changed") or ())
         if prepared.drops:
             await tx.run(_DROP, {"refs": prepared.drops})
-        if self.source.after_write is not None and prepared.touched:
-            await self.source.after_write(tx, prepared.touched)
+        touched = sorted(changed.union(prepared.touched))
+        if self.source.after_write is not None and touched:
+            await self.source.after_write(tx, touched)
 
 
 def _merge_org(known: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

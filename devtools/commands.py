@@ -79,14 +79,22 @@ def bench_ingest(
     as_json: AsJson = False,
     reset: Annotated[bool, typer.Option("--reset", help="先清空图 empty the graph first")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=100, max=20000)] = 2000,
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="只导入这些来源（edu-status 总会导入）load only these sources")] = None,
+    profile: Annotated[bool, typer.Option(
+        "--profile", help="分阶段测量时 PROFILE 每条写语句 db hits per write statement")] = False,
 ) -> None:
     """导入基准 Generate exports of each source and time their load end to end."""
     from devtools import bench_ingest as bench
+    from hub import localdb
 
     conf = _writable()
+    status = localdb.status(conf)  # a local database: its JVM's CPU is read from /proc
     try:
         result = with_graph(lambda graph: bench.run(
-            graph, IdProtector(conf), rows, reset=reset, batch_size=batch_size), conf)
+            graph, IdProtector(conf), rows, reset=reset, batch_size=batch_size,
+            jvm_pid=status.pid if status.running else None, sources=tuple(source or ()),
+            profile=profile), conf)
     except bench.NotEmpty as exc:
         raise fail(str(exc), 2) from None
     if as_json:

@@ -11,10 +11,13 @@ current placement is one hop, a school's current pupils are its placements that 
 
 **Who writes it**: this module only, and every write that can change which placement is current
 calls :func:`sync_current` for the children it touched, at the end of its transaction: placing a
-child and ending a placement (``hub/services/placements.py``), each snapshot batch and the
-left-the-roll step (edu-status), merging and unmerging two children
+child and ending a placement (``hub/services/placements.py``), each snapshot batch (for the
+children whose placements it created on another child than a new one, moved, or started or
+ended on another day) and the left-the-roll step (edu-status), merging and unmerging two children
 (``hub/services/duplicates.py``), and linkage folding one child into another
-(``connectors/linkage.py``). :func:`sync_all` rebuilds it for the whole graph (migration 0013,
+(``connectors/linkage.py``). The one exception is a snapshot batch's new placements of a child
+the batch created: it knows all of that child's placements, and points at the current one as it
+creates them (:func:`point_if`). :func:`sync_all` rebuilds it for the whole graph (migration 0013,
 and tests that seed placements with raw Cypher).
 
 **The invariant**, after every committed write: a child has at most one ``CURRENT_PLACEMENT``; it
@@ -42,7 +45,7 @@ from hub.predicates import (
     not_ended,
 )
 
-__all__ = ["sync_all", "sync_current"]
+__all__ = ["point_if", "sync_all", "sync_current"]
 
 # For one child ``c``, already matched. The child's write lock comes first, so two transactions
 # syncing the same child run one after the other and the second reads what the first wrote
@@ -81,6 +84,15 @@ _CLEAR_STRAY: LiteralString = (
 _SYNC_ALL: LiteralString = (
     "MATCH (c:Child) CALL (c) { " + _DERIVE + " } IN TRANSACTIONS OF 2000 ROWS"
 )
+
+
+def point_if(flag: str, child: str, placement: str) -> str:
+    """A clause pointing ``child`` at ``placement`` when ``flag`` (an expression) is true: for a
+    write that creates a child's placements and knows, without asking the graph, which one is
+    current — a snapshot batch's placements of a child the batch itself created
+    (``hub.services.placements.settle_new``). Every other write calls :func:`sync_current`."""
+    return (f"FOREACH (_ IN CASE WHEN {flag} THEN [1] ELSE [] END | "
+            f"CREATE ({child})-[:{CURRENT_PLACEMENT}]->({placement})) ")
 
 
 async def sync_current(tx: Transaction, child_ids: Iterable[str]) -> None:

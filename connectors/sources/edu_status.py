@@ -55,6 +55,7 @@ from hub.services.placements import (
     SNAPSHOT_KNOWN,
     SNAPSHOT_NEW,
     record_left_roll,
+    settle_new,
     settle_snapshot,
 )
 from hub.vocabulary import PlacementType, SchoolStatus
@@ -207,6 +208,7 @@ SOURCE = Source(
     org_write=ORG_WRITE,
     snapshot=True,
     after_write=settle_snapshot,
+    settle_new=settle_new,
     roll_of=roll_of,
     finish=_left_roll,
 )

@@ -33,11 +33,12 @@ the same transaction, so the current-placement pointer every query reads is neve
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Any, LiteralString
 
 from pydantic import StringConstraints
 
-from hub.current import sync_current
+from hub.current import point_if, sync_current
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.facts import BY_LABEL
 from hub.graph import Transaction
@@ -324,6 +325,10 @@ async def end_placement(
 
 # The classes a snapshot batch names (few: one per school, year, grade and name), upserted once
 # per statement before the rows are linked to them.
+# Relationships to a school or a class are looked for by expanding one end by type (a school's
+# HAS_CLASS: a dense node's relationships are grouped by type; a placement's AT and IN_CLASS:
+# a placement has a handful), never with MERGE between the two: schools and classes have many
+# relationships, and MERGE's Expand(Into) cost ≈ 40 db hits a row for each (issue 14).
 _SNAPSHOT_CLASSES: LiteralString = """
 CALL () {
   UNWIND $rows AS row
@@ -335,32 +340,39 @@ CALL () {
   WITH s, k, klass
   FOREACH (_ IN CASE WHEN klass.special AND NOT coalesce(k.special, false) THEN [1] ELSE [] END |
     SET k.special = true)
-  MERGE (s)-[:HAS_CLASS]->(k)
+  WITH s, k
+  OPTIONAL MATCH (s)-[:HAS_CLASS]->(known)
+  WITH s, k, collect(known) AS known WHERE NOT k IN known
+  CREATE (s)-[:HAS_CLASS]->(k)
 }
 """
 
 # A snapshot batch's new placements (``$rows`` as the connectors' pipeline gives them;
 # ``row.props`` holds the row's values): in force from 入学日期, or from the snapshot day when it
 # is empty; ended on the snapshot day when the status is other than 在读/休学.
+# A row of a child the batch itself created has been settled in memory (:func:`settle_new`):
+# ``p.supersededOn`` ends it as ``end_superseded`` would, and ``row.current`` marks the one the
+# child's pointer goes to, so such children need no ``settle_snapshot`` afterwards.
 SNAPSHOT_NEW: LiteralString = _SNAPSHOT_CLASSES + """
 UNWIND $rows AS row
 MATCH (c:Child {id: row.childId})
-WITH row, c, row.props AS p
-CREATE (c)-[:HAS_FACT]->(f:Fact:Placement)
+MATCH (s:School {code: row.org})
+WITH row, c, s, row.props AS p
+CREATE (c)-[:HAS_FACT]->(f:Fact:Placement)-[:AT]->(s)
 SET f.id = row.factId, f.source = p.source, f.sourceKey = p.sourceKey,
-    f.sourceRef = p.sourceRef, f.recordedBy = p.recordedBy, f.recordedIn = p.recordedIn,
+    f.sourceRef = p.sourceRef, f.recordedBy = p.recordedBy,
+    f.recordedIn = coalesce(p.recordedIn, s.regionCode),
     f.studentNumber = p.studentNumber, f.studentNumberMasked = p.studentNumberMasked,
     f.type = p.type, f.stage = p.stage, f.grade = p.grade, f.className = p.className,
-    f.listedOn = p.listedOn, f.rowHash = p.rowHash, f.status = p.status,
+    f.listedOn = p.listedOn, f.rowHash = p.rowHash,
+    f.status = coalesce(p.supersededAs, p.status),
     f.date = coalesce(p.enrolledOn, p.listedOn),
-    f.endDate = CASE WHEN p.ends THEN p.listedOn END,
-    f.endReason = CASE WHEN p.ends THEN p.status END,
-    f.endedBy = CASE WHEN p.ends THEN 'SNAPSHOT' END,
+    f.endDate = CASE WHEN p.ends THEN p.listedOn ELSE p.supersededOn END,
+    f.endReason = CASE WHEN p.ends THEN p.status ELSE p.supersededAs END,
+    f.endedBy = CASE WHEN p.ends THEN 'SNAPSHOT'
+                     WHEN p.supersededOn IS NOT NULL THEN 'NEXT_PLACEMENT' END,
     f.sourceFile = $file, f.recordedAt = $at
-WITH row, f, p
-MATCH (s:School {code: row.org})
-SET f.recordedIn = coalesce(f.recordedIn, s.regionCode)
-CREATE (f)-[:AT]->(s)
+""" + point_if("row.current", "c", "f") + """
 WITH f, p WHERE p.klass IS NOT NULL
 MATCH (k:SchoolClass {key: p.klass.key})
 CREATE (f)-[:IN_CLASS]->(k)
@@ -372,20 +384,29 @@ CREATE (f)-[:IN_CLASS]->(k)
 # re-opens a placement a snapshot had ended (the pupil is back on the roll), not one a next
 # placement or the API ended. An empty 入学日期 keeps the day the placement was first listed.
 # The placement is IN_CLASS of the class the latest snapshot names.
+# Returns ``changed``: the children whose placement started, ended or re-opened on another day
+# than before (or was created here): only those need ``settle_snapshot``. Most rows of a later
+# snapshot re-list a placement as it was (``listedOn`` and provenance change, nothing the
+# current placement depends on), and their children are left alone.
 SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "UNWIND $rows AS row "
     "MATCH (c:Child {id: row.childId}) "
     "MERGE (f:Fact {sourceRef: row.ref}) "
     "ON CREATE SET f:Placement, f.id = row.factId "
+    # The placement's write lock before its end is read: an endPlacement committing meanwhile
+    # is then seen (and kept), not overwritten from a stale read — a row found unchanged
+    # leaves the pointer alone, so nothing would re-derive it afterwards.
+    "SET f._lock = true REMOVE f._lock "
     "WITH row, c, f, row.props AS p "
     "WHERE f.listedOn IS NULL OR f.listedOn <= p.listedOn "
     "WITH row, c, f, p, " + not_ended("f") + " AS open, "
+    "     f.listedOn IS NULL AS unseen, f.date AS wasFrom, f.endDate AS wasTo, "
     "     CASE WHEN p.ends THEN "
     "            CASE WHEN " + not_ended("f") + " OR f.endDate > p.listedOn THEN p.listedOn "
     "                 ELSE f.endDate END "
     "          WHEN f.endedBy = 'SNAPSHOT' THEN null "
     "          ELSE f.endDate END AS endsOn "
-    "WITH row, c, f, p, endsOn, "
+    "WITH row, c, f, p, endsOn, unseen, wasFrom, wasTo, "
     "     CASE WHEN endsOn IS NULL THEN null "
     "          WHEN open OR f.endDate > endsOn THEN 'SNAPSHOT' "
     "          ELSE f.endedBy END AS endedBy, "
@@ -393,6 +414,9 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "          WHEN open OR f.endDate > endsOn THEN p.status "
     "          ELSE f.endReason END AS endReason, "
     "     CASE WHEN endsOn IS NOT NULL AND NOT p.ends THEN f.status ELSE p.status END AS status "
+    "WITH row, c, f, p, endsOn, endedBy, endReason, status, "
+    "     unseen OR wasFrom IS NULL OR wasFrom <> coalesce(p.enrolledOn, wasFrom, p.listedOn) "
+    "     OR NOT coalesce(wasTo = endsOn, wasTo IS NULL AND endsOn IS NULL) AS changed "
     "SET f.source = p.source, f.sourceKey = p.sourceKey, f.sourceRef = p.sourceRef, "
     "    f.recordedBy = p.recordedBy, f.recordedIn = p.recordedIn, "
     "    f.studentNumber = p.studentNumber, f.studentNumberMasked = p.studentNumberMasked, "
@@ -401,23 +425,29 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "    f.date = coalesce(p.enrolledOn, f.date, p.listedOn), "
     "    f.endDate = endsOn, f.endReason = endReason, f.endedBy = endedBy, "
     "    f.sourceFile = $file, f.recordedAt = $at "
-    "WITH row, c, f, p "
+    "WITH row, c, f, p, changed "
     "CALL (c, f) { OPTIONAL MATCH (o:Child)-[r:HAS_FACT]->(f) WHERE o <> c DELETE r } "
     "MERGE (c)-[:HAS_FACT]->(f) "
-    "WITH row, f, p "
+    "WITH row, c, f, p, changed "
     "CALL (f, row) { "
+    "  OPTIONAL MATCH (f)-[:AT]->(at) "
+    "  WITH f, row, collect(at) AS at "
     "  MATCH (s:School {code: row.org}) "
     "  SET f.recordedIn = coalesce(f.recordedIn, s.regionCode) "
-    "  MERGE (f)-[:AT]->(s) "
+    "  WITH f, s, at WHERE NOT s IN at "
+    "  CREATE (f)-[:AT]->(s) "
     "} "
     "CALL (f, p) { "
     "  OPTIONAL MATCH (f)-[old:IN_CLASS]->(k:SchoolClass) "
-    "  WHERE p.klass IS NULL OR k.key IS NULL OR k.key <> p.klass.key "
-    "  DELETE old "
+    "  WITH f, p, collect(k.key) AS keys, "
+    "       collect(CASE WHEN p.klass IS NULL OR k.key IS NULL OR k.key <> p.klass.key "
+    "                    THEN old END) AS stale "
+    "  FOREACH (r IN stale | DELETE r) "
+    "  WITH f, p, keys WHERE p.klass IS NOT NULL AND NOT p.klass.key IN keys "
+    "  MATCH (k:SchoolClass {key: p.klass.key}) "
+    "  CREATE (f)-[:IN_CLASS]->(k) "
     "} "
-    "WITH f, p WHERE p.klass IS NOT NULL "
-    "MATCH (k:SchoolClass {key: p.klass.key}) "
-    "MERGE (f)-[:IN_CLASS]->(k)"
+    "RETURN collect(DISTINCT CASE WHEN changed THEN c.id END) AS changed"
 )
 
 
@@ -434,6 +464,29 @@ WITH current[i] AS p, current[i + 1] AS q,
      AS reason
 SET p.endDate = q.date, p.status = reason, p.endReason = reason, p.endedBy = 'NEXT_PLACEMENT'
 """)
+
+
+def settle_new(rows: list[dict[str, Any]]) -> None:
+    """:data:`_END_SUPERSEDED` and the pointer's rule (hub/current.py), in memory, for the new
+    placements (``SNAPSHOT_NEW`` rows) of one child the batch created: the graph holds no other
+    placement of that child, so the batch knows them all. All are recorded at the same moment
+    (the load's), so the order is by start day, then id. Each open one but the latest ends on
+    the day the next starts (``supersededOn``/``supersededAs``); the latest is ``current``.
+    """
+    open_rows = sorted(
+        (row for row in rows if not row["props"]["ends"]),
+        key=lambda row: (row["props"]["enrolledOn"] or row["props"]["listedOn"], row["factId"]))
+    for row in rows:
+        row["current"] = False
+    for row, after in pairwise(open_rows):
+        mine, next_ = row["props"], after["props"]
+        row["props"] = {
+            **mine,
+            "supersededOn": next_["enrolledOn"] or next_["listedOn"],
+            "supersededAs": "TRANSFERRED" if mine["stage"] == next_["stage"] else "GRADUATED",
+        }
+    if open_rows:
+        open_rows[-1]["current"] = True
 
 
 async def end_superseded(tx: Transaction, children: list[str]) -> None:
