@@ -87,12 +87,15 @@ _SYNC_ALL: LiteralString = (
 
 
 def point_if(flag: str, child: str, placement: str) -> str:
-    """A clause pointing ``child`` at ``placement`` when ``flag`` (an expression) is true: for a
+    """A clause pointing ``child`` at ``placement`` (and mirroring its type and stage on the
+    child) when ``flag`` (an expression) is true: for a
     write that creates a child's placements and knows, without asking the graph, which one is
     current — a snapshot batch's placements of a child the batch itself created
     (``hub.services.placements.settle_new``). Every other write calls :func:`sync_current`."""
     return (f"FOREACH (_ IN CASE WHEN {flag} THEN [1] ELSE [] END | "
-            f"CREATE ({child})-[:{CURRENT_PLACEMENT}]->({placement})) ")
+            f"CREATE ({child})-[:{CURRENT_PLACEMENT}]->({placement}) "
+            f"SET {child}.{CURRENT_TYPE} = {placement}.type, "
+            f"{child}.{CURRENT_STAGE} = {placement}.stage) ")
 
 
 async def sync_current(tx: Transaction, child_ids: Iterable[str]) -> None:

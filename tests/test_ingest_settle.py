@@ -61,7 +61,9 @@ SNAPSHOTS: list[tuple[dt.date, list[dict[str, object]]]] = [
     (dt.date(2025, 10, 8), [
         row("A"), row("A", S2, **{"入学日期": "2024-09-01"}), row("B"),
         row("C", S2, **{"学段": "初中", "年级": "八年级", "入学日期": "2025-09-01"}),
-        row("D", **{"入学日期": "2021-10-08"}), row("E", **{"入学日期": ""}),
+        # D now in a special class: a new placement (type is part of its ref), and the
+        # child's mirror of its current placement's type follows
+        row("D", **{"入学日期": "2021-10-08", "就读方式": "特教班"}), row("E", **{"入学日期": ""}),
         row("F"), row("F", S2, **{"入学日期": "2025-09-01", "班级": "2班"}),
         row("G", S2, **{"学籍状态": "毕业"}), row("G", S2, **{"就读方式": "特教班"}),
     ]),

@@ -385,7 +385,9 @@ CREATE (f)-[:IN_CLASS]->(k)
 # placement or the API ended. An empty 入学日期 keeps the day the placement was first listed.
 # The placement is IN_CLASS of the class the latest snapshot names.
 # Returns ``changed``: the children whose placement started, ended or re-opened on another day
-# than before (or was created here): only those need ``settle_snapshot``. Most rows of a later
+# than before (or was created here): only those need ``settle_snapshot``. A placement's type and
+# stage are part of its ref (connectors/sources/edu_status.py): a row that changes them is a new
+# placement, so the child's mirror of them (hub/current.py) is settled with it. Most rows of a later
 # snapshot re-list a placement as it was (``listedOn`` and provenance change, nothing the
 # current placement depends on), and their children are left alone.
 SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
