@@ -12,21 +12,24 @@ from typing import Any
 from hub.graph import Graph
 from hub.indicators.common import NEXT_STAGE, Inputs, result, run
 from hub.indicators.model import Item, Result
-from hub.predicates import in_subtree
+from hub.predicates import current_placement, in_subtree
 from hub.services.placements import LEFT_ROLL
 
 # A child's latest-ending placement, ended more than N days before the as-of day, with no
 # placement after it. Not a stall: a death, dropping out or leaving the roll (each is a dropout
 # case, hub dropout check's), or the end of senior secondary. The next stage expected is the
 # recorded transition's, else the next stage after a graduation, else the same stage.
-# The latest end per child is an aggregation (an open placement counts as never ending); only
-# the few children whose latest end is old enough are then tested for region and age and have
-# their placements looked at again, instead of sorting every placement of every child.
+# A child with a placement not ended has a current placement (the pointer's invariant,
+# hub/current.py: there is one exactly when such a placement exists), and that placement never
+# ends before the as-of day: only the children without one (≈ 16 % of them) are looked at, their
+# latest end taken as a plain maximum, instead of walking every placement of the province to
+# its child. The few whose latest end is old enough have it looked at again.
 STALLED = (
-    "MATCH (c)-[:HAS_FACT]->(p:Placement) "
-    "WITH c, max(coalesce(p.endDate, date('9999-12-31'))) AS latest "
-    "WHERE latest < $stalledBefore "
+    "MATCH (c:Child) WHERE NOT EXISTS { " + current_placement("c", "q") + " } "
     "AND " + in_subtree("c", "$prefix") + " AND c.birthDate > $adultBorn "
+    "MATCH (c)-[:HAS_FACT]->(p:Placement) "
+    "WITH c, max(p.endDate) AS latest "
+    "WHERE latest < $stalledBefore "
     "MATCH (c)-[:HAS_FACT]->(p:Placement) WHERE p.endDate = latest "
     "WITH c, p ORDER BY p.id DESC "
     "WITH c, head(collect(p)) AS p "
@@ -41,12 +44,16 @@ STALLED = (
 
 QUERY = (
     "CALL () { "
-    # The state first: most transitions are neither, and need not be walked to their child.
-    "  MATCH (t:Transition) "
-    "  WITH t, CASE WHEN t.status IN ['PLANNED', 'HANDED_OVER'] THEN 'open' "
-    "    WHEN t.status = 'COMPLETED' AND t.completedOn >= $yearStart "
-    "    AND t.completedOn <= $yearEnd THEN 'completed' END AS state "
-    "  WHERE state IS NOT NULL "
+    # The state first, each found by an index (status; completion day, migration 0015): most
+    # transitions are neither, and need not be read, nor walked to their child.
+    "  CALL () { "
+    "    MATCH (t:Transition) WHERE t.status IN ['PLANNED', 'HANDED_OVER'] "
+    "    RETURN t, 'open' AS state "
+    "    UNION ALL "
+    "    MATCH (t:Transition) WHERE t.completedOn >= $yearStart AND t.completedOn <= $yearEnd "
+    "    AND t.status = 'COMPLETED' "
+    "    RETURN t, 'completed' AS state "
+    "  } "
     "  MATCH (c)-[:HAS_FACT]->(t) WHERE " + in_subtree("c", "$prefix") + " "
     "  WITH state, coalesce(t.fromStage, '-') + '→' + coalesce(t.toStage, '-') AS pair, "
     "  count(*) AS n, collect(CASE WHEN {visible} THEN c.id END) AS kids "
