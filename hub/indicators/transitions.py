@@ -12,24 +12,21 @@ from typing import Any
 from hub.graph import Graph
 from hub.indicators.common import NEXT_STAGE, Inputs, result, run
 from hub.indicators.model import Item, Result
-from hub.predicates import current_placement, in_subtree
+from hub.predicates import in_subtree
 from hub.services.placements import LEFT_ROLL
 
 # A child's latest-ending placement, ended more than N days before the as-of day, with no
 # placement after it. Not a stall: a death, dropping out or leaving the roll (each is a dropout
 # case, hub dropout check's), or the end of senior secondary. The next stage expected is the
 # recorded transition's, else the next stage after a graduation, else the same stage.
-# A child with a placement not ended has a current placement (the pointer's invariant,
-# hub/current.py: there is one exactly when such a placement exists), and that placement never
-# ends before the as-of day: only the children without one (≈ 16 % of them) are looked at, their
-# latest end taken as a plain maximum, instead of walking every placement of the province to
-# its child. The few whose latest end is old enough have it looked at again.
+# The latest end per child is an aggregation (an open placement counts as never ending); only
+# the few children whose latest end is old enough are then tested for region and age and have
+# their placements looked at again, instead of sorting every placement of every child.
 STALLED = (
-    "MATCH (c:Child) WHERE NOT EXISTS { " + current_placement("c", "q") + " } "
-    "AND " + in_subtree("c", "$prefix") + " AND c.birthDate > $adultBorn "
     "MATCH (c)-[:HAS_FACT]->(p:Placement) "
-    "WITH c, max(p.endDate) AS latest "
+    "WITH c, max(coalesce(p.endDate, date('9999-12-31'))) AS latest "
     "WHERE latest < $stalledBefore "
+    "AND " + in_subtree("c", "$prefix") + " AND c.birthDate > $adultBorn "
     "MATCH (c)-[:HAS_FACT]->(p:Placement) WHERE p.endDate = latest "
     "WITH c, p ORDER BY p.id DESC "
     "WITH c, head(collect(p)) AS p "
