@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.graph import Graph
-from hub.indicators.common import Inputs, holds_status, result, run
+from hub.indicators.common import HeldPart, Inputs, result
 from hub.indicators.model import Item, Result
 from hub.predicates import in_subtree
 
@@ -13,28 +12,32 @@ from hub.predicates import in_subtree
 # pupils placed in each ordinary class of the year on the census day. Classes are per school
 # year (edu-status makes them from 年级/班级 and the snapshot's year): a pupil whose school sent
 # no snapshot of this year yet is still IN_CLASS of last year's class, which is not counted as
-# one of this year's.
+# one of this year's. The pupils placed on the census day are the census-day pass's ``held``.
 QUERY = (
-    "MATCH (s:School)-[:HAS_CLASS]->(k:SchoolClass)<-[:IN_CLASS]-(p:Placement)"
-    "<-[:HAS_FACT]-(c:Child) "
+    "UNWIND held AS h WITH h.c AS c, h.p AS p WHERE p.type = 'REGULAR_CLASS' "
+    "MATCH (s:School)-[:HAS_CLASS]->(k:SchoolClass)<-[:IN_CLASS]-(p) "
     "WHERE " + in_subtree("s", "$prefix") + " AND coalesce(s.schoolType, '') <> 'SPECIAL' "
-    "AND coalesce(k.special, false) = false AND p.type = 'REGULAR_CLASS' "
+    "AND coalesce(k.special, false) = false "
     "AND coalesce(k.schoolYear, $schoolYear) = $schoolYear "
-    "AND " + holds_status("p", "$census") + " "
     "WITH s, k, count(DISTINCT c) AS pupils, "
     "  collect(DISTINCT CASE WHEN {visible} THEN c.id END) AS kids "
-    "RETURN count(k) AS classes, count(CASE WHEN pupils > $limit THEN 1 END) AS over, "
+    "WITH count(k) AS classes, count(CASE WHEN pupils > $limit THEN 1 END) AS over, "
     "  collect(CASE WHEN pupils > $limit THEN {id: k.id, name: k.name, school: s.name, "
     "    schoolId: s.id, pupils: pupils, kids: kids} END) AS rows, "
     "  count(CASE WHEN pupils = 1 THEN 1 END) AS one, count(CASE WHEN pupils = 2 THEN 1 END) "
-    "  AS two, count(CASE WHEN pupils = 3 THEN 1 END) AS three"
+    "  AS two, count(CASE WHEN pupils = 3 THEN 1 END) AS three "
+    "RETURN {classes: classes, over: over, rows: rows, one: one, two: two, three: three} "
+    "AS classes"
 )
 
 
-async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
+def _params(inputs: Inputs) -> dict[str, Any]:
+    return {"limit": inputs.rules.inclusion_per_class, "schoolYear": inputs.year.year}
+
+
+def read(inputs: Inputs, found: dict[str, Any] | None) -> list[Result]:
     limit = inputs.rules.inclusion_per_class
-    rows = await run(graph, QUERY, inputs, limit=limit, schoolYear=inputs.year.year)
-    row: dict[str, Any] = rows[0] if rows else {}
+    row: dict[str, Any] = found or {}
     over = sorted(row.get("rows", []), key=lambda r: r["id"])
     items = [
         Item("SchoolClass", r["id"], f"{r['school']} {r['name']}",
@@ -49,3 +52,6 @@ async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
     kids = [str(k) for r in over for k in r["kids"]]
     return [result(inputs, "classes.overLimit", row.get("over", 0), row.get("classes", 0), kids,
                    items=items)]
+
+
+PART = HeldPart("classes", QUERY, _params, read)

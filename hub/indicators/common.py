@@ -1,14 +1,16 @@
 """What every indicator family's query shares: the region, the year, the rules, who is asking.
 
-Each family sends one Cypher aggregation. The child lists behind the figures are filtered in
-the same query by the asking subject's row scope (``{visible}`` in a family's text becomes the
-scope's conditions on ``c``), so children outside it never leave the database; a subject who
-sees no child gets ``false`` there and the figures only.
+Each family is one Cypher aggregation: a query of its own, or a part of the census-day pass
+(:data:`HELD`, :func:`run_held`) that several families share. The child lists behind the
+figures are filtered in the same query by the asking subject's row scope (``{visible}`` in a
+family's text becomes the scope's conditions on ``c``), so children outside it never leave the
+database; a subject who sees no child gets ``false`` there and the figures only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +95,42 @@ class Inputs:
     def definition(self, key: str) -> Definition:
         """The registry's definition, its texts stating the figures of this region's rules."""
         return BY_KEY[key].resolve(self.rules.figures())
+
+
+# The census-day pass 学籍统计日共享扫描: the placements holding school status on the census day,
+# each with its child, read once into ``held`` for every family that counts them (roster
+# enrolment, placement shares, funding, classes). Each of those scanned every placement of the
+# province and walked it to its child on its own; the scan was most of each one's work.
+HELD = (
+    "MATCH (p:Placement) WHERE " + holds_status("p", "$census") + " "
+    "MATCH (c:Child)-[:HAS_FACT]->(p) "
+    "WITH collect({c: c, p: p}) AS held "
+)
+
+
+@dataclass(frozen=True)
+class HeldPart:
+    """A family's share of the census-day pass: a ``CALL (held) { … }`` body that reads the
+    list ``held`` (maps ``{c, p}``), may match more, and returns one row with one column named
+    after the family (a map, or a list of maps); ``params`` gives its own parameters and
+    ``read`` turns the column into the family's results."""
+
+    family: str
+    query: str
+    params: Callable[[Inputs], dict[str, Any]]
+    read: Callable[[Inputs, Any], list[Result]]
+
+
+async def run_held(graph: Graph, parts: list[HeldPart], inputs: Inputs) -> dict[str, list[Result]]:
+    """The census-day pass for ``parts``: one query, each part a subquery over ``held``."""
+    cypher = HELD + "".join(f"CALL (held) {{ {part.query} }} " for part in parts)
+    cypher += "RETURN " + ", ".join(part.family for part in parts)
+    params: dict[str, Any] = {}
+    for part in parts:
+        params.update(part.params(inputs))
+    rows = await run(graph, cypher, inputs, **params)
+    row = rows[0] if rows else {}
+    return {part.family: part.read(inputs, row.get(part.family)) for part in parts}
 
 
 async def run(graph: Graph, template: str, inputs: Inputs, **params: Any) -> list[dict[str, Any]]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.graph import Graph
-from hub.indicators.common import Inputs, holds_status, result, run
+from hub.indicators.common import HeldPart, Inputs, result
 from hub.indicators.model import Item, Result
 from hub.predicates import in_subtree
 
@@ -21,41 +20,45 @@ _RATE = (
     "$rates[left({o}.regionCode, 2) + '0000'], $default)"
 )
 
+# The pupils of each school or institution of the region, from the census-day pass's ``held``
+# (one walk from each placement to where it is), then split: special schools (with those of
+# the region that have no pupil) and the rest. A school without a type (loaded from a file that
+# has none) is not a special school: the coalesce keeps NOT(... AND null) from dropping it.
 QUERY = (
-    "CALL () { "
-    "  MATCH (s:School) WHERE " + in_subtree("s", "$prefix") + " AND s.schoolType = 'SPECIAL' "
-    "  OPTIONAL MATCH (s)<-[:AT]-(p:Placement)<-[:HAS_FACT]-(c:Child) "
-    "  WHERE " + holds_status("p", "$census") + " "
-    "  WITH s, count(DISTINCT c) AS pupils, collect(DISTINCT CASE WHEN {visible} THEN c.id END) "
+    "UNWIND held AS h WITH h.c AS c, h.p AS p "
+    "MATCH (p)-[:AT]->(o) WHERE " + in_subtree("o", "$prefix") + " "
+    "WITH o, count(DISTINCT c) AS pupils, collect(DISTINCT CASE WHEN {visible} THEN c.id END) "
     "  AS kids "
+    "WITH o, pupils, kids, o:School AND coalesce(o.schoolType, '') = 'SPECIAL' AS special "
+    "WITH collect(CASE WHEN special THEN {s: o, pupils: pupils, kids: kids} END) AS busy, "
+    "  collect(CASE WHEN o:Organisation AND NOT special THEN {pupils: pupils, kids: kids, "
+    "    rate: " + _RATE.replace("{o}", "o") + "} END) AS other "
+    "CALL (busy) { "
+    "  MATCH (s:School) WHERE " + in_subtree("s", "$prefix") + " AND s.schoolType = 'SPECIAL' "
+    "  WITH s, [b IN busy WHERE b.s = s][0] AS b "
+    "  WITH s, coalesce(b.pupils, 0) AS pupils, coalesce(b.kids, []) AS kids "
     "  WITH s, pupils, kids, CASE WHEN pupils < $minimum THEN $minimum ELSE pupils END AS funded, "
     "  " + _RATE.replace("{o}", "s") + " AS rate "
     "  RETURN collect({id: s.id, name: s.name, pupils: pupils, funded: funded, rate: rate, "
     "  kids: kids}) AS schools "
     "} "
-    "CALL () { "
-    "  MATCH (o:Organisation)<-[:AT]-(p:Placement)<-[:HAS_FACT]-(c:Child) "
-    # A school without a type (loaded from a file that has none) is not a special school: the
-    # coalesce keeps NOT(... AND null) from dropping it.
-    "  WHERE " + in_subtree("o", "$prefix") + " "
-    "  AND NOT (o:School AND coalesce(o.schoolType, '') = 'SPECIAL') "
-    "  AND " + holds_status("p", "$census") + " "
-    "  WITH o, count(DISTINCT c) AS pupils, collect(DISTINCT CASE WHEN {visible} THEN c.id END) "
-    "  AS kids "
-    "  WITH pupils, kids, " + _RATE.replace("{o}", "o") + " AS rate "
-    "  RETURN sum(pupils) AS others, sum(pupils * rate) AS othersDue, collect(kids) AS otherKids, "
-    "  min(rate) AS otherRate "
-    "} "
-    "RETURN schools, others, othersDue, otherKids, otherRate"
+    "UNWIND (CASE other WHEN [] THEN [null] ELSE other END) AS x "
+    "WITH schools, sum(x.pupils) AS others, sum(x.pupils * x.rate) AS othersDue, "
+    "  collect(x.kids) AS otherKids, min(x.rate) AS otherRate "
+    "RETURN {schools: schools, others: others, othersDue: othersDue, otherKids: otherKids, "
+    "  otherRate: otherRate} AS funding"
 )
 
 
-async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
-    book = inputs.book
+def _params(inputs: Inputs) -> dict[str, Any]:
+    return {"minimum": inputs.rules.funded_minimum_pupils,
+            "rates": inputs.book.per_pupil_by_region(),
+            "default": inputs.book.default.per_pupil_yuan}
+
+
+def read(inputs: Inputs, found: dict[str, Any] | None) -> list[Result]:
     rules = inputs.rules
-    rows = await run(graph, QUERY, inputs, minimum=rules.funded_minimum_pupils,
-                     rates=book.per_pupil_by_region(), default=book.default.per_pupil_yuan)
-    row: dict[str, Any] = rows[0] if rows else {}
+    row: dict[str, Any] = found or {}
     schools = sorted(row.get("schools", []), key=lambda s: s["id"])
     items = [
         Item("School", s["id"], s["name"] or s["id"],
@@ -76,3 +79,6 @@ async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
                [k for kids in row.get("otherKids", []) for k in kids],
                value=others_due / others if others else None),
     ]
+
+
+PART = HeldPart("funding", QUERY, _params, read)

@@ -4,29 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.graph import Graph
-from hub.indicators.common import COMPULSORY_STAGES, Inputs, holds_status, result, run
+from hub.indicators.common import COMPULSORY_STAGES, HeldPart, Inputs, result
 from hub.indicators.model import Item, Result, ratio
 from hub.predicates import in_subtree
 from hub.vocabulary import PlacementType
 
-# Pupils with school status on the census day, by stage group and placement type. A child
-# with two placements in force (should not happen) is counted once, by the latest. Only those
-# few are sorted: sorting every pupil's placement first costs more than the rest of the query.
+# Pupils with school status on the census day (the census-day pass's ``held``), by stage group
+# and placement type. A child with two placements in force (should not happen) is counted
+# once, by the latest. Only those few are sorted: sorting every pupil's placement first costs
+# more than the rest of the query.
 QUERY = (
-    "MATCH (p:Placement) WHERE " + holds_status("p", "$census") + " "
-    "MATCH (c)-[:HAS_FACT]->(p) WHERE " + in_subtree("c", "$prefix") + " "
+    "UNWIND held AS h WITH h.c AS c, h.p AS p WHERE " + in_subtree("c", "$prefix") + " "
     "WITH c, collect(p) AS ps "
     "WITH c, CASE WHEN size(ps) = 1 THEN ps[0] "
     "  ELSE COLLECT { UNWIND ps AS q RETURN q ORDER BY q.date DESC LIMIT 1 }[0] END AS p "
     "WITH p.stage IN $compulsory AS compulsory, p.type AS type, c "
-    "RETURN compulsory, type, count(*) AS pupils, "
-    "collect(CASE WHEN {visible} THEN c.id END) AS kids"
+    "WITH compulsory, type, count(*) AS pupils, "
+    "collect(CASE WHEN {visible} THEN c.id END) AS kids "
+    "RETURN collect({compulsory: compulsory, type: type, pupils: pupils, kids: kids}) "
+    "AS placement"
 )
 
 
-async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
-    rows = await run(graph, QUERY, inputs, compulsory=COMPULSORY_STAGES)
+def read(inputs: Inputs, found: list[dict[str, Any]] | None) -> list[Result]:
+    rows = found or []
     compulsory = [row for row in rows if row["compulsory"]]
     all_pupils = sum(int(row["pupils"]) for row in rows)
     compulsory_pupils = sum(int(row["pupils"]) for row in compulsory)
@@ -50,3 +51,6 @@ async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
         result(inputs, "placement.inclusion", inclusion, all_pupils, inclusion_kids),
         result(inputs, "placement.homeDelivery", home, compulsory_pupils, home_kids),
     ]
+
+
+PART = HeldPart("placement", QUERY, lambda _: {"compulsory": COMPULSORY_STAGES}, read)

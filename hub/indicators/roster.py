@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from hub.graph import Graph
-from hub.indicators.common import BANDS, Inputs, holds_status, result, run
+from typing import Any
+
+from hub.indicators.common import BANDS, HeldPart, Inputs, result
 from hub.indicators.model import Item, Result, ratio
 from hub.predicates import in_subtree, overlaps
 
 # Every piece of evidence, read from its own label (a child's HAS_FACT relationships are
 # mostly service sessions, so expanding them per child would cost far more), grouped by child:
 # on the roster by certificate, screening or welfare listing; enrolled when a placement is in
-# force on the census day. Then the region and the age on 31 August (3–17).
+# force on the census day (the census-day pass's ``held``). Then the region and the age on
+# 31 August (3–17).
 QUERY = (
-    "CALL () { "
+    "CALL (held) { "
     # A certificate without its issue date (发证日期 may be empty) is known from the day it
     # was loaded: it counts for a year that ends after that day, never for an earlier one.
     "  MATCH (c:Child)-[:HAS_FACT]->(f:DisabilityCertificate) "
@@ -29,8 +31,8 @@ QUERY = (
     "       OR (c.specialNeeds IS NOT NULL AND NOT c.specialNeeds IN [[], ''])) "
     "  RETURN c, 1 AS listed, 0 AS enrolled "
     "  UNION ALL "
-    "  MATCH (c:Child)-[:HAS_FACT]->(p:Placement) WHERE " + holds_status("p", "$census") + " "
-    "  RETURN c, 0 AS listed, 1 AS enrolled "
+    "  UNWIND held AS h "
+    "  RETURN h.c AS c, 0 AS listed, 1 AS enrolled "
     "} "
     "WITH c, max(listed) AS listed, max(enrolled) = 1 AS enrolled "
     "WHERE listed = 1 AND " + in_subtree("c", "$prefix") + " "
@@ -41,7 +43,8 @@ QUERY = (
     "WITH band, count(*) AS roster, sum(CASE WHEN enrolled THEN 1 ELSE 0 END) AS enrolled, "
     "  collect(CASE WHEN {visible} THEN c.id END) AS everyone, "
     "  collect(CASE WHEN NOT enrolled AND {visible} THEN c.id END) AS missing "
-    "RETURN band, roster, enrolled, everyone, missing"
+    "RETURN collect({band: band, roster: roster, enrolled: enrolled, everyone: everyone, "
+    "  missing: missing}) AS roster"
 )
 
 _RATES = {"COMPULSORY": "enrolment.compulsory", "PRESCHOOL": "enrolment.preschool",
@@ -50,13 +53,17 @@ _BAND_LABELS = {"PRESCHOOL": "学前 3–5 preschool", "COMPULSORY": "义务教�
                 "SENIOR": "高中阶段 15–17 senior secondary"}
 
 
-async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
+def _params(inputs: Inputs) -> dict[str, Any]:
     year = inputs.year
     oldest, _ = year.born(0, BANDS["SENIOR"][1])
     _, youngest = year.born(BANDS["PRESCHOOL"][0], 0)
     compulsory_from, compulsory_to = year.born(*BANDS["COMPULSORY"])
-    rows = await run(graph, QUERY, inputs, oldest=oldest, youngest=youngest,
-                     compulsoryFrom=compulsory_from, compulsoryTo=compulsory_to)
+    return {"oldest": oldest, "youngest": youngest, "compulsoryFrom": compulsory_from,
+            "compulsoryTo": compulsory_to}
+
+
+def read(inputs: Inputs, rows: list[dict[str, Any]] | None) -> list[Result]:
+    rows = rows or []
     by_band = {row["band"]: row for row in rows}
     everyone: list[str] = []
     items = []
@@ -79,3 +86,6 @@ async def compute(graph: Graph, inputs: Inputs) -> list[Result]:
     out.append(result(inputs, "enrolment.notEnrolled", missing, compulsory.get("roster", 0),
                       compulsory.get("missing", [])))
     return out
+
+
+PART = HeldPart("roster", QUERY, _params, read)

@@ -41,12 +41,16 @@ STALLED = (
 
 QUERY = (
     "CALL () { "
-    # The state first: most transitions are neither, and need not be walked to their child.
-    "  MATCH (t:Transition) "
-    "  WITH t, CASE WHEN t.status IN ['PLANNED', 'HANDED_OVER'] THEN 'open' "
-    "    WHEN t.status = 'COMPLETED' AND t.completedOn >= $yearStart "
-    "    AND t.completedOn <= $yearEnd THEN 'completed' END AS state "
-    "  WHERE state IS NOT NULL "
+    # The state first, each found by an index (status; completion day, migration 0015): most
+    # transitions are neither, and need not be read, nor walked to their child.
+    "  CALL () { "
+    "    MATCH (t:Transition) WHERE t.status IN ['PLANNED', 'HANDED_OVER'] "
+    "    RETURN t, 'open' AS state "
+    "    UNION ALL "
+    "    MATCH (t:Transition) WHERE t.completedOn >= $yearStart AND t.completedOn <= $yearEnd "
+    "    AND t.status = 'COMPLETED' "
+    "    RETURN t, 'completed' AS state "
+    "  } "
     "  MATCH (c)-[:HAS_FACT]->(t) WHERE " + in_subtree("c", "$prefix") + " "
     "  WITH state, coalesce(t.fromStage, '-') + '→' + coalesce(t.toStage, '-') AS pair, "
     "  count(*) AS n, collect(CASE WHEN {visible} THEN c.id END) AS kids "
