@@ -10,8 +10,9 @@ same directory ships them (events already in the graph are recognised by id and 
 Segments are written full of zeros ahead (``SEGMENT_BYTES``), so that a sync writes the line
 only, not the file's new length or a block's change from allocated to written as well. A
 request's event is written at once and synced by a *group commit* (:meth:`Journal.record`): one
-``fdatasync``, in a thread, covers every line written before it began, so the event loop serves
-other requests while the disk syncs, and requests that finish together share one sync.
+``fdatasync`` covers every line written before it began, so requests that finish together share
+one sync; it runs in a thread, so the event loop serves other requests meanwhile — unless no
+other request is in flight, when the sync runs at once on the loop (no hand-over to a thread).
 
 One process holds its segments under an exclusive ``flock`` while it lives: a segment nobody
 holds belongs to a process that is gone, so several hub processes can share the directory and
@@ -95,11 +96,12 @@ class Journal:
         self._durable = self._written
         self._journalled(event, segment)
 
-    async def record(self, event: dict[str, Any]) -> None:
-        """As :meth:`append`, with the sync shared (group commit) and off the event loop."""
+    async def record(self, event: dict[str, Any], alone: bool = False) -> None:
+        """As :meth:`append`, with the sync shared (group commit) and off the event loop;
+        ``alone``: no other request is in flight, so the sync runs at once on the loop."""
         try:
             segment = self._write(event)
-            await self._durable_through(self._written)
+            await self._durable_through(self._written, alone)
         except OSError as exc:
             self._failed(exc)
         self._journalled(event, segment)
@@ -112,7 +114,7 @@ class Journal:
         self._written += 1
         return segment
 
-    async def _durable_through(self, number: int) -> None:
+    async def _durable_through(self, number: int, alone: bool) -> None:
         """Returns once line ``number`` is synced: by a sync begun after it was written."""
         while self._durable < number:
             pending = self._sync
@@ -127,6 +129,12 @@ class Journal:
                 self._durable = max(self._durable, target)
                 continue
             if self._current is None:  # retired since: retiring synced it
+                self._durable = self._written
+                break
+            if alone:
+                # Nothing else in flight to serve meanwhile or share the sync with: synced at
+                # once, without a thread's hand-over (a fraction of a millisecond either way).
+                os.fdatasync(self._current.fd)
                 self._durable = self._written
                 break
             # Its own descriptor: the segment may be retired and closed while the thread syncs.

@@ -104,6 +104,7 @@ class AuditService:
         self.log = AuditLog(graph, settings)
         self.policy = policy
         self._policy_lock = asyncio.Lock()
+        self._in_flight = 0  # requests under way (around): a lone one syncs its event inline
         self.shipper = (Shipper(journal, self.log,
                                 max_lag_seconds=settings.audit_max_lag_seconds,
                                 linger_seconds=settings.audit_ship_linger_ms / 1000,
@@ -134,7 +135,7 @@ class AuditService:
         stored = ev.clean(event)
         if policy_digest is not None:
             stored["_policyDigest"] = policy_digest
-        await self.shipper.journal.record(stored)
+        await self.shipper.journal.record(stored, alone=self._in_flight <= 1)
         self.shipper.wake()
         return stored
 
@@ -192,6 +193,14 @@ class AuditService:
             return
         record = AuditRecord()
         scope.setdefault("state", {})["audit"] = record
+        self._in_flight += 1
+        try:
+            await self._held(record, scope, call, send)
+        finally:
+            self._in_flight -= 1
+
+    async def _held(self, record: AuditRecord, scope: Scope,
+                    call: Callable[[Send], Awaitable[None]], send: Send) -> None:
         held: list[Message] = []
 
         async def hold(message: Message) -> None:
