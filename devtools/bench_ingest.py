@@ -44,7 +44,8 @@ _SNAPSHOT_ONLY = frozenset({"ends", "klass", "enrolledOn"})
 # The ceiling writes what the real path writes for a new pupil, and nothing else: the child with
 # every property the linker gives it (and its LIVES_IN region, when the region is in the graph),
 # the placement with every property the snapshot statement sets, HAS_FACT, AT its school,
-# IN_CLASS of its class and the CURRENT_PLACEMENT pointer — from values prepared beforehand,
+# IN_CLASS of its class and the current-placement pointer with the child's mirror of its type
+# and stage (hub/current.py ``point_if``) — from values prepared beforehand,
 # in one bare statement per batch. Schools and classes (a few hundred, upserted by the real
 # path once each) are created before the clock starts.
 _CEILING: LiteralString = """
@@ -52,7 +53,7 @@ UNWIND $rows AS row
 CREATE (c:Child) SET c = row.child
 CREATE (c)-[:HAS_FACT]->(f:Fact:Placement)
 SET f = row.fact, f.recordedAt = $at
-CREATE (c)-[:CURRENT_PLACEMENT]->(f)
+""" + current.point_if("true", "c", "f") + """
 WITH c, f, row
 CALL (c, row) { MATCH (r:Region {code: row.child.regionCode}) CREATE (c)-[:LIVES_IN]->(r) }
 MATCH (s:School {code: row.school})
