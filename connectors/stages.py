@@ -127,6 +127,21 @@ def _hits(plan: Mapping[str, Any] | None, operators: dict[str, int]) -> int:
     return own + sum(_hits(child, operators) for child in plan.get("children", ()) or ())
 
 
+def _rows(values: dict[str, Any]) -> int:
+    """How many rows a statement carries: the length of its first list parameter."""
+    return next((len(v) for v in values.values() if isinstance(v, list)), 0)
+
+
+async def _profiled(runner: Any, cypher: LiteralString, values: dict[str, Any],
+                    span: Span) -> list[Record]:
+    """Runs ``cypher`` under PROFILE on ``runner`` (a session or a transaction), adding its db
+    hits to ``span``."""
+    result = await runner.run("PROFILE " + cypher, values)
+    records = [record.data() async for record in result]
+    span.db_hits += _hits((await result.consume()).profile, span.operators)
+    return records
+
+
 class Reads:
     """A linkage reader (``Graph.run``'s signature) whose reads are timed one by one."""
 
@@ -138,15 +153,11 @@ class Reads:
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
         values = dict(params or {})
-        rows = next((len(v) for v in values.values() if isinstance(v, list)), 0)
-        with self._stages.span("link." + self._stages.statement(cypher), rows) as span:
+        with self._stages.span("link." + self._stages.statement(cypher), _rows(values)) as span:
             if not self._stages.profile:
                 return await self._graph.run(cypher, values)
             async with self._graph.driver.session(database=self._graph.database) as session:
-                result = await session.run("PROFILE " + cypher, values)
-                records = [record.data() async for record in result]
-                span.db_hits += _hits((await result.consume()).profile, span.operators)
-                return records
+                return await _profiled(session, cypher, values, span)
 
 
 class _Measured(Transaction):
@@ -160,13 +171,7 @@ class _Measured(Transaction):
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
         values = dict(params or {})
-        rows = next((len(v) for v in values.values() if isinstance(v, list)), 0)
-        name = "write." + self._stages.statement(cypher)
-        with self._stages.span(name, rows) as span:
+        with self._stages.span("write." + self._stages.statement(cypher), _rows(values)) as span:
             if not self._stages.profile:
                 return await super().run(cypher, values)
-            result = await self._tx.run("PROFILE " + cypher, values)
-            records = [record.data() async for record in result]
-            summary = await result.consume()
-            span.db_hits += _hits(summary.profile, span.operators)
-            return records
+            return await _profiled(self._tx, cypher, values, span)
