@@ -15,8 +15,9 @@ they read whole audit logs and load big batches, and no client shapes what they 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
@@ -30,8 +31,12 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from hub import metrics
 from hub.errors import QueryTimeout
 from hub.settings import Settings
+from hub.tracing import tracer
+
+_POOL_SIZE = 64
 
 # What a caller sees when the database cannot answer (down, unreachable, refusing): the
 # driver's and the server's errors, and the socket's.
@@ -66,6 +71,34 @@ def _count(cypher: str, params: Mapping[str, Any] | None) -> None:
     if counter is not None:
         counter.count += 1
         counter.queries.append((cypher, dict(params or {})))
+
+
+@contextmanager
+def _observed(access: str, cypher: str, params: Mapping[str, Any] | None) -> Iterator[None]:
+    """One round trip: counted, timed for ``/metrics``, a span when traces are on. The span
+    names the access mode only: the Cypher is the hub's own, its parameters are never shown."""
+    _count(cypher, params)
+    started = time.perf_counter()
+    with tracer.start_as_current_span(f"neo4j {access}", attributes={
+            "db.system": "neo4j", "db.operation.name": access}):
+        try:
+            yield
+        except Exception as exc:
+            metrics.NEO4J_ERRORS.labels(type(exc).__name__).inc()
+            raise
+        finally:
+            metrics.NEO4J_QUERIES.labels(access).inc()
+            metrics.NEO4J_SECONDS.labels(access).observe(time.perf_counter() - started)
+
+
+@contextmanager
+def _in_use() -> Iterator[None]:
+    """A session holds one of the pool's connections while it is open."""
+    metrics.NEO4J_SESSIONS.inc()
+    try:
+        yield
+    finally:
+        metrics.NEO4J_SESSIONS.dec()
 
 
 Record = dict[str, Any]
@@ -117,11 +150,12 @@ class Graph:
         driver = AsyncGraphDatabase.driver(
             settings.neo4j_uri,
             auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
-            max_connection_pool_size=64,
+            max_connection_pool_size=_POOL_SIZE,
             connection_acquisition_timeout=10.0,
             connection_timeout=5.0,
             notifications_min_severity="OFF",
         )
+        metrics.NEO4J_POOL_SIZE.set(_POOL_SIZE)
         timeout = settings.query_timeout_seconds if bounded_reads else None
         return cls(driver, settings.neo4j_database, timeout)
 
@@ -136,14 +170,14 @@ class Graph:
         An auto-commit transaction: RUN and PULL in one exchange, where a managed one adds a
         second for COMMIT. A read changes nothing, so what the driver's managed transactions
         would do on a transient failure — run it again — is done here, once."""
-        _count(cypher, params)
         query = Query(cypher, timeout=self.read_timeout)
         for attempt in (1, 2):
             try:
-                async with self.driver.session(database=self.database,
-                                               default_access_mode=READ_ACCESS) as session:
-                    result = await session.run(query, dict(params or {}))
-                    return [record.data() async for record in result]
+                with _observed("read", cypher, params), _in_use():
+                    async with self.driver.session(database=self.database,
+                                                   default_access_mode=READ_ACCESS) as session:
+                        result = await session.run(query, dict(params or {}))
+                        return [record.data() async for record in result]
             except ClientError as exc:
                 if exc.code in _TIMED_OUT:
                     raise QueryTimeout(self.read_timeout) from None
@@ -157,30 +191,31 @@ class Graph:
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
         """A write in one transaction (retried by the driver on transient errors)."""
-        _count(cypher, params)
-        async with self.driver.session(database=self.database) as session:
-            return await session.execute_write(_collect, cypher, dict(params or {}))
+        with _observed("write", cypher, params), _in_use():
+            async with self.driver.session(database=self.database) as session:
+                return await session.execute_write(_collect, cypher, dict(params or {}))
 
     async def autocommit(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
         """For schema commands and ``CALL {...} IN TRANSACTIONS``, which need their own."""
-        _count(cypher, params)
-        async with self.driver.session(database=self.database) as session:
-            result = await session.run(Query(cypher), dict(params or {}))
-            return [record.data() async for record in result]
+        with _observed("autocommit", cypher, params), _in_use():
+            async with self.driver.session(database=self.database) as session:
+                result = await session.run(Query(cypher), dict(params or {}))
+                return [record.data() async for record in result]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Several statements that commit or fail together (a mutation, an ingest batch)."""
-        async with self.driver.session(database=self.database) as session:
-            tx = await session.begin_transaction()
-            try:
-                yield Transaction(tx)
-                await tx.commit()
-            finally:
-                if not tx.closed():
-                    await tx.close()  # rolls back: nothing half-written
+        with _in_use():
+            async with self.driver.session(database=self.database) as session:
+                tx = await session.begin_transaction()
+                try:
+                    yield Transaction(tx)
+                    await tx.commit()
+                finally:
+                    if not tx.closed():
+                        await tx.close()  # rolls back: nothing half-written
 
     async def ping(self) -> None:
         await self.driver.verify_connectivity()
@@ -213,9 +248,9 @@ class Transaction:
     async def run(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
-        _count(cypher, params)
-        result = await self._tx.run(cypher, dict(params or {}))
-        return [record.data() async for record in result]
+        with _observed("transaction", cypher, params):
+            result = await self._tx.run(cypher, dict(params or {}))
+            return [record.data() async for record in result]
 
 
 # The client's timeout (``Query(timeout=…)``) and the server's own (db.transaction.timeout).

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # hub/graph.py).
     query_timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
     auth_enabled: bool = True
+    # The bearer token a Prometheus scraper sends to /metrics (shell/metrics.py); unset, the
+    # series are served in dev and test only.
+    metrics_token: SecretStr | None = None
     # Schema introspection and GraphiQL: on in dev only unless set (the published SDL is the
     # contract elsewhere; introspection in production maps the attack surface for free).
     graphql_introspection: bool | None = None

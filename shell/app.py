@@ -22,11 +22,12 @@ from auth.ratelimit import RateLimiter
 from auth.routes import oauth_routes
 from auth.tokens import TokenService
 from console.routes import console_routes
-from hub import migrate
+from hub import migrate, tracing
 from hub.graph import DB_ERRORS, Graph
 from hub.logs import RequestIdMiddleware, configure, log
 from hub.settings import Settings, get_settings
 from schema.endpoint import HubGraphQL
+from shell.metrics import MetricsMiddleware, metrics_endpoint
 
 
 class Readiness:
@@ -54,6 +55,7 @@ class Readiness:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     configure(settings.log_level)
+    tracing.configure()
     graph = Graph.connect(settings)
     readiness = Readiness(graph)
     policy = policy_for(settings)
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint(settings)),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *oauth_routes(graph, keys, tokens, limits),
             # people sign in here (authorization code + PKCE)
@@ -113,4 +116,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.policy = policy  # the audit records its version on every event
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware, routes=app.routes)  # outermost: times everything
     return app
