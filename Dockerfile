@@ -12,6 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     HUB_ENV=prod HUB_HOST=0.0.0.0 HUB_PORT=8000
 
 WORKDIR /app
+# The pinned, hash-checked dependencies first (a layer that changes only with the lock).
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY hub ./hub
 COPY shell ./shell
@@ -23,7 +26,7 @@ COPY audit ./audit
 COPY console ./console
 COPY --from=console /console/static/vendor ./console/static/vendor
 # var/ holds the signing keys, the audit key and the audit journal: a volume (docker-compose.yml).
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . \
     && useradd --system --uid 10001 hub \
     && mkdir -p /app/var && chown hub:hub /app/var
 USER hub

@@ -8,15 +8,26 @@ TEST_ENV := HUB_ENV=test HUB_NEO4J_URI=bolt://127.0.0.1:7688 HUB_NEO4J_HOME=var/
 RUN_ENV := HUB_ENV=dev
 DEMO_CHILDREN ?= 400
 
-.PHONY: install run test lint db-stop clean system-deps console-deps peer-deps
+.PHONY: install lock run test lint db-stop clean system-deps console-deps peer-deps
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions and files of requirements-dev.lock (hashes checked), then the hub itself.
+$(VENV)/.installed: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
+
+# After a change to pyproject.toml's dependencies: pins every package (and its hashes) anew;
+# requirements.lock for the production image, requirements-dev.lock (with the tools) here.
+LOCK := $(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --quiet \
+  --custom-compile-command "make lock"
+lock: install
+	$(BIN)/pip install -q uv
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev -o requirements-dev.lock
 
 # The console's npm packages, exactly as package-lock.json pins them (ECharts, copied into
 # console/static/vendor for the hub to serve; axe-core and playwright-core for the browser
