@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const vendor = join(here, "static", "vendor");
 mkdirSync(vendor, { recursive: true });
-copyFileSync(join(here, "node_modules/echarts/dist/echarts.simple.min.js"),
+// The common build: bars with their legend and tooltips (the simple build has neither).
+copyFileSync(join(here, "node_modules/echarts/dist/echarts.common.min.js"),
   join(vendor, "echarts.min.js"));
 copyFileSync(join(here, "node_modules/echarts/LICENSE"), join(vendor, "ECHARTS-LICENSE.txt"));
 console.log("console: copied ECharts into static/vendor");

@@ -122,6 +122,10 @@ def test_console_in_chromium(console_hub: dict[str, str], tmp_path: Path) -> Non
     # The supervisor's indicators: chart, the children behind a figure, the workbook.
     assert checks["indicatorRows"] > 10 and checks["chartDrawn"]
     assert checks["childrenBehind"] > 0 and checks["excelIsZip"]
+    assert checks["chartLegendAndTooltip"] and "目标" in checks["tooltipText"]
+    assert checks["definitions"] == checks["indicatorRows"] and checks["listExplained"]
+    assert checks["backKeepsList"] == checks["childrenBehind"]
+    assert "行政区划代码" in checks["unknownRegionInPlace"] and checks["oldFiguresHidden"]
     # The auditor finds the visit in the log; the chain verifies; the report prints.
     assert checks["visitInLog"] >= 1
     assert checks["chain"].startswith("✓")

@@ -199,10 +199,39 @@ try {
   await again(supervisor, "indicators");
   result.checks.indicatorRows = await supervisor.locator("#ind-table tbody tr").count();
   result.checks.chartDrawn = await supervisor.locator("#chart-rates canvas").count() > 0;
+  // The chart explains itself: a legend naming the grey target bars, tooltips on the bars.
+  result.checks.chartLegendAndTooltip = await supervisor.evaluate(() => {
+    const chart = window.echarts.getInstanceByDom(document.getElementById("chart-rates"));
+    const model = chart.getModel();
+    return Boolean(model.getComponent("legend") && model.getComponent("tooltip"));
+  });
+  await supervisor.evaluate(() => window.echarts.getInstanceByDom(
+    document.getElementById("chart-rates")).dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: 0 }));
+  result.checks.tooltipText = await supervisor.locator("#chart-rates div", { hasText: "目标" })
+    .last().textContent({ timeout: 3000 }).catch(() => "");
+  // Every figure says how it is counted.
+  result.checks.definitions = await supervisor.locator("#ind-table details.definition").count();
   const listButton = supervisor.locator("#ind-table button.linkish").first();
   await listButton.click();
   await supervisor.waitForSelector("#behind-list li");
   result.checks.childrenBehind = await supervisor.locator("#behind-list li").count();
+  result.checks.listExplained = (await supervisor.textContent("#behind-what")).includes("名单口径");
+  // Back from a child of the list comes back to the open list (its key is in the address).
+  await supervisor.locator("#behind-list li a").first().click();
+  await ready(supervisor, "child-from-list");
+  await supervisor.goBack();
+  await ready(supervisor, "indicators-back");
+  await supervisor.waitForSelector("#behind-list li");
+  result.checks.backKeepsList = await supervisor.locator("#behind:not([hidden]) #behind-list li").count();
+  // An unknown region: said next to the field, and the old figures are gone.
+  await supervisor.fill("#region", "999999");
+  await supervisor.press("#region", "Enter");
+  await supervisor.waitForSelector("#region-error:not(:empty)");
+  result.checks.unknownRegionInPlace = (await supervisor.textContent("#region-error")).trim();
+  result.checks.oldFiguresHidden = await supervisor.locator("#ind-view").isHidden();
+  await supervisor.fill("#region", env.REGION);
+  await supervisor.press("#region", "Enter");
+  await supervisor.waitForSelector("#ind-view:not([hidden])");
   const [download] = await Promise.all([
     supervisor.waitForEvent("download"), supervisor.click("#export"),
   ]);

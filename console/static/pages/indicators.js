@@ -7,7 +7,9 @@ const QUERY = `query ConsoleIndicators($region: String!, $year: Int!) {
   indicators(region: $region, year: $year) {
     region regionName year from to census asOf
     indicators { key family name english unit numerator numeratorUnit denominator value target
-                 targetOp status meetsTarget source childrenVisible childIds } } }`;
+                 targetOp status meetsTarget source childrenVisible childIds
+                 definition definitionChinese denominatorDefinition denominatorDefinitionChinese
+                 childrenAre childrenAreChinese } } }`;
 const BEHIND = `query ConsoleBehind($ids: [ID!]!) {
   childrenByIds(ids: $ids) { id name age currentPlacement { placementType organisation { name } } } }`;
 const SHOWN = 100;
@@ -25,6 +27,22 @@ function fmt(value, unit) {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
 
+/** How the figure is counted, folded under its name: numerator, denominator, list, source. */
+function definition(r) {
+  const rows = [
+    [t("分子", "Numerator"), t(r.definitionChinese, r.definition)],
+    r.denominatorDefinition ? [t("分母", "Denominator"),
+      t(r.denominatorDefinitionChinese, r.denominatorDefinition)] : null,
+    [t("名单", "The list"), t(r.childrenAreChinese, r.childrenAre)],
+    [t("依据", "Source"), r.source],
+  ].filter(Boolean);
+  return h("details.definition", {}, h("summary", {}, t("口径", "How it is counted")),
+    h("dl", {}, ...rows.flatMap(([term, text]) => [h("dt", {}, term), h("dd", {}, text)])));
+}
+
+// The legend's swatch is green; a bar below its target is drawn red, and the name says so.
+const VALUE = () => t("实际值（红色：未达标）", "Value (red: below target)");
+
 function defaultYear() {
   const now = new Date();
   return now.getMonth() >= 8 ? now.getFullYear() : now.getFullYear() - 1;
@@ -40,10 +58,10 @@ async function chart(element, rates) {
   }
   const summary = rates.map((r) => `${t(r.name, r.english)} ${fmt(r.value, "rate")}`
     + (r.target !== null ? ` (${t("目标", "target")} ${r.targetOp} ${fmt(r.target, "rate")})` : ""));
-  element.setAttribute("aria-label", t("比率类指标柱状图:", "Bar chart of the rates: ")
-    + summary.join(t(";", "; ")));
+  element.setAttribute("aria-label", t("比率类指标柱状图：", "Bar chart of the rates: ")
+    + summary.join(t("；", "; ")));
   if (!echarts) {
-    element.replaceChildren(h("p.hint", {}, t("图表组件未安装(npm ci),请看下表。",
+    element.replaceChildren(h("p.hint", {}, t("图表组件未安装（npm ci），请看下表。",
       "The chart library is not installed (npm ci): see the table below.")));
     element.style.height = "auto";
     return;
@@ -53,13 +71,14 @@ async function chart(element, rates) {
   instance.setOption({
     animation: false,
     grid: { left: 200, right: 40, top: 36, bottom: 30 },
-    legend: { data: [t("实际值", "Value"), t("目标", "Target")], top: 4 },
-    tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? "—" : `${v}%`) },
+    legend: { data: [VALUE(), t("目标", "Target")], top: 4 },
+    // Legend and tooltip name the grey bars: each rate's target (ECharts' common build).
+    tooltip: { trigger: "axis", valueFormatter: (v) => (v === null || v === undefined ? "—" : `${v}%`) },
     xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
     yAxis: { type: "category", data: names, inverse: true,
       axisLabel: { width: 190, overflow: "truncate", color: "#1b1f24" } },
     series: [
-      { name: t("实际值", "Value"), type: "bar", barGap: "10%",
+      { name: VALUE(), type: "bar", barGap: "10%", itemStyle: { color: "#1e6b3a" },
         label: { show: true, position: "right", formatter: (p) => `${p.value}%`, color: "#1b1f24" },
         data: rates.map((r) => ({ value: r.value === null ? null : +(r.value * 100).toFixed(1),
           itemStyle: { color: r.meetsTarget === false ? "#a3161b" : "#1e6b3a" } })) },
@@ -77,14 +96,23 @@ export async function render({ who }) {
   form.elements.year.value = params.get("year") || defaultYear();
   const behind = document.getElementById("behind");
 
-  async function showBehind(indicator) {
+  async function showBehind(indicator, { focus = true } = {}) {
     const ids = indicator.childIds.slice(0, SHOWN);
     const heading = document.getElementById("behind-heading");
-    heading.textContent = t(`${indicator.name}:相关儿童 ${indicator.childIds.length} 名`,
+    heading.textContent = t(`${indicator.name}：相关儿童 ${indicator.childIds.length} 名`,
       `${indicator.english}: ${indicator.childIds.length} children behind it`);
+    // What the list is, in the indicator's own words; ages are today's, not the year's.
+    document.getElementById("behind-what").textContent = t(
+      `名单口径：${indicator.childrenAreChinese}。年龄为今天的周岁，指标按学年 8 月 31 日的年龄分段。`,
+      `The list holds ${indicator.childrenAre}. Ages are today's; the indicator bands children `
+      + "by their age on 31 August of the school year.");
     document.getElementById("behind-note").textContent = indicator.childIds.length > SHOWN
-      ? t(`显示前 ${SHOWN} 名;完整名单请导出 Excel。`, `The first ${SHOWN} are shown; export to `
+      ? t(`显示前 ${SHOWN} 名；完整名单请导出 Excel。`, `The first ${SHOWN} are shown; export to `
         + "Excel for the whole list.") : "";
+    // The open list is part of the address: Back from a child's record comes back to it.
+    const address = new URLSearchParams(location.search);
+    address.set("list", indicator.key);
+    history.replaceState(null, "", `?${address}`);
     const list = document.getElementById("behind-list");
     list.replaceChildren();
     const { data } = await gql(BEHIND, { ids });
@@ -96,7 +124,7 @@ export async function render({ who }) {
           : t("无当前安置", "no current placement")));
     }
     behind.hidden = false;
-    behind.focus();
+    if (focus) behind.focus();
   }
 
   async function load() {
@@ -113,13 +141,33 @@ export async function render({ who }) {
       else input.removeAttribute("aria-invalid");
     }
     if (regionError.textContent || yearError.textContent) return null;
-    history.replaceState(null, "", `?region=${region}&year=${year}`);
+    const open = new URLSearchParams(location.search).get("list");
+    const address = new URLSearchParams({ region, year: String(year) });
+    if (open) address.set("list", open);
+    history.replaceState(null, "", `?${address}`);
     status(t("正在计算指标……", "Computing the indicators…"));
-    const { data } = await gql(QUERY, { region, year });
+    let data;
+    try {
+      ({ data } = await gql(QUERY, { region, year }));
+    } catch (error) {
+      // Old figures never stay on screen under an error about new ones; the error stands
+      // next to the field it is about, in the page's language.
+      document.getElementById("ind-view").hidden = true;
+      const about = error.errors && error.errors.find((e) => e.extensions && e.extensions.field);
+      if (about && about.extensions.field === "region") {
+        regionError.textContent = t("不是已知的行政区划代码，请核对。",
+          "Not a known region code: check it.");
+        form.elements.region.setAttribute("aria-invalid", "true");
+        form.elements.region.focus();
+        status("");
+        return null;
+      }
+      throw error;
+    }
     const report = data.indicators;
     document.getElementById("ind-summary").textContent = t(
-      `${report.regionName || ""}(${report.region})${report.year} 学年:${report.from} 至 ${report.to};`
-      + `学籍统计日 ${report.census};名单截至 ${report.asOf}。`,
+      `${report.regionName || ""}（${report.region}）${report.year} 学年：${report.from} 至 ${report.to}；`
+      + `学籍统计日 ${report.census}；名单截至 ${report.asOf}。`,
       `${report.regionName || ""} (${report.region}), school year ${report.year}: ${report.from} to `
       + `${report.to}; census ${report.census}; lists as of ${report.asOf}.`);
     const body = document.querySelector("#ind-table tbody");
@@ -127,10 +175,11 @@ export async function render({ who }) {
     for (const r of report.indicators) {
       const listButton = r.childIds.length
         ? h("button.linkish", { type: "button", onclick: () => showBehind(r).catch((e) => status(e.message, "error")) },
-          t(`查看名单(${r.childIds.length})`, `Show list (${r.childIds.length})`))
+          t(`查看名单（${r.childIds.length}）`, `Show list (${r.childIds.length})`))
         : (r.childrenVisible ? "0" : h("span.hint", {}, t("无权查看名单", "not visible to you")));
       body.append(h(r.meetsTarget === false ? "tr.flagged" : "tr", {},
-        h("th", { scope: "row" }, t(r.name, r.english), h("br"), h("span.hint", {}, r.key)),
+        h("th", { scope: "row" }, t(r.name, r.english), h("br"), h("span.hint", {}, r.key),
+          definition(r)),
         h("td.num", {}, fmt(r.numerator, r.numeratorUnit)),
         h("td.num", {}, r.denominator === null ? "—" : fmt(r.denominator, "count")),
         h("td.num", {}, fmt(r.value, r.unit)),
@@ -143,6 +192,8 @@ export async function render({ who }) {
     await chart(document.getElementById("chart-rates"),
       report.indicators.filter((r) => r.unit === "rate"));
     status("");
+    const reopen = report.indicators.find((r) => r.key === open && r.childIds.length);
+    if (reopen) await showBehind(reopen, { focus: false });
     return report;
   }
 
@@ -157,7 +208,7 @@ export async function render({ who }) {
     try {
       const size = await download(`/console/export/indicators.xlsx?region=${encodeURIComponent(region)}`
         + `&year=${encodeURIComponent(year)}`, `indicators-${region}-${year}.xlsx`);
-      status(t(`已导出(${Math.round(size / 1024)} KB)。`, `Exported (${Math.round(size / 1024)} KB).`),
+      status(t(`已导出（${Math.round(size / 1024)} KB）。`, `Exported (${Math.round(size / 1024)} KB).`),
         "success");
     } catch (error) {
       status(error.message, "error");
