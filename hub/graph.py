@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
@@ -31,7 +31,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from hub import metrics
+from hub import metrics, tracing
 from hub.errors import QueryTimeout
 from hub.settings import Settings
 from hub.tracing import tracer
@@ -79,16 +79,23 @@ def _observed(access: str, cypher: str, params: Mapping[str, Any] | None) -> Ite
     names the access mode only: the Cypher is the hub's own, its parameters are never shown."""
     _count(cypher, params)
     started = time.perf_counter()
-    with tracer.start_as_current_span(f"neo4j {access}", attributes={
-            "db.system": "neo4j", "db.operation.name": access}):
+    span = (tracer.start_as_current_span(f"neo4j {access}", attributes={
+                "db.system": "neo4j", "db.operation.name": access})
+            if tracing.enabled() else nullcontext())
+    with span:
         try:
             yield
         except Exception as exc:
             metrics.NEO4J_ERRORS.labels(type(exc).__name__).inc()
             raise
         finally:
-            metrics.NEO4J_QUERIES.labels(access).inc()
-            metrics.NEO4J_SECONDS.labels(access).observe(time.perf_counter() - started)
+            queries, seconds = _SERIES[access]
+            queries.inc()
+            seconds.observe(time.perf_counter() - started)
+
+
+_SERIES = {access: (metrics.NEO4J_QUERIES.labels(access), metrics.NEO4J_SECONDS.labels(access))
+           for access in ("read", "write", "transaction", "autocommit")}
 
 
 @contextmanager

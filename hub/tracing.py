@@ -29,6 +29,11 @@ def wanted() -> bool:
 _configured = False
 
 
+def enabled() -> bool:
+    """Whether spans are exported (callers skip making them otherwise: it costs per request)."""
+    return _configured
+
+
 def configure() -> bool:
     """Installs the SDK's tracer provider when asked to (once a process: OpenTelemetry allows
     one); True if traces are exported."""

@@ -12,19 +12,23 @@ import hmac
 import os
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub import metrics
+from hub import metrics, tracing
 from hub.answers import error_body
 from hub.settings import Settings
 from hub.tracing import tracer
+
+# A method label is one of these: any other token a client sends is "other".
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def operation_label(record: Any) -> str | None:
@@ -45,19 +49,36 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
         self.app = app
         self.routes = routes
+        # Most requests are to a fixed path: found by a lookup, not by trying every route.
+        self.fixed = {route.path: route.path for route in routes
+                      if isinstance(route, Route) and "{" not in route.path}
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def route_of(self, scope: Scope) -> str:
+        fixed = self.fixed.get(scope["path"])
+        if fixed is not None:
+            return fixed
         for route in self.routes:
             match, _ = route.matches(scope)
-            if match is Match.FULL:
+            if match is not Match.NONE:
                 return str(getattr(route, "path", "other")) or "/"
         return "other"
+
+    def series(self, route: str, method: str, status: int) -> tuple[Any, Any]:
+        """The request counter and latency histogram of these labels (bound once)."""
+        key = (route, method, str(status))
+        found = self._children.get(key)
+        if found is None:
+            found = (metrics.HTTP_REQUESTS.labels(*key), metrics.HTTP_SECONDS.labels(route))
+            self._children[key] = found
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         route = self.route_of(scope)
+        method = scope["method"] if scope["method"] in _METHODS else "other"
         state = scope.setdefault("state", {})  # the guard's audit record lands in here
         started = time.perf_counter()
         status = 500
@@ -68,22 +89,27 @@ class MetricsMiddleware:
                 status = message["status"]
             await send(message)
 
-        with tracer.start_as_current_span(f"{scope['method']} {route}", attributes={
-                "http.request.method": scope["method"], "http.route": route}) as span:
+        span = (tracer.start_as_current_span(f"{method} {route}", attributes={
+                    "http.request.method": method, "http.route": route})
+                if tracing.enabled() else nullcontext())
+        with span as current:
             try:
                 await self.app(scope, receive, observed_send)
             finally:
                 elapsed = time.perf_counter() - started
-                span.set_attribute("http.response.status_code", status)
-                metrics.HTTP_REQUESTS.labels(route, scope["method"], str(status)).inc()
-                metrics.HTTP_SECONDS.labels(route).observe(elapsed)
+                requests, seconds = self.series(route, method, status)
+                requests.inc()
+                seconds.observe(elapsed)
                 operation = operation_label(state.get("audit"))
                 if operation is not None:
-                    span.set_attribute("graphql.operation", operation)
                     outcome = getattr(state.get("audit"), "outcome", None) or (
                         "ok" if status < 400 else "error")
                     metrics.GRAPHQL_OPERATIONS.labels(operation, outcome).inc()
                     metrics.GRAPHQL_SECONDS.labels(operation).observe(elapsed)
+                if current is not None:
+                    current.set_attribute("http.response.status_code", status)
+                    if operation is not None:
+                        current.set_attribute("graphql.operation", operation)
 
 
 def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
