@@ -20,6 +20,7 @@ from auth.policy import Policy
 from auth.ratelimit import RateLimiter
 from auth.tokens import InvalidToken, TokenService
 from hub.answers import error_body, replay, send_json
+from hub.errors import DATABASE_UNAVAILABLE
 from hub.graph import DB_ERRORS
 from hub.subject import Subject
 
@@ -71,7 +72,7 @@ class GraphQLGuard:
             except DB_ERRORS:
                 # The credential's standing cannot be read: refused, and said to be passing.
                 await _refuse(scope, send, 503, "UNAVAILABLE",
-                              "数据库暂不可用,请稍后再试 the database is unavailable, retry later",
+                              DATABASE_UNAVAILABLE,
                               [(b"retry-after", b"5")])
                 return
             scope.setdefault("state", {})["subject"] = subject  # for the audit of a refusal

@@ -29,7 +29,8 @@ from auth.attempts import Refusal, SignInLimits, client_address
 from auth.keys import ALGORITHM, KeyStore
 from auth.passwords import HashingBusy
 from auth.tokens import TokenService
-from hub.graph import Graph
+from hub.errors import DATABASE_UNAVAILABLE
+from hub.graph import Graph, unavailable
 from hub.logs import log
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -66,7 +67,14 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService,
             audit = service_for(request.app)
         except AuditUnavailable:
             return _error("temporarily_unavailable", 503, UNAVAILABLE_MESSAGE)
-        response = await _token(request)
+        try:
+            response = await _token(request)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            # A client's standing cannot be read: refused as passing, never as a 500.
+            log.warning("token endpoint: database unavailable", error_type=type(exc).__name__)
+            response = _error("temporarily_unavailable", 503, DATABASE_UNAVAILABLE, "5")
         if audit is None:
             return response
         error = json.loads(bytes(response.body)).get("error")

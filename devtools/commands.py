@@ -1,4 +1,4 @@
-"""``hub bench api|peer|ingest|indicators|audit`` 基准测试: commands that write test data,
+"""``hub bench api|peer|ingest|indicators|audit|load`` 基准测试: commands that write test data,
 refused in production. Registered on the ``hub`` command by the shell (shell/cli.py)."""
 
 from __future__ import annotations
@@ -148,6 +148,47 @@ def bench_audit(
     typer.echo(f"p95 on {result['p95_ms']['on']} ms, off {result['p95_ms']['off']} ms; "
                f"{result['concurrent']['clients']} 并发 concurrent → "
                f"{result['concurrent']['events_written']} 事件 events")
+
+
+@bench_app.command("load")
+def bench_load(
+    clients: Annotated[int, typer.Option(
+        "--clients", min=1, max=200, help="并发客户端数 virtual department systems")] = 50,
+    minutes: Annotated[float, typer.Option(
+        "--minutes", min=0.5, max=60, help="运行时长(分钟) how long")] = 10,
+    processes: Annotated[int, typer.Option(
+        "--processes", min=1, max=8, help="枢纽进程数 hub processes (loopback)")] = 3,
+    children: Annotated[int, typer.Option(
+        "--children", min=10, help="图为空时生成的儿童数 children if the graph is empty")] = 2000,
+    faults: Annotated[bool, typer.Option(
+        "--faults/--no-faults", help="注入故障 kill Neo4j, a hub, fill a journal, slow Neo4j")
+    ] = True,
+    as_json: AsJson = False,
+) -> None:
+    """负载与故障 Department workloads over several hub processes while faults are injected;
+    then: every answer's audit event in the verified chain, every acknowledged write kept."""
+    from devtools import bench_load as bench
+
+    conf = _writable()
+    try:
+        result = asyncio.run(bench.run(conf, clients_count=clients, seconds=minutes * 60,
+                                       processes=processes, children=children, faults=faults,
+                                       say=_say))
+    except bench.LoadError as exc:
+        raise fail(f"负载测试无法运行 the load test cannot run: {exc}", 1) from None
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        for key in ("requests", "answered", "requestsPerSecond", "answersByCode",
+                    "latencyMsOk", "faults", "invariant"):
+            typer.echo(f"{key}: {json.dumps(result[key], ensure_ascii=False)}")
+    invariant = result["invariant"]
+    broken = (not invariant["auditChainVerified"] or invariant["answersMissingFromChain"]
+              or invariant["answersInChainTwice"] or invariant["answered200WithoutEvent"]
+              or invariant["acknowledgedWritesLost"] or invariant["duplicateWrites"]
+              or result["uncodedFailures"])
+    if broken:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,9 @@ it, and never carry personal data (no ID numbers, names or dates of a child).
 
 from __future__ import annotations
 
+# Said whenever the database cannot answer now (hub.graph.unavailable), with 503 and Retry-After.
+DATABASE_UNAVAILABLE = "数据库暂不可用，请稍后再试 the database is unavailable, retry later"
+
 
 class HubError(Exception):
     code = "INTERNAL"

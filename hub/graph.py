@@ -43,6 +43,13 @@ _POOL_SIZE = 64
 DB_ERRORS: tuple[type[Exception], ...] = (DriverError, Neo4jError, OSError)
 
 
+def unavailable(exc: BaseException) -> bool:
+    """The database could not answer now (down, restarting, unreachable, a transient refusal)
+    rather than refused the statement: the caller is told to retry (503 UNAVAILABLE), where a
+    statement the database rejects is the hub's own fault (INTERNAL)."""
+    return isinstance(exc, DriverError | OSError | TransientError)
+
+
 @dataclass
 class RoundTrips:
     """Counts queries sent while it is the current counter (see :func:`counting`)."""

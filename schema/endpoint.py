@@ -13,8 +13,9 @@ from strawberry.asgi import GraphQL
 from auth.policy import Policy
 from auth.scope import scope_for
 from hub.answers import error_body, replay, send_bytes, send_json
-from hub.graph import Graph
+from hub.graph import Graph, unavailable
 from hub.identity import IdProtector
+from hub.logs import log
 from hub.settings import Settings
 from hub.subject import Subject
 from schema.api import build_schema
@@ -62,7 +63,13 @@ class HubGraphQL(GraphQL[Context, None]):
         except orjson.JSONDecodeError:
             return None  # strawberry says what is wrong with it
         context = await self.get_context(Request(scope), None)
-        return await self.direct.answer(context, request)
+        try:
+            return await self.direct.answer(context, request)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            log.warning("database unavailable", error_type=type(exc).__name__)
+            return None  # the executor's path says so, coded (schema/errors.py)
 
     def encode_json(self, data: object) -> bytes:
         # UTF-8 as it is: Chinese text stays readable and a third of the size of \u escapes.

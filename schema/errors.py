@@ -1,7 +1,8 @@
 """Every error a client sees carries ``extensions.code`` and a message a person can act on.
 
 Domain errors (``hub.errors``) keep their message and code. GraphQL syntax and validation
-errors become BAD_USER_INPUT. Anything else becomes INTERNAL with the request id, so support
+errors become BAD_USER_INPUT. A database that cannot answer now is UNAVAILABLE (retry later).
+Anything else becomes INTERNAL with the request id, so support
 can find the log line; no stack trace or Cypher text ever reaches the client.
 """
 
@@ -15,7 +16,8 @@ from pydantic import ValidationError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
-from hub.errors import HubError
+from hub.errors import DATABASE_UNAVAILABLE, HubError
+from hub.graph import unavailable
 from hub.logs import log, request_id
 
 
@@ -48,6 +50,10 @@ def classify(error: GraphQLError) -> GraphQLError:
         # Scalars' parse errors (a date that is not a date) arrive as ValueError.
         message = str(original)
         extensions = {"code": "BAD_USER_INPUT"}
+    elif unavailable(original):
+        log.warning("database unavailable", error_type=type(original).__name__, path=error.path)
+        message = DATABASE_UNAVAILABLE
+        extensions = {"code": "UNAVAILABLE"}
     else:
         rid = request_id.get()
         log.error("unexpected error", error_type=type(original).__name__, path=error.path)
