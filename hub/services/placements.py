@@ -42,6 +42,7 @@ from hub.current import point_if, sync_current
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.facts import BY_LABEL
 from hub.graph import Transaction
+from hub.outbox import EventKind, emit
 from hub.predicates import current_placement, current_pupil, not_ended
 from hub.services.common import (
     Id,
@@ -275,6 +276,15 @@ ENDING_STATUSES = (SchoolStatus.TRANSFERRED, SchoolStatus.GRADUATED, SchoolStatu
                    SchoolStatus.DECEASED)
 LEFT_ROLL = "LEFT_ROLL"  # endReason of a placement a complete snapshot no longer lists
 
+# The outbox event of placement ``p`` of child ``c`` ending without a next one, written with the
+# end (hub/outbox.py): the organisation it was at, and the child's region.
+PLACEMENT_ENDED = (
+    "WITH c, p OPTIONAL MATCH (p)-[:AT]->(ended_at:Organisation) "
+    "WITH c, p, collect(ended_at) AS ended_at "
+    + emit(EventKind.PLACEMENT_ENDED, "[c.id]", "p.id", "[x IN ended_at | x.id]",
+           "[c.regionCode] + [x IN ended_at | x.regionCode]")
+)
+
 
 class EndPlacement(ServiceInput):
     id: Id
@@ -310,9 +320,9 @@ async def end_placement(
             raise bad(f"结束日期早于开始日期 {started.isoformat()} a placement cannot end before "
                       "it started", "date")
         await tx.run(
-            "MATCH (p:Fact:Placement {id: $id}) "
+            "MATCH (c:Child)-[:HAS_FACT]->(p:Fact:Placement {id: $id}) "
             "SET p.endDate = $date, p.status = $reason, p.endReason = $reason, "
-            "p.endedBy = 'API'",
+            "p.endedBy = 'API' " + PLACEMENT_ENDED,
             {"id": data.id, "date": data.date, "reason": data.reason.value},
         )
         await sync_current(tx, [rows[0]["child"]])
@@ -516,6 +526,7 @@ _LEFT_ROLL: LiteralString = (
     "WHERE p.source = 'edu-status' AND p.listedOn < $asOf AND NOT p.studentNumber IN $unsure "
     "SET p.endDate = $asOf, p.endReason = $leftRoll, p.endedBy = 'SNAPSHOT', "
     "p.leftRollOn = $asOf "
+    "WITH c, p " + PLACEMENT_ENDED +
     "RETURN collect(c.id) AS children"
 )
 
