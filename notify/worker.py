@@ -46,6 +46,8 @@ class Worker:
                 busy = bool(done.dispatched or done.sent or done.skipped)
             except DB_ERRORS as exc:
                 log.warning("webhook round failed", error_type=type(exc).__name__)
+            except Exception as exc:  # a fault must not end the worker: the outbox waits
+                log.error("webhook round error", error_type=type(exc).__name__)
             if not busy:
                 await asyncio.sleep(self.settings.webhook_poll_seconds)
 

@@ -47,7 +47,7 @@ from hub.settings import Settings
 from hub.subject import Subject
 from hub.vocabulary import PlacementType, SchoolStatus, Stage
 from hub.workflows import check_transitions
-from notify.delivery import Deliverer, delivery_log, redeliver
+from notify.delivery import Deliverer, backlog, delivery_log, redeliver
 from notify.subscriptions import add_subscription
 from shell.cli import app as cli
 from tests.auth_helpers import gql, register, token_for
@@ -223,6 +223,8 @@ async def test_scenario_reaches_each_subscriber_in_scope_once_signed_and_audited
                                  "organisations", "regions", "pending"}
         assert row["e"]["childId"] == "ch_1"
 
+    assert await backlog(graph) == {"events": 5, "pending": 0, "failed": 0}
+
     def done() -> bool:
         return (len(receiver.accepted("county")) == 5 and len(receiver.accepted("school")) == 5
                 and len(receiver.accepted("health")) == 1)
@@ -253,6 +255,7 @@ async def test_scenario_reaches_each_subscriber_in_scope_once_signed_and_audited
     for request in receiver.requests:
         assert "张小明" not in request.body.decode()  # the child's name never leaves
 
+    assert await backlog(graph) == {"events": 0, "pending": 0, "failed": 0}
     log = await delivery_log(graph, limit=100)
     by_client = {name: [d for d in log if d["client"] == c.client_id]
                  for name, c in clients.items()}
@@ -348,6 +351,7 @@ async def test_retries_end_failed_after_the_window_and_redeliver_starts_again(
             await asyncio.sleep(0.1)
         [entry] = await delivery_log(graph)
         assert entry["attempts"] >= 3 and set(entry["codes"]) == {503}
+        assert (await backlog(graph))["failed"] == 1
         times = [dt.datetime.fromisoformat(t) for t in entry["times"]]
         assert (times[-1] - times[0]).total_seconds() >= 1.0  # retried for the whole window
         gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
