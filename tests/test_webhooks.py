@@ -33,6 +33,7 @@ from auth.policy import default_policy
 from connectors.linkage import LinkWrites, write_links
 from hub.errors import Conflict
 from hub.graph import Graph
+from hub.identity import IdProtector
 from hub.outbox import EventKind
 from hub.services.common import today
 from hub.services.dropout import OpenDropoutCase, open_dropout_case
@@ -451,3 +452,37 @@ async def test_event_committed_before_a_kill_is_delivered_after_restart(
     message = verified(secret, request)
     assert message["id"] == pending[0]["id"] == request.headers["webhook-id"]
     assert message["data"]["transitionId"] == transition
+
+
+async def test_school_status_snapshots_tell_of_placements_they_end(
+    graph: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    """An edu-status snapshot that ends a placement the hub knew open (转出), and a complete
+    one that no longer lists a pupil (left the roll), each write one PLACEMENT_ENDED."""
+    from tests.test_ingest import b_row, edu_row
+    from tests.test_snapshots import JUNE, SEPTEMBER, snapshot
+
+    protector = IdProtector(settings)
+
+    async def ended() -> list[dict[str, Any]]:
+        return await graph.run(
+            "MATCH (e:OutboxEvent {kind: 'PLACEMENT_ENDED'}) MATCH (c:Child {id: e.childId}) "
+            "MATCH (p:Placement {id: e.about}) RETURN c.name AS child, p.endedBy AS endedBy, "
+            "p.endReason AS reason ORDER BY e.occurredAt")
+
+    await snapshot(graph, protector, tmp_path, JUNE, [edu_row(), b_row(**{"学籍状态": "毕业"})])
+    assert await ended() == []  # a first listing, already ended, was never known open
+    await snapshot(graph, protector, tmp_path, SEPTEMBER,
+                   [edu_row(**{"学籍状态": "转出"}), b_row(**{"学籍状态": "毕业"})])
+    await snapshot(graph, protector, tmp_path, SEPTEMBER,
+                   [edu_row(**{"学籍状态": "转出"}), b_row(**{"学籍状态": "毕业"})])  # again
+    assert await ended() == [
+        {"child": "阿依古丽·买买提", "endedBy": "SNAPSHOT", "reason": "TRANSFERRED"}]
+
+    await graph.empty()  # a pupil on a school's roll in June and missing in October
+    await snapshot(graph, protector, tmp_path, JUNE, [edu_row(), b_row()])
+    october = dt.date(2025, 10, 15)
+    report = await snapshot(graph, protector, tmp_path, october, [b_row()])
+    assert report.left_roll == 1
+    assert await ended() == [
+        {"child": "阿依古丽·买买提", "endedBy": "SNAPSHOT", "reason": "LEFT_ROLL"}]

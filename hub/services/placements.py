@@ -418,7 +418,7 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "                 ELSE f.endDate END "
     "          WHEN f.endedBy = 'SNAPSHOT' THEN null "
     "          ELSE f.endDate END AS endsOn "
-    "WITH row, c, f, p, endsOn, unseen, wasFrom, wasTo, "
+    "WITH row, c, f, p, endsOn, unseen, wasFrom, wasTo, open, "
     "     CASE WHEN endsOn IS NULL THEN null "
     "          WHEN open OR f.endDate > endsOn THEN 'SNAPSHOT' "
     "          ELSE f.endedBy END AS endedBy, "
@@ -428,7 +428,9 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "     CASE WHEN endsOn IS NOT NULL AND NOT p.ends THEN f.status ELSE p.status END AS status "
     "WITH row, c, f, p, endsOn, endedBy, endReason, status, "
     "     unseen OR wasFrom IS NULL OR wasFrom <> coalesce(p.enrolledOn, wasFrom, p.listedOn) "
-    "     OR NOT coalesce(wasTo = endsOn, wasTo IS NULL AND endsOn IS NULL) AS changed "
+    "     OR NOT coalesce(wasTo = endsOn, wasTo IS NULL AND endsOn IS NULL) AS changed, "
+    # A placement the hub knew open that this row ends: departments are told (hub/outbox.py).
+    "     open AND NOT unseen AND endsOn IS NOT NULL AS ended "
     "SET f.source = p.source, f.sourceKey = p.sourceKey, f.sourceRef = p.sourceRef, "
     "    f.recordedBy = p.recordedBy, f.recordedIn = p.recordedIn, "
     "    f.studentNumber = p.studentNumber, f.studentNumberMasked = p.studentNumberMasked, "
@@ -437,10 +439,10 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "    f.date = coalesce(p.enrolledOn, f.date, p.listedOn), "
     "    f.endDate = endsOn, f.endReason = endReason, f.endedBy = endedBy, "
     "    f.sourceFile = $file, f.recordedAt = $at "
-    "WITH row, c, f, p, changed "
+    "WITH row, c, f, p, changed, ended "
     "CALL (c, f) { OPTIONAL MATCH (o:Child)-[r:HAS_FACT]->(f) WHERE o <> c DELETE r } "
     "MERGE (c)-[:HAS_FACT]->(f) "
-    "WITH row, c, f, p, changed "
+    "WITH row, c, f, p, changed, ended "
     "CALL (f, row) { "
     "  OPTIONAL MATCH (f)-[:AT]->(at) "
     "  WITH f, row, collect(at) AS at "
@@ -459,6 +461,9 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "  MATCH (k:SchoolClass {key: p.klass.key}) "
     "  CREATE (f)-[:IN_CLASS]->(k) "
     "} "
+    "FOREACH (_ IN CASE WHEN ended THEN [1] ELSE [] END | "
+    + emit(EventKind.PLACEMENT_ENDED, "[c.id]", "f.id", "[(f)-[:AT]->(ended_o) | ended_o.id]",
+           "[c.regionCode] + [(f)-[:AT]->(ended_o) | ended_o.regionCode]") + ") "
     "RETURN collect(DISTINCT CASE WHEN changed THEN c.id END) AS changed"
 )
 
