@@ -452,6 +452,9 @@ async def test_event_committed_before_a_kill_is_delivered_after_restart(
     message = verified(secret, request)
     assert message["id"] == pending[0]["id"] == request.headers["webhook-id"]
     assert message["data"]["transitionId"] == transition
+    # The restarted hub audited the delivery (its journal shipped at shutdown).
+    [audited] = await audit_events(graph)
+    assert (audited["subjectId"], audited["children"]) == (county.client_id, ["ch_1"])
 
 
 async def test_school_status_snapshots_tell_of_placements_they_end(
@@ -486,3 +489,23 @@ async def test_school_status_snapshots_tell_of_placements_they_end(
     assert report.left_roll == 1
     assert await ended() == [
         {"child": "阿依古丽·买买提", "endedBy": "SNAPSHOT", "reason": "LEFT_ROLL"}]
+
+
+async def test_the_hubs_own_checks_write_their_events_once(graph: Graph) -> None:
+    """``hub transitions check`` and ``hub dropout check`` write one event per transition
+    they record stalled and per case they open, in the same statement; a rerun writes none."""
+    from hub.workflows import check_dropout
+    from tests.test_indicators_graph import AS_OF, load
+
+    await load(graph)
+    for _ in range(2):
+        await check_transitions(graph, AS_OF, 30)
+        await check_dropout(graph, "2025-09", today=dt.date(2026, 6, 30))
+    rows = await graph.run(
+        "MATCH (e:OutboxEvent) OPTIONAL MATCH (c:Child)-[:HAS_FACT]->(f {id: e.about}) "
+        "RETURN e.kind AS kind, e.childId AS child, c.id AS owner, labels(f) AS labels "
+        "ORDER BY kind, child")
+    assert [(r["kind"], r["child"]) for r in rows] == [
+        ("DROPOUT_CASE_OPENED", "ch_s"), ("TRANSITION_STALLED", "ch_f"),
+        ("TRANSITION_STALLED", "ch_s")]
+    assert all(r["owner"] == r["child"] for r in rows)  # each names the fact of its child
