@@ -509,3 +509,40 @@ async def test_the_hubs_own_checks_write_their_events_once(graph: Graph) -> None
         ("DROPOUT_CASE_OPENED", "ch_s"), ("TRANSITION_STALLED", "ch_f"),
         ("TRANSITION_STALLED", "ch_s")]
     assert all(r["owner"] == r["child"] for r in rows)  # each names the fact of its child
+
+
+async def test_metrics_show_the_webhook_queue(
+    graph: Graph, hook_settings: Settings, receiver: Receiver, tmp_path: Path
+) -> None:
+    """``/metrics`` holds ``hub_webhook_queue`` by state; the app's own worker empties it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tests.auth_helpers import http_client
+
+    await seed(graph)
+    county = await register(graph, "EDU", "140404", ["edu-officer"])
+    await add_subscription(graph, hook_settings, client_id=county.client_id,
+                           url=receiver.url("county"), events=["DROPOUT_CASE_OPENED"])
+    officer = Subject(kind="client", id=county.client_id, department="EDU", region="140404",
+                      roles=frozenset({"edu-officer"}))
+    async with graph.transaction() as tx:
+        await open_dropout_case(tx, officer, OpenDropoutCase(child_id="ch_1", date=today(),
+                                                             reason="未返校"))
+
+    def queue(text: str) -> dict[str, float]:
+        return {s.labels["state"]: s.value for family in text_string_to_metric_families(text)
+                for s in family.samples if s.name == "hub_webhook_queue"}
+
+    idle = hook_settings.model_copy(update={"keys_dir": tmp_path / "keys",
+                                            "webhook_worker": False})
+    async with http_client(idle) as client:
+        assert queue((await client.get("/metrics")).text) == {
+            "events": 1.0, "pending": 0.0, "failed": 0.0}
+    working = idle.model_copy(update={"webhook_worker": True, "webhook_poll_seconds": 0.1})
+    async with http_client(working) as client:
+        deadline = time.monotonic() + 20
+        while not receiver.accepted("county"):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.1)
+        assert queue((await client.get("/metrics")).text) == {
+            "events": 0.0, "pending": 0.0, "failed": 0.0}
