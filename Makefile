@@ -60,7 +60,7 @@ run: install console-deps
 	$(RUN_ENV) $(BIN)/hub serve
 
 lint: install
-	$(BIN)/ruff check hub shell devtools schema connectors auth audit console tests
+	$(BIN)/ruff check hub shell devtools schema connectors auth audit console notify tests
 	$(BIN)/mypy
 
 # What the report and console tests drive: LibreOffice (workbooks), Chromium (charts, pages),

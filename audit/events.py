@@ -28,7 +28,7 @@ GENESIS = "0" * 64
 # Not part of the hashed content: the link itself.
 LINK_FIELDS = ("hash", "prevHash")
 
-KINDS = ("graphql", "token", "ingest", "export", "policy", "audit")
+KINDS = ("graphql", "token", "ingest", "export", "policy", "audit", "webhook")
 OUTCOMES = ("ok", "forbidden", "not_found", "error", "unauthenticated", "rate_limited")
 # Outcomes that are refusals: counted by the "bursts of denials" flag.
 DENIALS = frozenset({"forbidden", "not_found", "unauthenticated", "rate_limited"})

@@ -31,6 +31,7 @@ ACTIONS = {
     "graphql": ("查看了该儿童的记录", "viewed this child's record"),
     "export": ("导出了该儿童的记录", "exported this child's record"),
     "ingest": ("导入了该儿童的记录", "loaded records about this child"),
+    "webhook": ("收到了关于该儿童的变更通知", "was notified of a change about this child"),
     # An auditor asking about the child reads its access log, not its record.
     "audit-read": ("查阅了该儿童的访问记录", "read this child's access log"),
 }

@@ -292,6 +292,19 @@ class AuditService:
         })
         return await self.append(event)
 
+    async def webhook_event(self, subject: Subject, *, event_kind: str, children: list[str],
+                            detail: dict[str, Any]) -> dict[str, Any]:
+        """A webhook about to be sent (notify/delivery.py): a disclosure naming the child to the
+        subscriber's client, recorded before the request leaves, like a read's response."""
+        event = self.base("webhook", "R", "disclose")
+        event.update(subject_fields(subject))
+        event.update({
+            "operationType": "webhook", "operationName": event_kind, "outcome": "ok",
+            "children": children, "childCount": len(children),
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        })
+        return await self.append(event)
+
 
 async def respond_unavailable(send: Send) -> None:
     await send_json(send, 503, error_body("AUDIT_UNAVAILABLE", UNAVAILABLE_MESSAGE),

@@ -41,6 +41,7 @@ import opencc
 from hub.current import sync_current
 from hub.graph import Transaction, native
 from hub.identity import IdProtector
+from hub.outbox import EventKind, emit
 from hub.vocabulary import Sex
 
 __all__ = [
@@ -654,7 +655,11 @@ ON CREATE SET d.id = item.id, d.reason = item.reason, d.status = 'OPEN', d.creat
               d.isNew = true
 MERGE (d)-[:CANDIDATE]->(a)
 MERGE (d)-[:CANDIDATE]->(b)
-WITH d, coalesce(d.isNew, false) AS created
+WITH d, a, b, coalesce(d.isNew, false) AS created
 REMOVE d.isNew
+WITH d, a, b, created
+FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END |
+  """ + emit(EventKind.DUPLICATE_CANDIDATE_OPENED, "[a.id, b.id]", "d.id", "[]",
+             "[a.regionCode, b.regionCode]") + """)
 RETURN count(CASE WHEN created THEN 1 END) AS created
 """

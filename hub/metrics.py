@@ -47,3 +47,8 @@ AUDIT_UNSHIPPED = Gauge(
 AUDIT_LAG_SECONDS = Gauge(
     "hub_audit_journal_lag_seconds", "审计日志滞后 how long the oldest unshipped event has waited",
     multiprocess_mode="livemax")
+# The graph's own count (every hub reports the same figure): read at scrape time.
+WEBHOOK_QUEUE = Gauge(
+    "hub_webhook_queue", "变更通知队列 outbox events not fanned out (events), deliveries waiting "
+    "or retrying (pending), given up after the retry window (failed)", ["state"],
+    multiprocess_mode="max")

@@ -139,6 +139,19 @@ class Settings(BaseSettings):
     audit_bulk_children: int = Field(default=50, ge=1)
     audit_bulk_window_children: int = Field(default=200, ge=1)
     audit_denial_burst: int = Field(default=5, ge=1)
+    # Signed webhooks (notify/, docs/notifications.md). The worker runs inside `hub serve`;
+    # off, events wait in the outbox for `hub webhooks deliver` or another hub.
+    webhook_worker: bool = True
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    webhook_start_delay_seconds: float = Field(default=0.0, ge=0, le=86_400)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_batch: int = Field(default=50, ge=1, le=10_000)
+    # Back-off: base·2^(attempt−1), capped, with jitter over its upper half; a delivery is
+    # retried until an attempt fails after the window since its first (at least a day, except
+    # in tests).
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0, le=86_400)
+    webhook_retry_cap_seconds: float = Field(default=6 * 3600.0, gt=0, le=86_400)
+    webhook_retry_window_seconds: float = Field(default=24 * 3600.0, gt=0, le=7 * 86_400)
 
     @field_validator("id_encryption_key")
     @classmethod
@@ -181,6 +194,9 @@ class Settings(BaseSettings):
             raise ValueError("HUB_AUTH_ENABLED=false is refused in production (HUB_ENV=prod)")
         if not self.audit_enabled:
             raise ValueError("HUB_AUDIT_ENABLED=false is refused in production (HUB_ENV=prod)")
+        if self.webhook_retry_window_seconds < 24 * 3600:
+            raise ValueError("HUB_WEBHOOK_RETRY_WINDOW_SECONDS: webhooks are retried for at "
+                             "least 24 hours in production (HUB_ENV=prod)")
         if self.audit_retention_days < 180:
             raise ValueError("HUB_AUDIT_RETENTION_DAYS: the law asks for at least 180 days online "
                              "in production (HUB_ENV=prod)")

@@ -18,7 +18,9 @@
   skipped, and each (term, child) is opened at most once (``sourceRef`` is unique). Closing a
   case needs a resolution (``closeDropoutCase``).
 
-Both are single Cypher statements per step, values as parameters.
+Both are single Cypher statements per step, values as parameters. Each transition marked or
+recorded STALLED and each case opened writes its outbox event (hub/outbox.py) in the same
+statement.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from hub.graph import Graph
 from hub.indicators.common import BANDS, holds_status
 from hub.indicators.model import SchoolYear
 from hub.indicators.transitions import STALLED, stalled_params
+from hub.outbox import EventKind, emit
 from hub.predicates import in_subtree, overlaps, region_prefix
 from hub.services.placements import LEFT_ROLL
+from hub.services.transitions import TRANSITION_CONCERNS
 
 # --- stalled transitions --------------------------------------------------------------------
 
@@ -57,6 +61,9 @@ _MARK = (
     "SET t.status = 'STALLED', t.stalledOn = $asOf "
     "FOREACH (_ IN CASE WHEN EXISTS { (t)-[:FROM_PLACEMENT]->() } THEN [] ELSE [1] END | "
     "  CREATE (t)-[:FROM_PLACEMENT]->(p)) "
+    "WITH DISTINCT c, t " + TRANSITION_CONCERNS
+    + emit(EventKind.TRANSITION_STALLED, "[c.id]", "t.id", "organisations",
+           "[c.regionCode] + regions") +
     "RETURN count(DISTINCT t) AS marked"
 )
 
@@ -72,6 +79,9 @@ _RAISE = (
     "t.status = 'STALLED', t.stalledOn = $asOf, t.recordedBy = 'EDU', "
     "t.recordedIn = c.regionCode, t.source = 'stalled-check', t.sourceKey = p.id, "
     "t.sourceRef = ref, t.recordedAt = datetime() "
+    "WITH c, t " + TRANSITION_CONCERNS
+    + emit(EventKind.TRANSITION_STALLED, "[c.id]", "t.id", "organisations",
+           "[c.regionCode] + regions") +
     "RETURN count(t) AS raised"
 )
 
@@ -117,6 +127,7 @@ _DROPOUT = (
     "d.reason = $reason, d.actions = [], d.status = 'OPEN', d.recordedBy = 'EDU', "
     "d.recordedIn = c.regionCode, d.source = 'dropout-check', d.sourceKey = $term + '/' + c.id, "
     "d.sourceRef = ref, d.recordedAt = datetime() "
+    + emit(EventKind.DROPOUT_CASE_OPENED, "[c.id]", "d.id", "[]", "[c.regionCode]") +
     "RETURN count(d) AS opened, collect(c.id) AS children"
 )
 

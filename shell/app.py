@@ -26,6 +26,7 @@ from hub import migrate, tracing
 from hub.graph import DB_ERRORS, Graph
 from hub.logs import RequestIdMiddleware, configure, log
 from hub.settings import Settings, get_settings
+from notify.worker import Worker
 from schema.endpoint import HubGraphQL
 from shell.metrics import MetricsMiddleware, metrics_endpoint
 
@@ -79,7 +80,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         audit = service_for(app)
         if audit is not None:
             audit.start()
+        # Webhooks from the outbox (notify/): after the audit, which records each delivery.
+        worker = Worker(graph, settings, policy, audit) if settings.webhook_worker else None
+        if worker is not None:
+            worker.start()
         yield
+        if worker is not None:
+            await worker.stop()
         audit = getattr(app.state, "audit", None)
         if audit is not None:
             await audit.close()  # ships what the journal still holds

@@ -114,6 +114,12 @@ from hub.reports.commands import register as _register_reports  # noqa: E402 - a
 _register_reports(app)
 
 
+# hub webhooks (notify/commands.py)
+from notify.commands import register as _register_webhooks  # noqa: E402 - after app exists
+
+_register_webhooks(app)
+
+
 # hub bench …, hub demo-data: the tools beside the product (devtools/), named as plugins in
 # pyproject.toml's "hub.commands" group. devtools drives the app (its benchmarks serve it), so
 # the shell finds them by name rather than importing them: no circle between the two.

@@ -1,5 +1,6 @@
 """``/metrics`` 运行指标 (Prometheus text format) and the middleware that feeds it: requests by
-route and status, GraphQL operations by type, root fields and outcome, the audit journal's lag.
+route and status, GraphQL operations by type, root fields and outcome, the audit journal's lag,
+the webhook queue.
 
 Who may scrape: with ``HUB_METRICS_TOKEN`` set, a request bearing it; without it, anyone in dev
 and test, no one in production (the series hold no personal data, but rates and operations
@@ -24,8 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub import metrics, tracing
 from hub.answers import error_body
+from hub.graph import DB_ERRORS
 from hub.settings import Settings
 from hub.tracing import tracer
+from notify.delivery import backlog
 
 # A method label is one of these: any other token a client sends is "other".
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -128,6 +131,7 @@ def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Respon
                            "未设置 HUB_METRICS_TOKEN，指标不对外 set HUB_METRICS_TOKEN to scrape"),
                 status_code=403)
         _audit_lag(request)
+        await _webhook_queue(request)
         registry: CollectorRegistry = REGISTRY
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
@@ -149,3 +153,13 @@ def _audit_lag(request: Request) -> None:
     oldest = shipper.journal.oldest_unshipped()
     metrics.AUDIT_UNSHIPPED.set(len(shipper.journal.unshipped))
     metrics.AUDIT_LAG_SECONDS.set(0 if oldest is None else time.monotonic() - oldest)
+
+
+async def _webhook_queue(request: Request) -> None:
+    """The outbox's backlog (notify/delivery.py); left as last read when the graph is away."""
+    try:
+        waiting = await backlog(request.app.state.graph)
+    except DB_ERRORS:
+        return
+    for state, count in waiting.items():
+        metrics.WEBHOOK_QUEUE.labels(state=state).set(count)

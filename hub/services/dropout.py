@@ -12,6 +12,7 @@ from pydantic import Field
 
 from hub.errors import Conflict, NotFound
 from hub.graph import Transaction
+from hub.outbox import EventKind, emit
 from hub.services.common import (
     Id,
     PastDate,
@@ -72,7 +73,8 @@ async def open_dropout_case(
         await tx.run(
             "MATCH (c:Child {id: $child}) "
             "CREATE (c)-[:HAS_FACT]->(d:Fact:DropoutCase) "
-            "SET d = $props, d.recordedAt = datetime()",
+            "SET d = $props, d.recordedAt = datetime() "
+            + emit(EventKind.DROPOUT_CASE_OPENED, "[c.id]", "d.id", "[]", "[c.regionCode]"),
             {"child": data.child_id, "props": props},
         )
         return fact_id
@@ -103,9 +105,10 @@ async def close_dropout_case(
                 "date",
             )
         await tx.run(
-            "MATCH (d:Fact:DropoutCase {id: $id}) "
+            "MATCH (c:Child)-[:HAS_FACT]->(d:Fact:DropoutCase {id: $id}) "
             "SET d.status = $closed, d.closedOn = $date, d.resolution = $resolution, "
-            "d.actions = coalesce(d.actions, []) + $actions",
+            "d.actions = coalesce(d.actions, []) + $actions "
+            + emit(EventKind.DROPOUT_CASE_CLOSED, "[c.id]", "d.id", "[]", "[c.regionCode]"),
             {
                 "id": data.id,
                 "closed": CaseStatus.CLOSED.value,

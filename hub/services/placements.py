@@ -42,6 +42,7 @@ from hub.current import point_if, sync_current
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.facts import BY_LABEL
 from hub.graph import Transaction
+from hub.outbox import EventKind, emit
 from hub.predicates import current_placement, current_pupil, not_ended
 from hub.services.common import (
     Id,
@@ -275,6 +276,15 @@ ENDING_STATUSES = (SchoolStatus.TRANSFERRED, SchoolStatus.GRADUATED, SchoolStatu
                    SchoolStatus.DECEASED)
 LEFT_ROLL = "LEFT_ROLL"  # endReason of a placement a complete snapshot no longer lists
 
+# The outbox event of placement ``p`` of child ``c`` ending without a next one, written with the
+# end (hub/outbox.py): the organisation it was at, and the child's region.
+PLACEMENT_ENDED = (
+    "WITH c, p OPTIONAL MATCH (p)-[:AT]->(ended_at:Organisation) "
+    "WITH c, p, collect(ended_at) AS ended_at "
+    + emit(EventKind.PLACEMENT_ENDED, "[c.id]", "p.id", "[x IN ended_at | x.id]",
+           "[c.regionCode] + [x IN ended_at | x.regionCode]")
+)
+
 
 class EndPlacement(ServiceInput):
     id: Id
@@ -310,9 +320,9 @@ async def end_placement(
             raise bad(f"结束日期早于开始日期 {started.isoformat()} a placement cannot end before "
                       "it started", "date")
         await tx.run(
-            "MATCH (p:Fact:Placement {id: $id}) "
+            "MATCH (c:Child)-[:HAS_FACT]->(p:Fact:Placement {id: $id}) "
             "SET p.endDate = $date, p.status = $reason, p.endReason = $reason, "
-            "p.endedBy = 'API'",
+            "p.endedBy = 'API' " + PLACEMENT_ENDED,
             {"id": data.id, "date": data.date, "reason": data.reason.value},
         )
         await sync_current(tx, [rows[0]["child"]])
@@ -408,7 +418,7 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "                 ELSE f.endDate END "
     "          WHEN f.endedBy = 'SNAPSHOT' THEN null "
     "          ELSE f.endDate END AS endsOn "
-    "WITH row, c, f, p, endsOn, unseen, wasFrom, wasTo, "
+    "WITH row, c, f, p, endsOn, unseen, wasFrom, wasTo, open, "
     "     CASE WHEN endsOn IS NULL THEN null "
     "          WHEN open OR f.endDate > endsOn THEN 'SNAPSHOT' "
     "          ELSE f.endedBy END AS endedBy, "
@@ -418,7 +428,9 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "     CASE WHEN endsOn IS NOT NULL AND NOT p.ends THEN f.status ELSE p.status END AS status "
     "WITH row, c, f, p, endsOn, endedBy, endReason, status, "
     "     unseen OR wasFrom IS NULL OR wasFrom <> coalesce(p.enrolledOn, wasFrom, p.listedOn) "
-    "     OR NOT coalesce(wasTo = endsOn, wasTo IS NULL AND endsOn IS NULL) AS changed "
+    "     OR NOT coalesce(wasTo = endsOn, wasTo IS NULL AND endsOn IS NULL) AS changed, "
+    # A placement the hub knew open that this row ends: departments are told (hub/outbox.py).
+    "     open AND NOT unseen AND endsOn IS NOT NULL AS ended "
     "SET f.source = p.source, f.sourceKey = p.sourceKey, f.sourceRef = p.sourceRef, "
     "    f.recordedBy = p.recordedBy, f.recordedIn = p.recordedIn, "
     "    f.studentNumber = p.studentNumber, f.studentNumberMasked = p.studentNumberMasked, "
@@ -427,10 +439,10 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "    f.date = coalesce(p.enrolledOn, f.date, p.listedOn), "
     "    f.endDate = endsOn, f.endReason = endReason, f.endedBy = endedBy, "
     "    f.sourceFile = $file, f.recordedAt = $at "
-    "WITH row, c, f, p, changed "
+    "WITH row, c, f, p, changed, ended "
     "CALL (c, f) { OPTIONAL MATCH (o:Child)-[r:HAS_FACT]->(f) WHERE o <> c DELETE r } "
     "MERGE (c)-[:HAS_FACT]->(f) "
-    "WITH row, c, f, p, changed "
+    "WITH row, c, f, p, changed, ended "
     "CALL (f, row) { "
     "  OPTIONAL MATCH (f)-[:AT]->(at) "
     "  WITH f, row, collect(at) AS at "
@@ -449,6 +461,9 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "  MATCH (k:SchoolClass {key: p.klass.key}) "
     "  CREATE (f)-[:IN_CLASS]->(k) "
     "} "
+    "FOREACH (_ IN CASE WHEN ended THEN [1] ELSE [] END | "
+    + emit(EventKind.PLACEMENT_ENDED, "[c.id]", "f.id", "[(f)-[:AT]->(ended_o) | ended_o.id]",
+           "[c.regionCode] + [(f)-[:AT]->(ended_o) | ended_o.regionCode]") + ") "
     "RETURN collect(DISTINCT CASE WHEN changed THEN c.id END) AS changed"
 )
 
@@ -516,6 +531,7 @@ _LEFT_ROLL: LiteralString = (
     "WHERE p.source = 'edu-status' AND p.listedOn < $asOf AND NOT p.studentNumber IN $unsure "
     "SET p.endDate = $asOf, p.endReason = $leftRoll, p.endedBy = 'SNAPSHOT', "
     "p.leftRollOn = $asOf "
+    "WITH c, p " + PLACEMENT_ENDED +
     "RETURN collect(c.id) AS children"
 )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from hub.errors import Conflict, NotFound
 from hub.graph import Transaction
+from hub.outbox import EventKind, emit
 from hub.predicates import current_placement
 from hub.services.common import (
     Id,
@@ -32,6 +33,16 @@ from hub.subject import Subject
 from hub.vocabulary import PlacementType, Stage, TransitionStatus
 
 OPEN = (TransitionStatus.PLANNED.value, TransitionStatus.HANDED_OVER.value)
+
+# The organisations a transition ``t`` of child ``c`` concerns, for its outbox events: the
+# receiving one and the one it leaves (``organisations``, ``regions``).
+TRANSITION_CONCERNS = (
+    "WITH c, t OPTIONAL MATCH (t)-[:RECEIVING]->(concern_r:Organisation) "
+    "OPTIONAL MATCH (t)-[:FROM_PLACEMENT]->(:Placement)-[:AT]->(concern_f:Organisation) "
+    "WITH c, t, collect(DISTINCT concern_r) + collect(DISTINCT concern_f) AS concern_os "
+    "WITH c, t, [x IN concern_os | x.id] AS organisations, "
+    "     [x IN concern_os | x.regionCode] AS regions "
+)
 
 
 class StartTransition(ServiceInput):
@@ -90,9 +101,12 @@ async def start_transition(
             "MATCH (c:Child {id: $child}), (o:Organisation {id: $organisation}) "
             "CREATE (c)-[:HAS_FACT]->(t:Fact:Transition)-[:RECEIVING]->(o) "
             "SET t = $props, t.recordedAt = datetime() "
-            "WITH t OPTIONAL MATCH (p:Fact:Placement {id: $placement}) "
+            "WITH c, o, t OPTIONAL MATCH (p:Fact:Placement {id: $placement}) "
             "FOREACH (_ IN CASE WHEN p IS NULL THEN [] ELSE [1] END | "
-            "  CREATE (t)-[:FROM_PLACEMENT]->(p))",
+            "  CREATE (t)-[:FROM_PLACEMENT]->(p)) "
+            # The receiving organisation is told in this transaction's outbox.
+            + emit(EventKind.TRANSITION_STARTED, "[c.id]", "t.id", "[o.id]",
+                   "[c.regionCode, o.regionCode]"),
             {
                 "child": data.child_id,
                 "organisation": data.receiving_organisation_id,
@@ -130,7 +144,10 @@ async def hand_over_transition(
                 f"this one is {found['status']}"
             )
         await tx.run(
-            "MATCH (t:Fact:Transition {id: $id}) SET t.status = $status, t.handedOverOn = $date",
+            "MATCH (c:Child)-[:HAS_FACT]->(t:Fact:Transition {id: $id}) "
+            "SET t.status = $status, t.handedOverOn = $date " + TRANSITION_CONCERNS
+            + emit(EventKind.TRANSITION_HANDED_OVER, "[c.id]", "t.id", "organisations",
+                   "[c.regionCode] + regions"),
             {"id": data.id, "date": data.date, "status": TransitionStatus.HANDED_OVER.value},
         )
         return data.id
