@@ -20,11 +20,14 @@ from auth.policy import Policy
 from auth.ratelimit import RateLimiter
 from auth.tokens import InvalidToken, TokenService
 from hub.answers import error_body, replay, send_json
-from hub.errors import DATABASE_UNAVAILABLE
+from hub.errors import DATABASE_UNAVAILABLE, QueryTimeout
 from hub.graph import DB_ERRORS
 from hub.subject import Subject
 
 MAX_BODY = 1 << 20
+
+# The database down, or too busy to read a credential's standing in time.
+_STANDING_UNREADABLE: tuple[type[Exception], ...] = (*DB_ERRORS, QueryTimeout)
 
 
 async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str,
@@ -69,7 +72,7 @@ class GraphQLGuard:
         if self.tokens is not None:
             try:
                 subject = await self._authenticate(headers.get(b"authorization", b""))
-            except DB_ERRORS:
+            except _STANDING_UNREADABLE:
                 # The credential's standing cannot be read: refused, and said to be passing.
                 await _refuse(scope, send, 503, "UNAVAILABLE",
                               DATABASE_UNAVAILABLE,

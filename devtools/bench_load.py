@@ -175,9 +175,9 @@ class VirtualClient:
         self.rng = random.Random(seed)  # noqa: S311 - a reproducible mix, not a secret
         self.token: str | None = None
 
-    async def run(self, http: httpx.AsyncClient, until: float) -> None:
+    async def run(self, http: httpx.AsyncClient, stop: asyncio.Event) -> None:
         ops, weights = zip(*MIX.items(), strict=True)
-        while time.monotonic() < until:
+        while not stop.is_set():
             op = self.rng.choices(ops, weights)[0]
             if self.token is None or op == "token":
                 await self.refresh(http)
@@ -386,14 +386,15 @@ class _Rollback(Exception):
     pass
 
 
-async def _progress(ledger: Ledger, started: float, seconds: float,
+async def _progress(ledger: Ledger, started: float, seconds: float, stop: asyncio.Event,
                     say: Callable[[str], None]) -> None:
     """A line every ten seconds: how far, how many answered, how many failed."""
-    while (elapsed := time.monotonic() - started) < seconds:
-        await asyncio.sleep(min(10.0, max(0.1, seconds - elapsed)))
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 10.0)
         answers = ledger.answers
         failed = sum(1 for a in answers if a.status == 0 or a.status >= 400)
-        say(f"  {min(seconds, time.monotonic() - started):5.0f}/{seconds:.0f} s · "
+        say(f"  {time.monotonic() - started:5.0f}/{seconds:.0f} s · "
             f"{len(answers)} 请求 requests · {failed} 失败 failed")
 
 
@@ -527,6 +528,7 @@ async def run(settings: Settings, *, clients_count: int, seconds: float, process
     graph = Graph.connect(settings)
     tag = f"load-{uuid.uuid4().hex[:8]}"
     fleet: list[HubProcess] = []
+    keep = False
     try:
         if int((await graph.run("MATCH (c:Child) RETURN count(c) AS n"))[0]["n"]) == 0:
             say(f"载入示范城市 loading the demo city ({children} children)")
@@ -556,14 +558,14 @@ async def run(settings: Settings, *, clients_count: int, seconds: float, process
         say(f"{processes} 个进程就绪 hub processes ready; {clients_count} clients, {seconds:.0f} s")
         ledger = Ledger()
         started = time.monotonic()
-        until = started + seconds
+        stop = asyncio.Event()  # set once the time is up and every fault has run its course
         balancer = Balancer(fleet)
         limits = httpx.Limits(max_connections=clients_count * 2)
         async with httpx.AsyncClient(timeout=CLIENT_TIMEOUT_S, limits=limits) as http:
             virtual = [VirtualClient(n, r, balancer, ledger, workload, started, seed + n)
                        for n, r in enumerate(registered)]
-            tasks = [asyncio.create_task(v.run(http, until)) for v in virtual]
-            tasks.append(asyncio.create_task(_progress(ledger, started, seconds, say)))
+            tasks = [asyncio.create_task(v.run(http, stop)) for v in virtual]
+            tasks.append(asyncio.create_task(_progress(ledger, started, seconds, stop, say)))
             if faults:
                 injector = Faults(settings, fleet, ledger, started, say,
                                   tmpfs if mounted else None,
@@ -577,6 +579,8 @@ async def run(settings: Settings, *, clients_count: int, seconds: float, process
                 for at, fault in plan:
                     await asyncio.sleep(max(0.0, started + at - time.monotonic()))
                     await fault
+            await asyncio.sleep(max(0.0, started + seconds - time.monotonic()))
+            stop.set()
             await asyncio.gather(*tasks)
         elapsed = time.monotonic() - started
         say("停止各进程并核对 stopping the hubs (each ships its journal), then checking")
@@ -587,6 +591,9 @@ async def run(settings: Settings, *, clients_count: int, seconds: float, process
                   "seconds": round(elapsed, 1), "faults": ledger.faults,
                   **summarise(ledger, elapsed),
                   "invariant": await check(graph, settings, ledger, tag)}
+        if broken(result):
+            keep = True
+            result["logs"] = str(work)  # the hubs' logs, kept to read what went wrong
         return result
     finally:
         for process in fleet:
@@ -594,4 +601,14 @@ async def run(settings: Settings, *, clients_count: int, seconds: float, process
         await graph.close()
         if mounted:
             _unmount(tmpfs)
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def broken(result: dict[str, Any]) -> bool:
+    """The invariant does not hold, or a failure came without a code."""
+    invariant = result["invariant"]
+    return bool(not invariant["auditChainVerified"] or invariant["answersMissingFromChain"]
+                or invariant["answersInChainTwice"] or invariant["answered200WithoutEvent"]
+                or invariant["acknowledgedWritesLost"] or invariant["duplicateWrites"]
+                or result["uncodedFailures"])

@@ -182,12 +182,7 @@ def bench_load(
         for key in ("requests", "answered", "requestsPerSecond", "answersByCode",
                     "latencyMsOk", "faults", "invariant"):
             typer.echo(f"{key}: {json.dumps(result[key], ensure_ascii=False)}")
-    invariant = result["invariant"]
-    broken = (not invariant["auditChainVerified"] or invariant["answersMissingFromChain"]
-              or invariant["answersInChainTwice"] or invariant["answered200WithoutEvent"]
-              or invariant["acknowledgedWritesLost"] or invariant["duplicateWrites"]
-              or result["uncodedFailures"])
-    if broken:
+    if bench.broken(result):
         raise typer.Exit(1)
 
 

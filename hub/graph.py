@@ -44,10 +44,12 @@ DB_ERRORS: tuple[type[Exception], ...] = (DriverError, Neo4jError, OSError)
 
 
 def unavailable(exc: BaseException) -> bool:
-    """The database could not answer now (down, restarting, unreachable, a transient refusal)
-    rather than refused the statement: the caller is told to retry (503 UNAVAILABLE), where a
-    statement the database rejects is the hub's own fault (INTERNAL)."""
-    return isinstance(exc, DriverError | OSError | TransientError)
+    """The database could not answer now (down, restarting, unreachable, a transient refusal,
+    too busy to finish the hub's own small read in time) rather than refused the statement:
+    the caller is told to retry (503 UNAVAILABLE), where a statement the database rejects is
+    the hub's own fault (INTERNAL). A client's query that runs too long is its own code,
+    QUERY_TIMEOUT, where the API answers it (schema/errors.py)."""
+    return isinstance(exc, DriverError | OSError | TransientError | QueryTimeout)
 
 
 @dataclass
