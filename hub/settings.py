@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     neo4j_start_timeout_s: int = Field(default=180, ge=5, le=1800)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Server processes of `hub serve` on the one socket; 0: one per core this process may use
+    # (its CPU affinity and cgroup quota, so a container's limit counts). docs/operations.md.
+    workers: int = Field(default=0, ge=0, le=256)
     # Proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses or networks,
     # "*" for any): the audit records the client's address, not the proxy's. Empty believes
     # nobody: any local process could otherwise put another address on the record.
