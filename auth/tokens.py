@@ -92,11 +92,14 @@ class TokenService:
             "roles": sorted(subject.roles), "organisations": list(subject.organisations),
             "gen": subject.generation,
         }
+        self._reload_keys()  # signs with the newest key, even one another process added
         key = self.keys.signing
         header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
         return jwt.encode(header, claims, key, algorithms=[ALGORITHM]), self.ttl
 
     async def verify(self, token: str) -> Subject:
+        # A key retired through another process stops verifying here within the interval.
+        self._reload_keys()
         remembered = self._verified.get(token)
         if remembered is not None:
             expires, subject, ours = remembered

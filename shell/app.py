@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = GraphQLGuard(
         graphql,
         tokens if settings.auth_enabled else None,
-        RateLimiter(settings.rate_limit_per_minute),
+        RateLimiter(graph, settings.rate_limit_per_minute),
         policy,
     )
 

@@ -94,16 +94,19 @@ def db_reset(
 
 
 @app.command("serve")
-def serve() -> None:
+def serve(
+    workers: int | None = typer.Option(
+        None, "--workers", min=0,
+        help="进程数 server processes on the socket (default HUB_WORKERS; 0: one per core)"),
+) -> None:
     """启动服务 Serve the hub (GraphQL at /graphql)."""
-    import uvicorn
-
-    from shell.app import create_app
+    from shell import serving
 
     conf = settings()
-    typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql")
-    uvicorn.run(create_app(conf), host=conf.host, port=conf.port, access_log=False,
-                log_config=None, **proxy_options(conf))
+    count = serving.worker_count(workers, conf)
+    typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql "
+               f"({count} 进程 processes)")
+    serving.run(conf, count, proxy_options(conf))
 
 
 def proxy_options(conf: Settings) -> dict[str, Any]:
