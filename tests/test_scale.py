@@ -172,14 +172,21 @@ async def test_workers_share_one_rate_limit(graph: Graph, shared: dict[str, str]
     registered = await register(graph, "EDU", "140404", ["edu-officer"])
     calls = Calls()
     with hub_process(shared, tmp_path / "w.log", "--workers", "3") as (base, server):
-        children = [p for p in Path("/proc").iterdir() if p.name.isdigit()
-                    and _parent(p) == server.pid]
-        assert len(children) >= 3  # the supervisor's three workers
+        workers = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+                   and _parent(p) == server.pid and b"spawn_main" in _command(p)]
+        assert len(workers) == 3  # the supervisor's three workers
         token = calls.token(base, registered)
         started = time.monotonic()
         statuses = [calls.query(base, token) for _ in range(36)]
         within_limit(statuses, time.monotonic() - started)
     await assert_every_answer_audited(graph, calls, shared)
+
+
+def _command(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _parent(proc: Path) -> int | None:
