@@ -48,6 +48,8 @@ def shared(tmp_path: Path, neo4j_server: object) -> dict[str, str]:
 @contextmanager
 def hub_process(env: dict[str, str], log: Path, *args: str
                 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``hub serve`` as one process (``--workers 1``) unless ``args`` say otherwise."""
+    args = args or ("--workers", "1")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
@@ -167,19 +169,56 @@ async def test_a_killed_process_journal_is_shipped_by_the_next_start(
     await assert_every_answer_audited(graph, calls, shared)
 
 
-async def test_workers_share_one_rate_limit(graph: Graph, shared: dict[str, str],
-                                            tmp_path: Path) -> None:
+async def test_workers_share_one_rate_limit_and_die_with_their_supervisor(
+    graph: Graph, shared: dict[str, str], tmp_path: Path
+) -> None:
     registered = await register(graph, "EDU", "140404", ["edu-officer"])
     calls = Calls()
     with hub_process(shared, tmp_path / "w.log", "--workers", "3") as (base, server):
-        workers = [p for p in Path("/proc").iterdir() if p.name.isdigit()
-                   and _parent(p) == server.pid and b"spawn_main" in _command(p)]
-        assert len(workers) == 3  # the supervisor's three workers
+        assert len(_workers(server.pid)) == 3  # the supervisor's three workers
         token = calls.token(base, registered)
         started = time.monotonic()
         statuses = [calls.query(base, token) for _ in range(36)]
         within_limit(statuses, time.monotonic() - started)
+        # The supervisor killed: its workers go with it (nothing serves unsupervised or keeps
+        # its journal locked), and the next start ships what they had not.
+        workers = _workers(server.pid)
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() and b"spawn_main" in
+                  _command(Path(f"/proc/{pid}")) for pid in workers):
+            assert time.monotonic() < deadline, "workers outlived their supervisor"
+            await asyncio.sleep(0.1)
+    with hub_process(shared, tmp_path / "next.log"):
+        pass
     await assert_every_answer_audited(graph, calls, shared)
+
+
+async def test_a_killed_worker_is_replaced_and_its_journal_shipped(
+    graph: Graph, shared: dict[str, str], tmp_path: Path
+) -> None:
+    registered = await register(graph, "EDU", "140404", ["edu-officer"])
+    calls = Calls()
+    slow = {**shared, "HUB_AUDIT_SHIP_LINGER_MS": "10000"}  # events wait in the journals
+    with hub_process(slow, tmp_path / "w.log", "--workers", "2") as (base, server):
+        token = calls.token(base, registered)
+        assert [calls.query(base, token) for _ in range(6)] == [200] * 6
+        before = _workers(server.pid)
+        assert len(before) == 2
+        os.kill(before[0], signal.SIGKILL)  # whichever it is, it answered or holds nothing
+        deadline = time.monotonic() + 30
+        while set(_workers(server.pid)) in ({before[1]}, set(before)):
+            assert time.monotonic() < deadline, "the supervisor did not replace the worker"
+            await asyncio.sleep(0.2)
+        assert calls.query(base, token) in (200, 429)  # served on
+        wait_ready(base, server, tmp_path / "w.log")
+    await assert_every_answer_audited(graph, calls, shared)
+
+
+def _workers(supervisor: int) -> list[int]:
+    return sorted(int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                  and _parent(p) == supervisor and b"spawn_main" in _command(p))
 
 
 def _command(proc: Path) -> bytes:
