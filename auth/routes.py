@@ -136,6 +136,9 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService,
         )
 
     async def jwks(_: Request) -> JSONResponse:
+        # Every process publishes the folder as it is now (a key another process or `hub keys
+        # rotate` added); reading it again costs a directory listing when nothing changed.
+        keys.reload()
         return JSONResponse(keys.jwks(), headers={"Cache-Control": "max-age=300"})
 
     async def discovery(_: Request) -> JSONResponse:

@@ -21,10 +21,11 @@ import httpx
 import pytest
 
 from auth import clients
+from auth.keys import KeyStore
 from auth.ratelimit import RateLimiter
 from hub.graph import Graph
 from hub.settings import Settings
-from tests.auth_helpers import register
+from tests.auth_helpers import gql, http_client, register, token_for
 from tests.processes import free_port, wait_ready
 
 HUB = [sys.executable, "-m", "shell"]
@@ -251,3 +252,27 @@ async def test_rate_bucket_cost_per_request(graph: Graph, settings: Settings) ->
     print(f"rate bucket: {sequential:.2f} ms per request alone, "
           f"{concurrent:.2f} ms per request with 20 clients at once")
     assert sequential < 50
+
+
+async def test_a_key_retired_through_one_process_is_refused_by_the_others_within_10_s(
+    graph: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    conf = settings.model_copy(update={"keys_dir": tmp_path / "keys", "auth_enabled": True})
+    registered = await register(graph, "EDU", "140404", ["edu-officer"])
+    async with http_client(conf) as one, http_client(conf) as other:
+        old = await token_for(one, registered)
+        assert (await gql(other, old, QUERY)).status_code == 200
+        # `hub keys rotate` then `hub keys retire OLD`, run beside the servers
+        operator = KeyStore(conf.keys_dir)
+        retired = operator.kids[0]
+        added = operator.rotate()
+        assert operator.retire(retired)
+        started = time.monotonic()
+        while (await gql(other, old, QUERY)).status_code != 401:
+            assert time.monotonic() - started < REVOCATION_BOUND_S, "old key still accepted"
+            await asyncio.sleep(0.25)
+        print(f"retired key refused after {time.monotonic() - started:.1f} s")
+        published = (await other.get("/.well-known/jwks.json")).json()["keys"]
+        assert [k["kid"] for k in published] == [added]
+        fresh = await token_for(one, registered)  # signed with the new key everywhere
+        assert (await gql(other, fresh, QUERY)).status_code == 200
