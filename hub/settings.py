@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     # Sign-in and client-secret checks (auth/attempts.py, docs/access-policy.md): a bucket per
     # client address, and a doubling wait after the free failures per address and per
-    # (address, user name or client id). In-process: each hub process keeps its own counts.
+    # (address, user name or client id). Kept in the graph: every hub process counts together.
     signin_attempts_per_minute: int = Field(default=60, ge=1, le=100_000)
     signin_attempts_burst: int = Field(default=30, ge=1, le=100_000)
     signin_free_failures: int = Field(default=5, ge=1, le=1000)

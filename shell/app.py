@@ -61,8 +61,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
     tokens = TokenService(keys, settings, graph)
-    # One per process: the token endpoint and the sign-in form count attempts together.
-    limits = SignInLimits.from_settings(settings)
+    # The token endpoint and the sign-in form count attempts together, with every process.
+    limits = SignInLimits.from_settings(settings, graph)
     graphql: ASGIApp = HubGraphQL(graph, settings, policy if settings.auth_enabled else None)
     # Read your own writes on a cluster: the bookmark in and out (hub/bookmarks.py).
     graphql = BookmarkMiddleware(graphql, settings.id_hmac_key.get_secret_value())

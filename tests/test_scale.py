@@ -276,3 +276,22 @@ async def test_a_key_retired_through_one_process_is_refused_by_the_others_within
         assert [k["kid"] for k in published] == [added]
         fresh = await token_for(one, registered)  # signed with the new key everywhere
         assert (await gql(other, fresh, QUERY)).status_code == 200
+
+
+async def test_sign_in_failures_count_across_processes(
+    graph: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    conf = settings.model_copy(update={"keys_dir": tmp_path / "keys", "auth_enabled": True,
+                                       "signin_free_failures": 2, "signin_first_wait_s": 30})
+    registered = await register(graph, "EDU", "140404", ["edu-officer"])
+    wrong = {"grant_type": "client_credentials"}
+    async with http_client(conf) as one, http_client(conf) as other:
+        first = await one.post("/oauth/token", data=wrong, auth=(registered.client_id, "x"))
+        second = await other.post("/oauth/token", data=wrong, auth=(registered.client_id, "y"))
+        assert (first.status_code, second.status_code) == (401, 401)
+        # Two failures in all: the wait has begun for this name from this address, at both.
+        for client in (one, other):
+            refused = await client.post("/oauth/token", data=wrong,
+                                        auth=(registered.client_id, registered.secret))
+            assert refused.status_code == 429, refused.text
+            assert int(refused.headers["retry-after"]) > 1
