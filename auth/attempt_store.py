@@ -10,8 +10,9 @@ wait for each other.
 
 Sign-ins are rare and each costs an argon2 check (tens of milliseconds): the transaction's few
 milliseconds are nothing beside it. A record past the time its counts would be forgotten is the
-same as none, so each call deletes a few such records (``expires``, indexed by migration 0017):
-a flood of made-up names cannot grow the graph without end.
+same as none, so each call then deletes a few such records (``expires``, migration 0017):
+a flood of made-up names cannot grow the graph without end. A call that collides with a sweep (a
+deadlock, or its stale record deleted under it) is tried again.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ import time
 from collections.abc import Callable
 from typing import Any, LiteralString, TypeVar
 
+from neo4j.exceptions import Neo4jError, TransientError
+
 from auth.attempts import AttemptLimiter, Refusal, Ticket, _Record, _Table
 from hub.graph import Graph, Transaction
+from hub.logs import log
+
+ATTEMPTS = 3
 
 _LOAD: LiteralString = """
 MERGE (a:SignInAttempts {key: $addressKey})
@@ -87,16 +93,34 @@ class SharedAttempts:
 
     async def _with(self, address: str, name: str, decide: Callable[[AttemptLimiter], T]
                     ) -> T:
-        limiter = self.make()
         keys = (_address_key(address), _name_key(address, name))
-        async with self.graph.transaction() as tx:
-            rows = await tx.run(_LOAD, {"addressKey": keys[0], "nameKey": keys[1],
-                                        "burst": limiter.burst, "now": limiter.clock()})
-            _put(limiter.addresses, address, rows[0]["address"])
-            _put(limiter.names, (address, name), rows[0]["name"])
-            outcome = decide(limiter)
-            await self._store(tx, limiter, address, name, keys)
-        return outcome
+        for attempt in range(1, ATTEMPTS + 1):
+            limiter = self.make()  # afresh each time: nothing of a failed try carries over
+            try:
+                async with self.graph.transaction() as tx:
+                    rows = await tx.run(_LOAD, {"addressKey": keys[0], "nameKey": keys[1],
+                                                "burst": limiter.burst, "now": limiter.clock()})
+                    _put(limiter.addresses, address, rows[0]["address"])
+                    _put(limiter.names, (address, name), rows[0]["name"])
+                    outcome = decide(limiter)
+                    await self._store(tx, limiter, address, name, keys)
+            except Neo4jError as exc:
+                # A sweep got in the way (a deadlock, or the stale record deleted under us):
+                # the call is tried again on what is there now.
+                if attempt == ATTEMPTS or not _collided(exc):
+                    raise
+                continue
+            await self._sweep(keys)
+            return outcome
+        raise AssertionError("unreachable")
+
+    async def _sweep(self, keys: tuple[str, str]) -> None:
+        """Housekeeping in its own statement, holding no address's lock meanwhile; two sweeps
+        that collide leave the work to the next call."""
+        try:
+            await self.graph.autocommit(_SWEEP, {"now": time.time(), "keep": list(keys)})
+        except Neo4jError as exc:
+            log.info("sign-in attempt sweep skipped", error_type=type(exc).__name__)
 
     async def _store(self, tx: Transaction, limiter: AttemptLimiter, address: str, name: str,
                      keys: tuple[str, str]) -> None:
@@ -111,7 +135,10 @@ class SharedAttempts:
         # The address's record is never dropped here: it holds the lock until commit.
         drop = [key for key, _, record in found if record is None and key != keys[0]]
         await tx.run(_STORE, {"addressKey": keys[0], "rows": rows, "drop": drop})
-        await tx.run(_SWEEP, {"now": time.time(), "keep": list(keys)})
+
+
+def _collided(exc: Neo4jError) -> bool:
+    return isinstance(exc, TransientError) or (exc.code or "").endswith("EntityNotFound")
 
 
 def _put(table: _Table[Any], key: Any, stored: dict[str, Any] | None) -> None:

@@ -295,3 +295,19 @@ async def test_sign_in_failures_count_across_processes(
                                         auth=(registered.client_id, registered.secret))
             assert refused.status_code == 429, refused.text
             assert int(refused.headers["retry-after"]) > 1
+
+
+async def test_forgotten_sign_in_records_are_swept(graph: Graph, settings: Settings) -> None:
+    from auth.attempt_store import SharedAttempts
+    from auth.attempts import AttemptLimiter, Ticket
+
+    await graph.write("UNWIND range(1, 5) AS i CREATE (:SignInAttempts {key: 'n|x|' + i, "
+                      "tokens: 1.0, refilled: 0.0, failures: 3, lastFailure: 0.0, expires: 1.0})")
+    shared = SharedAttempts(graph, lambda: AttemptLimiter.from_settings(settings))
+    ticket = await shared.admit("10.0.0.9", "someone")
+    assert isinstance(ticket, Ticket)
+    rows = await graph.run("MATCH (r:SignInAttempts) RETURN r.key AS key ORDER BY key")
+    assert [row["key"] for row in rows] == ["a|10.0.0.9", "n|10.0.0.9|someone"]
+    await shared.succeeded(ticket)  # the name starts afresh: its record is gone
+    rows = await graph.run("MATCH (r:SignInAttempts) RETURN r.key AS key, r.failures AS f")
+    assert rows == [{"key": "a|10.0.0.9", "f": 0}]
