@@ -207,12 +207,13 @@ def authorize_routes(graph: Graph, settings: Settings, limits: SignInLimits) -> 
                      retry_after=retry_after)
 
     async def admit(address: str, username: str) -> Ticket | Refusal:
-        ticket = limits.attempts.admit(address, username)
+        ticket = await limits.attempts.admit(address, username)
         if isinstance(ticket, Refusal) and ticket.scope == "name":
             # Read whether or not the name exists, so the answer's timing is the same.
             unlocked = await people.unlocked_at(graph, username)
-            if unlocked is not None and limits.attempts.forgive(address, username, unlocked):
-                return limits.attempts.admit(address, username)
+            if unlocked is not None and await limits.attempts.forgive(address, username,
+                                                                   unlocked):
+                return await limits.attempts.admit(address, username)
         return ticket
 
     async def submit(request: Request) -> Response:
@@ -242,11 +243,11 @@ def authorize_routes(graph: Graph, settings: Settings, limits: SignInLimits) -> 
         try:
             subject = await people.authenticate(graph, username, password, limits.hashing)
         except HashingBusy:
-            limits.attempts.not_checked(ticket)
+            await limits.attempts.not_checked(ticket)
             return await refuse(request, flow, username, "busy", 503, t["busy"], "1")
         if subject is None:
             return await refuse(request, flow, username, "invalid", 401, t["invalid"])
-        limits.attempts.succeeded(ticket)
+        await limits.attempts.succeeded(ticket)
         code = secrets.token_urlsafe(32)
         await graph.write(
             "MATCH (old:AuthorizationCode) WHERE old.expiresAt < datetime() DELETE old "

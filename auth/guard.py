@@ -72,6 +72,8 @@ class GraphQLGuard:
         if self.tokens is not None:
             try:
                 subject = await self._authenticate(headers.get(b"authorization", b""))
+                # The bucket is shared by every process (auth/ratelimit.py): in the graph.
+                wait = await self.limiter.acquire(subject.id) if subject is not None else 0.0
             except _STANDING_UNREADABLE:
                 # The credential's standing cannot be read: refused, and said to be passing.
                 await _refuse(scope, send, 503, "UNAVAILABLE",
@@ -86,7 +88,6 @@ class GraphQLGuard:
                               "需要有效的访问令牌 a valid access token is required",
                               [(b"www-authenticate", challenge)])
                 return
-            wait = self.limiter.acquire(subject.id)
             if wait:
                 await _refuse(scope, send, 429, "RATE_LIMITED",
                               "请求过于频繁,请稍后再试 too many requests, retry later",

@@ -23,9 +23,16 @@ class KeyStore:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._keys: dict[str, ECKey] = {}
+        self._seen: tuple[tuple[str, int, int], ...] = ()
         self.reload()
 
     def reload(self) -> None:
+        """Reads the folder again if its keys changed (names, sizes, times): every process of
+        every replica looks every few seconds (auth/tokens.py), so a key added or retired by
+        `hub keys` anywhere is used or refused everywhere within that."""
+        listing = self._listing()
+        if listing == self._seen and self._keys:
+            return
         keys = {}
         if self.directory.is_dir():
             for path in sorted(self.directory.glob("*.pem")):
@@ -33,6 +40,19 @@ class KeyStore:
                 keys[kid] = ECKey.import_key(path.read_bytes(), {"kid": kid, "alg": ALGORITHM,
                                                                  "use": "sig"})
         self._keys = keys
+        self._seen = listing
+
+    def _listing(self) -> tuple[tuple[str, int, int], ...]:
+        if not self.directory.is_dir():
+            return ()
+        found = []
+        for path in sorted(self.directory.glob("*.pem")):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue  # retired meanwhile
+            found.append((path.name, info.st_size, info.st_mtime_ns))
+        return tuple(found)
 
     def ensure(self) -> None:
         """Creates the first key on first use."""

@@ -118,7 +118,7 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService,
         else:
             client_id, secret = credentials
         request.state.audit_client = client_id
-        ticket = limits.attempts.admit(client_address(request), client_id)
+        ticket = await limits.attempts.admit(client_address(request), client_id)
         if isinstance(ticket, Refusal):
             log.info("token refused", reason="slow_down", scope=ticket.scope)
             return _error("slow_down", 429, "too many attempts from this address, retry after "
@@ -127,14 +127,14 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService,
             subject = (await clients.authenticate(graph, client_id, secret, limits.hashing)
                        if client_id else None)
         except HashingBusy:
-            limits.attempts.not_checked(ticket)
+            await limits.attempts.not_checked(ticket)
             log.warning("token refused", reason="hashing_busy")
             return _error("temporarily_unavailable", 503,
                           "too many secret checks at once, retry after 1 s", "1")
         if subject is None:
             log.info("token refused", reason="invalid_client")
             return _error("invalid_client", 401, "client authentication failed")
-        limits.attempts.succeeded(ticket)
+        await limits.attempts.succeeded(ticket)
         access_token, expires_in = tokens.issue(subject)
         log.info("token issued", subject=subject.id, department=subject.department)
         request.state.audit_subject = subject
@@ -144,6 +144,9 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService,
         )
 
     async def jwks(_: Request) -> JSONResponse:
+        # Every process publishes the folder as it is now (a key another process or `hub keys
+        # rotate` added); reading it again costs a directory listing when nothing changed.
+        keys.reload()
         return JSONResponse(keys.jwks(), headers={"Cache-Control": "max-age=300"})
 
     async def discovery(_: Request) -> JSONResponse:

@@ -92,11 +92,16 @@ class TokenService:
             "roles": sorted(subject.roles), "organisations": list(subject.organisations),
             "gen": subject.generation,
         }
+        # The folder as it is now (a listing, when nothing changed): never signs with a key
+        # retired elsewhere, and signs with the newest even if another process added it.
+        self.keys.reload()
         key = self.keys.signing
         header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
         return jwt.encode(header, claims, key, algorithms=[ALGORITHM]), self.ttl
 
     async def verify(self, token: str) -> Subject:
+        # A key retired through another process stops verifying here within the interval.
+        self._reload_keys()
         remembered = self._verified.get(token)
         if remembered is not None:
             expires, subject, ours = remembered
@@ -113,7 +118,8 @@ class TokenService:
         return subject
 
     def _reload_keys(self) -> None:
-        # At most every few seconds: unknown kids are also what an attacker sends.
+        # Every few seconds, so a key retired by another process stops verifying here: the
+        # cached verdicts are dropped once their kid is gone (verify).
         now = time.monotonic()
         if now - self._keys_loaded >= _reload_interval():
             self._keys_loaded = now
@@ -129,7 +135,9 @@ class TokenService:
         issuer = payload.get("iss")
         if issuer == self.issuer:
             if header.get("kid") not in self.keys.kids:
-                self._reload_keys()  # a key added by `hub keys rotate` in another process
+                # A key added by `hub keys rotate` or another process: the listing is cheap when
+                # nothing changed, so a made-up kid costs a directory read, not a key import.
+                self.keys.reload()
             if header.get("alg") != ALGORITHM or header.get("kid") not in self.keys.kids:
                 raise InvalidToken
             claims = self._decode(token, self.keys.key_set(), [ALGORITHM], self.audience)

@@ -370,8 +370,9 @@ async def run(settings: Settings, children: int, requests: int, seed: int = 1,
                               "concurrency": list(CONCURRENCY), "peer": versions}
     hub_port, peer_port = _free_ports()
     node = shutil.which("node") or "node"
+    # The hub as one process (--workers 1), as the peer (Node) is one: like with like.
     with tempfile.TemporaryDirectory(prefix="hub-bench-peer-") as logs, \
-            _process("hub", [sys.executable, "-m", "shell", "serve"],
+            _process("hub", [sys.executable, "-m", "shell", "serve", "--workers", "1"],
                      _hub_env(settings, hub_port), None, Path(logs)) as (hub_proc, hub_log), \
             _process("peer", [node, "server.mjs"], _peer_env(settings, peer_port), PEER_DIR,
                      Path(logs)) as (peer_proc, peer_log):

@@ -31,7 +31,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from hub import metrics, tracing
+from hub import bookmarks, metrics, tracing
 from hub.errors import QueryTimeout
 from hub.settings import Settings
 from hub.tracing import tracer
@@ -189,9 +189,12 @@ class Graph:
         query = Query(cypher, timeout=self.read_timeout)
         for attempt in (1, 2):
             try:
+                # A read session: on a cluster the driver sends it to a secondary, which first
+                # catches up with the request's bookmarks (hub/bookmarks.py).
                 with _observed("read", cypher, params), _in_use():
                     async with self.driver.session(database=self.database,
-                                                   default_access_mode=READ_ACCESS) as session:
+                                                   default_access_mode=READ_ACCESS,
+                                                   bookmarks=bookmarks.for_session()) as session:
                         result = await session.run(query, dict(params or {}))
                         return [record.data() async for record in result]
             except ClientError as exc:
@@ -208,13 +211,18 @@ class Graph:
     ) -> list[Record]:
         """A write in one transaction (retried by the driver on transient errors)."""
         with _observed("write", cypher, params), _in_use():
-            async with self.driver.session(database=self.database) as session:
-                return await session.execute_write(_collect, cypher, dict(params or {}))
+            async with self.driver.session(database=self.database,
+                                           bookmarks=bookmarks.for_session()) as session:
+                rows = await session.execute_write(_collect, cypher, dict(params or {}))
+                bookmarks.note_write((await session.last_bookmarks()).raw_values)
+                return rows
 
     async def autocommit(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[Record]:
-        """For schema commands and ``CALL {...} IN TRANSACTIONS``, which need their own."""
+        """For schema commands and ``CALL {...} IN TRANSACTIONS``, which need their own, and the
+        hub's bookkeeping in one round trip (rate buckets, the audit chain): not a client's
+        write, so it gives the client no bookmark to wait for (hub/bookmarks.py)."""
         with _observed("autocommit", cypher, params), _in_use():
             async with self.driver.session(database=self.database) as session:
                 result = await session.run(Query(cypher), dict(params or {}))
@@ -224,7 +232,8 @@ class Graph:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Several statements that commit or fail together (a mutation, an ingest batch)."""
         with _in_use():
-            async with self.driver.session(database=self.database) as session:
+            async with self.driver.session(database=self.database,
+                                           bookmarks=bookmarks.for_session()) as session:
                 tx = await session.begin_transaction()
                 try:
                     yield Transaction(tx)
@@ -232,6 +241,7 @@ class Graph:
                 finally:
                     if not tx.closed():
                         await tx.close()  # rolls back: nothing half-written
+                bookmarks.note_write((await session.last_bookmarks()).raw_values)
 
     async def ping(self) -> None:
         await self.driver.verify_connectivity()

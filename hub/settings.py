@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     neo4j_start_timeout_s: int = Field(default=180, ge=5, le=1800)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Server processes of `hub serve` on the one socket; 0: one per core this process may use
+    # (its CPU affinity and cgroup quota, so a container's limit counts). docs/operations.md.
+    workers: int = Field(default=0, ge=0, le=256)
     # Proxies whose X-Forwarded-For/-Proto are believed (comma-separated addresses or networks,
     # "*" for any): the audit records the client's address, not the proxy's. Empty believes
     # nobody: any local process could otherwise put another address on the record.
@@ -104,7 +107,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     # Sign-in and client-secret checks (auth/attempts.py, docs/access-policy.md): a bucket per
     # client address, and a doubling wait after the free failures per address and per
-    # (address, user name or client id). In-process: each hub process keeps its own counts.
+    # (address, user name or client id). Kept in the graph: every hub process counts together.
     signin_attempts_per_minute: int = Field(default=60, ge=1, le=100_000)
     signin_attempts_burst: int = Field(default=30, ge=1, le=100_000)
     signin_free_failures: int = Field(default=5, ge=1, le=1000)

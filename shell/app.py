@@ -23,6 +23,7 @@ from auth.routes import oauth_routes
 from auth.tokens import TokenService
 from console.routes import console_routes
 from hub import migrate, tracing
+from hub.bookmarks import BookmarkMiddleware
 from hub.graph import DB_ERRORS, Graph
 from hub.logs import RequestIdMiddleware, configure, log
 from hub.settings import Settings, get_settings
@@ -63,13 +64,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
     tokens = TokenService(keys, settings, graph)
-    # One per process: the token endpoint and the sign-in form count attempts together.
-    limits = SignInLimits.from_settings(settings)
+    # The token endpoint and the sign-in form count attempts together, with every process.
+    limits = SignInLimits.from_settings(settings, graph)
     graphql: ASGIApp = HubGraphQL(graph, settings, policy if settings.auth_enabled else None)
+    # Read your own writes on a cluster: the bookmark in and out (hub/bookmarks.py).
+    graphql = BookmarkMiddleware(graphql, settings.id_hmac_key.get_secret_value())
     graphql = GraphQLGuard(
         graphql,
         tokens if settings.auth_enabled else None,
-        RateLimiter(settings.rate_limit_per_minute),
+        RateLimiter(graph, settings.rate_limit_per_minute),
         policy,
     )
 

@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import typer
 
-from hub import localdb, migrate
+from hub import envfile, localdb, migrate
 from hub.commandline import fail, settings, with_graph
 from hub.settings import Settings
 
 app = typer.Typer(help="特殊教育数据枢纽 Special-education data hub", no_args_is_help=True)
 db_app = typer.Typer(help="本地数据库 The local Neo4j database", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+secrets_app = typer.Typer(help="生产密钥 Production secrets (.env)", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("init")
+def secrets_init(
+    path: Path = typer.Option(envfile.DEFAULT_FILE, "--file",  # noqa: B008
+                              help="写到 where to write (beside "
+                              "docker-compose.yml)"),
+    issuer: str = typer.Option(envfile.DEFAULT_ISSUER, "--issuer",
+                               help="枢纽的公开地址 the hub's public URL (HUB_ISSUER)"),
+    force: bool = typer.Option(False, "--force", help="覆盖已有文件 replace an existing file"),
+) -> None:
+    """生成生产密钥 Write .env with fresh random secrets for production (mode 0600)."""
+    try:
+        envfile.write(path, envfile.fresh_values(issuer), force=force)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    except envfile.EnvFileExists:
+        raise fail(f"{path} 已存在 exists: its secrets protect existing data; "
+                   "--force replaces them", 2) from None
+    typer.echo(f"已写入 written: {path} (0600; {', '.join(envfile.SECRETS)}, HUB_ISSUER)")
+
 
 @db_app.command("start")
 def db_start() -> None:
@@ -70,16 +94,19 @@ def db_reset(
 
 
 @app.command("serve")
-def serve() -> None:
+def serve(
+    workers: int | None = typer.Option(
+        None, "--workers", min=0,
+        help="进程数 server processes on the socket (default HUB_WORKERS; 0: one per core)"),
+) -> None:
     """启动服务 Serve the hub (GraphQL at /graphql)."""
-    import uvicorn
-
-    from shell.app import create_app
+    from shell import serving
 
     conf = settings()
-    typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql")
-    uvicorn.run(create_app(conf), host=conf.host, port=conf.port, access_log=False,
-                log_config=None, **proxy_options(conf))
+    count = serving.worker_count(workers, conf)
+    typer.echo(f"服务地址 serving on http://{conf.host}:{conf.port}/graphql "
+               f"({count} 进程 processes)")
+    serving.run(conf, count, proxy_options(conf))
 
 
 def proxy_options(conf: Settings) -> dict[str, Any]:
