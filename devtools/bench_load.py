@@ -104,8 +104,8 @@ class HubProcess:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "shell", "serve"], env=self.env, stdout=out,
-                stderr=subprocess.STDOUT)
+                [sys.executable, "-m", "shell", "serve", "--workers", "1"], env=self.env,
+                stdout=out, stderr=subprocess.STDOUT)
 
     async def wait_ready(self, seconds: float = 90) -> None:
         deadline = time.monotonic() + seconds
