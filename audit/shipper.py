@@ -107,7 +107,10 @@ class Shipper:
                     await self._ship_orphans()
                 while self.journal.unshipped:
                     batch = list(self.journal.unshipped)
-                    await self.log.ship([item.event for item in batch])
+                    # After a failure the last batch may have committed all the same (the
+                    # database went away before its answer came back): shipped again, its
+                    # events would break the unique id and stop the journal for good.
+                    await self.log.ship([item.event for item in batch], skip_known=failures > 0)
                     self.journal.shipped(len(batch))
                 failures = 0
             except asyncio.CancelledError:

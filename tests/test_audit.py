@@ -493,3 +493,30 @@ async def test_child_filter_finds_exactly_the_events_naming_the_child(
         expected = sorted(f"ev_{i}" for i, kids in enumerate(named) if child in kids)
         found, _ = await reports.events(graph, reports.EventFilter(child_id=child), 50, None)
         assert sorted(e["id"] for e in found) == expected
+
+
+async def test_a_batch_committed_whose_answer_was_lost_is_not_shipped_twice(
+    graph: Graph, audit_settings: Settings, edu: Registered
+) -> None:
+    """The database takes a batch and dies before saying so: the journal still holds the
+    events. Shipped again as they are, they would break the unique id on every attempt and
+    the hub would refuse every request from then on; the retry leaves out what the graph has."""
+    lingering = audit_settings.model_copy(update={"audit_ship_linger_ms": 10_000})
+    async with serve(lingering) as (client, app):
+        token = await token_for(client, edu)
+        answered = []
+        for _ in range(3):
+            response = await gql(client, token, '{ child(id: "ch_1") { name } }')
+            answered.append(response.headers["x-audit-event"])
+        journal = app.state.audit.shipper.journal
+        waiting = [item.event for item in journal.unshipped]
+        assert {e["id"] for e in waiting} >= set(answered)
+        await app.state.audit.log.ship(waiting)  # committed; the journal never heard back
+        await app.state.audit.drain()  # the shipper's own attempt, then its retry
+        after = await gql(client, token, '{ child(id: "ch_1") { name } }')
+        assert after.status_code == 200
+        answered.append(after.headers["x-audit-event"])
+        await app.state.audit.drain()
+    found = [e["id"] for e in await events(graph)]
+    assert all(found.count(event) == 1 for event in answered)
+    assert len(found) == len(set(found))
