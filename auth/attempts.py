@@ -9,7 +9,8 @@ tried from elsewhere. ``hub users unlock`` marks the person (``unlockedAt``), an
 refused attempt under that name forgets the failures counted before the mark.
 
 These rules decide on records held in memory; the server keeps the records in the graph and
-lends them to a limiter for one call (``auth/attempt_store.py``), so every process and replica
+lends them to a limiter for one call (``auth/attempt_store.py``; ``auth/signin_limits.py`` puts
+the two together), so every process and replica
 counts together. The tables are bounded, so a flood of made-up names cannot grow them without
 end (the graph's records are swept likewise).
 """
@@ -20,16 +21,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar, cast
+from typing import Generic, Literal, TypeVar, cast
 
 from starlette.requests import Request
 
-from auth.passwords import HashGate
-from hub.graph import Graph
 from hub.settings import Settings
-
-if TYPE_CHECKING:
-    from auth.attempt_store import SharedAttempts
 
 Scope = Literal["address", "name"]
 MAX_KEYS = 100_000  # per table; an entry is a few hundred bytes
@@ -182,20 +178,3 @@ class AttemptLimiter:
 def client_address(request: Request) -> str:
     """The socket peer, or the client a trusted proxy names (``HUB_FORWARDED_ALLOW_IPS``)."""
     return request.client.host if request.client else ""
-
-
-@dataclass(frozen=True)
-class SignInLimits:
-    """What the token endpoint and the sign-in form share: the attempt counts, kept in the
-    graph for every process (``auth/attempt_store.py``); the hashing line, this process's."""
-
-    attempts: SharedAttempts
-    hashing: HashGate
-
-    @classmethod
-    def from_settings(cls, settings: Settings, graph: Graph) -> SignInLimits:
-        from auth.attempt_store import SharedAttempts  # it builds on this module
-
-        return cls(SharedAttempts(graph, lambda: AttemptLimiter.from_settings(settings)),
-                   HashGate(settings.password_checks_concurrent,
-                            settings.password_checks_waiting))

@@ -38,8 +38,9 @@ from starlette.routing import Route
 from audit.service import service_for
 from audit.store import AuditUnavailable
 from auth import people
-from auth.attempts import Refusal, SignInLimits, Ticket, client_address
+from auth.attempts import Refusal, Ticket, client_address
 from auth.passwords import HashingBusy
+from auth.signin_limits import SignInLimits
 from hub.graph import Graph
 from hub.logs import log
 from hub.settings import Settings, origin_of

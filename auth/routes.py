@@ -25,9 +25,10 @@ from starlette.routing import Route
 from audit.service import UNAVAILABLE_MESSAGE, service_for
 from audit.store import AuditUnavailable
 from auth import authorize, clients
-from auth.attempts import Refusal, SignInLimits, client_address
+from auth.attempts import Refusal, client_address
 from auth.keys import ALGORITHM, KeyStore
 from auth.passwords import HashingBusy
+from auth.signin_limits import SignInLimits
 from auth.tokens import TokenService
 from hub.errors import DATABASE_UNAVAILABLE
 from hub.graph import Graph, unavailable
