@@ -62,12 +62,18 @@ async function main() {
     return;
   }
   const who = await requireSignIn();
+  // An auditor sees no child's record: the access log is where the work starts.
+  const roles = who.roles || [];
+  if (page === "search" && roles.length && roles.every((r) => r === "auditor")) {
+    location.replace("/console/audit");
+    return;
+  }
   header(who);
   const module = await import(`./pages/${page}.js`);
   try {
     await module.render({ who, vocab: VOCAB });
   } catch (error) {
-    status(t("出错了:", "Something went wrong: ") + error.message, "error");
+    status(t("出错了：", "Something went wrong: ") + error.message, "error");
     throw error;
   }
   // For the browser tests: the page has drawn its data, this long after navigation began.

@@ -131,13 +131,13 @@ export async function render() {
     result = await gql(QUERY, { id }, { partial: true });
   } catch (error) {
     const code = error.errors && error.errors[0].extensions?.code;
-    status(code === "NOT_FOUND" ? t("未找到该儿童,或不在您的权限范围内。",
+    status(code === "NOT_FOUND" ? t("未找到该儿童，或不在您的权限范围内。",
       "No such child, or not in your scope.") : error.message, "error");
     return;
   }
   const child = result.data.child;
   if (!child) {
-    status(t("未找到该儿童,或不在您的权限范围内。", "No such child, or not in your scope."), "error");
+    status(t("未找到该儿童，或不在您的权限范围内。", "No such child, or not in your scope."), "error");
     return;
   }
   const redacted = redactedSet(result.extensions);
@@ -150,8 +150,8 @@ export async function render() {
   pair(identity, t("姓名", "Name"), child.name);
   pair(identity, t("性别", "Sex"), child.sex === "F" ? t("女", "Female")
     : child.sex === "M" ? t("男", "Male") : "—");
-  pair(identity, t("出生日期", "Born"), `${fmtDate(child.birthDate)} (${child.age ?? "—"}`
-    + t(" 岁)", " years)"));
+  pair(identity, t("出生日期", "Born"), `${fmtDate(child.birthDate)}`
+    + t(`（${child.age ?? "—"} 岁）`, ` (${child.age ?? "—"} years)`));
   pair(identity, t("身份证号", "ID number"), shown(redacted, "child.idNumber", child.idNumber));
   pair(identity, t("居住地", "Lives in"), `${child.region ? child.region.name : ""} ${child.regionCode || ""}`);
   pair(identity, t("残疾类别", "Disability"), `${label("DisabilityCategory", child.disabilityCategory)}`
@@ -184,7 +184,7 @@ export async function render() {
     pair(plan, t("日期", "Date"), fmtDate(child.currentPlan.date));
     pair(plan, t("教育目标", "Goals"), child.currentPlan.goals);
   } else {
-    plan.append(h("p", {}, t("没有现行计划(或您无权查看)。", "No current plan (or not visible to you).")));
+    plan.append(h("p", {}, t("没有现行计划（或您无权查看）。", "No current plan (or not visible to you).")));
   }
   document.getElementById("record-visit").href = `/console/visit?child=${encodeURIComponent(id)}`;
 
@@ -238,12 +238,12 @@ export async function render() {
   }
   update();
   document.getElementById("child-view").hidden = false;
-  status(problems.length ? t(`部分内容未能读取:${problems.join("、")}`,
+  status(problems.length ? t(`部分内容未能读取：${problems.join("、")}`,
     `Some fields could not be read: ${problems.join(", ")}`) : "", problems.length ? "error" : "");
   if (fresh) {
     const added = document.getElementById(`fact-${fresh}`);
     if (added) {
-      status(t("已保存,新记录已在时间线中标出。", "Saved: the new record is highlighted below."),
+      status(t("已保存，新记录已在时间线中标出。", "Saved: the new record is highlighted below."),
         "success");
       added.scrollIntoView({ block: "center" });
       added.focus();

@@ -40,10 +40,10 @@ async function chart(element, rates) {
   }
   const summary = rates.map((r) => `${t(r.name, r.english)} ${fmt(r.value, "rate")}`
     + (r.target !== null ? ` (${t("目标", "target")} ${r.targetOp} ${fmt(r.target, "rate")})` : ""));
-  element.setAttribute("aria-label", t("比率类指标柱状图:", "Bar chart of the rates: ")
+  element.setAttribute("aria-label", t("比率类指标柱状图：", "Bar chart of the rates: ")
     + summary.join(t(";", "; ")));
   if (!echarts) {
-    element.replaceChildren(h("p.hint", {}, t("图表组件未安装(npm ci),请看下表。",
+    element.replaceChildren(h("p.hint", {}, t("图表组件未安装（npm ci），请看下表。",
       "The chart library is not installed (npm ci): see the table below.")));
     element.style.height = "auto";
     return;
@@ -80,10 +80,10 @@ export async function render({ who }) {
   async function showBehind(indicator) {
     const ids = indicator.childIds.slice(0, SHOWN);
     const heading = document.getElementById("behind-heading");
-    heading.textContent = t(`${indicator.name}:相关儿童 ${indicator.childIds.length} 名`,
+    heading.textContent = t(`${indicator.name}：相关儿童 ${indicator.childIds.length} 名`,
       `${indicator.english}: ${indicator.childIds.length} children behind it`);
     document.getElementById("behind-note").textContent = indicator.childIds.length > SHOWN
-      ? t(`显示前 ${SHOWN} 名;完整名单请导出 Excel。`, `The first ${SHOWN} are shown; export to `
+      ? t(`显示前 ${SHOWN} 名；完整名单请导出 Excel。`, `The first ${SHOWN} are shown; export to `
         + "Excel for the whole list.") : "";
     const list = document.getElementById("behind-list");
     list.replaceChildren();
@@ -118,8 +118,8 @@ export async function render({ who }) {
     const { data } = await gql(QUERY, { region, year });
     const report = data.indicators;
     document.getElementById("ind-summary").textContent = t(
-      `${report.regionName || ""}(${report.region})${report.year} 学年:${report.from} 至 ${report.to};`
-      + `学籍统计日 ${report.census};名单截至 ${report.asOf}。`,
+      `${report.regionName || ""}（${report.region}）${report.year} 学年：${report.from} 至 ${report.to}；`
+      + `学籍统计日 ${report.census}；名单截至 ${report.asOf}。`,
       `${report.regionName || ""} (${report.region}), school year ${report.year}: ${report.from} to `
       + `${report.to}; census ${report.census}; lists as of ${report.asOf}.`);
     const body = document.querySelector("#ind-table tbody");
@@ -127,7 +127,7 @@ export async function render({ who }) {
     for (const r of report.indicators) {
       const listButton = r.childIds.length
         ? h("button.linkish", { type: "button", onclick: () => showBehind(r).catch((e) => status(e.message, "error")) },
-          t(`查看名单(${r.childIds.length})`, `Show list (${r.childIds.length})`))
+          t(`查看名单（${r.childIds.length}）`, `Show list (${r.childIds.length})`))
         : (r.childrenVisible ? "0" : h("span.hint", {}, t("无权查看名单", "not visible to you")));
       body.append(h(r.meetsTarget === false ? "tr.flagged" : "tr", {},
         h("th", { scope: "row" }, t(r.name, r.english), h("br"), h("span.hint", {}, r.key)),
@@ -157,7 +157,7 @@ export async function render({ who }) {
     try {
       const size = await download(`/console/export/indicators.xlsx?region=${encodeURIComponent(region)}`
         + `&year=${encodeURIComponent(year)}`, `indicators-${region}-${year}.xlsx`);
-      status(t(`已导出(${Math.round(size / 1024)} KB)。`, `Exported (${Math.round(size / 1024)} KB).`),
+      status(t(`已导出（${Math.round(size / 1024)} KB）。`, `Exported (${Math.round(size / 1024)} KB).`),
         "success");
     } catch (error) {
       status(error.message, "error");
