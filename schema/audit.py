@@ -106,19 +106,6 @@ def _event(raw: dict[str, Any]) -> AccessEvent:
     )
 
 
-@strawberry.type(description="访问事件边 An access event and its cursor")
-class AccessEventEdge:
-    cursor: str = strawberry.field(description="游标 Cursor")
-    node: AccessEvent = strawberry.field(description="访问事件 The event")
-
-
-@strawberry.type(description="访问事件分页(新在前) A page of access events, newest first")
-class AccessEventConnection:
-    edges: list[AccessEventEdge] = strawberry.field(description="本页 This page")
-    has_next_page: bool = strawberry.field(description="是否还有下一页 More?")
-    end_cursor: str | None = strawberry.field(description="本页末尾游标 Cursor of the last")
-
-
 @strawberry.type(description="访问者 Who a subject key of the log is")
 class AuditSubject:
     key: str = strawberry.field(description="日志中的标识 The key as the log has it")
@@ -130,6 +117,21 @@ class AuditSubject:
     department: str | None = strawberry.field(description="部门代码 Department code")
     region: str | None = strawberry.field(description="区划代码 Region code")
     organisations: list[str] = strawberry.field(description="工作单位 Organisations (names)")
+
+
+@strawberry.type(description="访问事件边 An access event and its cursor")
+class AccessEventEdge:
+    cursor: str = strawberry.field(description="游标 Cursor")
+    node: AccessEvent = strawberry.field(description="访问事件 The event")
+
+
+@strawberry.type(description="访问事件分页(新在前) A page of access events, newest first")
+class AccessEventConnection:
+    edges: list[AccessEventEdge] = strawberry.field(description="本页 This page")
+    subjects: list[AuditSubject] = strawberry.field(
+        description="本页访问者的身份 Who the subjects of this page are (one per key)")
+    has_next_page: bool = strawberry.field(description="是否还有下一页 More?")
+    end_cursor: str | None = strawberry.field(description="本页末尾游标 Cursor of the last")
 
 
 @strawberry.type(description="儿童(供审计人员辨认) A child as an auditor tells namesakes apart")
@@ -291,7 +293,10 @@ class AuditQuery:
         found, more = await reports.events(info.context.graph, spec, size, before)
         edges = [AccessEventEdge(cursor=encode_cursor(str(e["seq"])), node=_event(e))
                  for e in found]
-        return AccessEventConnection(edges=edges, has_next_page=more,
+        keys = sorted({str(e["subjectId"]) for e in found if e.get("subjectId")})
+        who = await subjects.resolve(info.context.graph, info.context.settings, keys)
+        return AccessEventConnection(edges=edges, subjects=[AuditSubject(**vars(w)) for w in who],
+                                     has_next_page=more,
                                      end_cursor=edges[-1].cursor if edges else None)
 
     @strawberry.field(description="给监护人的访问说明(仅审计人员) The child's access report as a "

@@ -38,7 +38,15 @@ async function newPage(viewport) {
 }
 
 async function ready(page, name) {
-  await page.waitForSelector("body[data-ready=true]");
+  try {
+    await page.waitForSelector("body[data-ready=true], #status.error");
+  } catch (error) {
+    const text = await page.evaluate(() => document.body.innerText.slice(0, 400)).catch(() => "");
+    throw new Error(`${name} at ${page.url()} never ready: ${text}`);
+  }
+  const problem = await page.evaluate(() => document.body.dataset.ready === "true" ? ""
+    : document.getElementById("status").textContent);
+  if (problem) throw new Error(`${name} at ${page.url()}: ${problem}`);
   result.pages[name] = Number(await page.getAttribute("body", "data-ready-ms"));
 }
 

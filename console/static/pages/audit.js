@@ -13,6 +13,7 @@ const EVENTS = `query ConsoleEvents($filter: AccessEventFilter, $after: String, 
   accessEvents(filter: $filter, first: 50, after: $after) {
     edges { node { seq time kind action subjectId subjectKind department purpose
                    rootFields children outcome } }
+    subjects { key kind username name department organisations }
     hasNextPage endCursor }
   unusualAccess(from: $from, to: $to) { kind subjectId department count firstTime
                                         lastTime events } }`;
@@ -198,8 +199,8 @@ export async function render() {
       from: from || new Date(now - 7 * 86400000).toISOString(),
       to: to || new Date(Date.now() + 60000).toISOString(),
     });
-    await identify([...data.accessEvents.edges.map(({ node }) => node.subjectId),
-      ...data.unusualAccess.map((f) => f.subjectId)]);
+    for (const who of data.accessEvents.subjects) people.set(who.key, who);
+    await identify(data.unusualAccess.map((f) => f.subjectId));
     if (!append) {
       flagged = new Map();
       const list = document.getElementById("flags");

@@ -59,7 +59,7 @@ export async function render() {
   const detail = document.getElementById("letter-groups");
   for (const [org, o] of orgs) {
     detail.append(h("section.letter-org", {}, h("h4", {}, org),
-      h("ul", {}, o.lines.map((line) => h("li", {}, line + t("。", ".")))));
+      h("ul", {}, o.lines.map((line) => h("li", {}, line + t("。", "."))))));
   }
   if (!orgs.size) detail.closest("section").hidden = true;
   document.getElementById("letter").hidden = false;
