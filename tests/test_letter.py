@@ -22,7 +22,7 @@ def _event(seq: int, day: str, child: str, **extra: Any) -> dict[str, Any]:
             "fields": ["children.edges.node.name", "children.pageInfo.endCursor"], **extra}
 
 
-async def many_events(graph: Graph, person_id: str, n: int, child: str = "ch_1") -> None:
+def event_rows(person_id: str, n: int, child: str = "ch_1") -> list[dict[str, Any]]:
     """``n`` accesses to ``child`` over two months: the person reads for service delivery, the
     county's education bureau system reads for placement assessment, and a few writes."""
     rows = []
@@ -41,6 +41,11 @@ async def many_events(graph: Graph, person_id: str, n: int, child: str = "ch_1")
                                department="EDU", region="140404",
                                purpose="PLACEMENT_ASSESSMENT", rootFields=["children"],
                                roles=["edu-officer"]))
+    return rows
+
+
+async def many_events(graph: Graph, person_id: str, n: int, child: str = "ch_1") -> None:
+    rows = event_rows(person_id, n, child)
     await graph.write("UNWIND $rows AS row CREATE (e:AuditEvent) SET e = row", {"rows": rows})
 
 

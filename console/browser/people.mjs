@@ -153,6 +153,7 @@ async function auditorPages(kind, viewport) {
   c.landedOnLog = new URL(page.url()).pathname === "/console/audit";
   await again(page, `audit-${kind}`);
   await page.waitForSelector("#chain.ok, #chain.bad");
+  c.chainOk = (await page.textContent("#chain")).startsWith("✓");
   const table = await page.locator("#events").textContent();
   c.personNamed = table.includes(`${env.STAFF_NAME}（${env.STAFF_USER}）`);
   c.noInternalIds = !/ps_[0-9a-f]{8}/.test(table);

@@ -208,7 +208,7 @@ export async function render() {
       for (const f of data.unusualAccess) {
         for (const seq of f.events) flagged.set(seq, [...(flagged.get(seq) || []), f.kind]);
         list.append(h("li", {}, h("span.badge.warn", {}, pair(FLAGS[f.kind]) || f.kind), " ",
-          whoCell(f.subjectId, people.get(f.subjectId)).filter((n) => !(n instanceof HTMLBRElement)),
+          whoCell(f.subjectId, people.get(f.subjectId)).map((n) => (n instanceof HTMLBRElement ? " " : n)),
           t(`：${f.count} 次，${when(f.firstTime)} 至 ${when(f.lastTime)}`,
             `: ${f.count} events, ${when(f.firstTime)} to ${when(f.lastTime)}`)));
       }
