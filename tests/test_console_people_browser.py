@@ -116,6 +116,10 @@ def test_people_read_the_console_at_desk_and_on_a_phone(people_hub: dict[str, st
         # This role may not search by the whole ID number: the field is not offered.
         assert c["wholeIdFieldHidden"] and c["rowsAfterEmpty"] > 0
         assert not c["sideways"] and not c["sidewaysWithResults"], kind
+        # The timeline: newest first, a toggle (kept in the URL), a department filter, names.
+        assert c["newestFirst"] and c["orderPressed"] == "false", kind
+        assert c["toggleReverses"] and c["orderInUrl"] and c["deptFilterHides"], kind
+        assert c["deptNames"] and c["headerNoCodes"] and not c["sidewaysChild"], kind
         o = result["checks"][f"officer-{kind}"]
         assert o["serviceIdHidden"] and "安置评估" in o["hint"] and o["assessmentIdShown"]
     # On the phone a result is a card: its name line spans the card, not one character a line.

@@ -118,6 +118,30 @@ async function staffSearch(kind, viewport) {
   c.sidewaysWithResults = await sideways(page);
   await axe(page, `search-${kind}`);
   await page.screenshot({ path: join(SHOTS, `search-${kind}.png`) });
+  c.headerNoCodes = !/\bEDU\b/.test(await page.textContent("header"));
+
+  // The child's timeline: newest first, a toggle, a department filter, names not codes.
+  await Promise.all([page.waitForEvent("load"),
+    page.locator("#results tbody td a", { hasText: env.CHILD_NAME }).first().click()]);
+  await ready(page, `child-${kind}`);
+  await again(page, `child-${kind}`);
+  const dates = () => page.locator("#timeline > li:not(.gap) .when").allTextContents();
+  const before = await dates();
+  c.newestFirst = before.length > 1 && before[0] >= before[before.length - 1];
+  c.orderPressed = await page.getAttribute("#order-toggle", "aria-pressed");
+  await page.click("#order-toggle");
+  const after = await dates();
+  c.toggleReverses = after.length === before.length && after[0] <= after[after.length - 1];
+  c.orderInUrl = new URL(page.url()).searchParams.get("order") === "oldest";
+  await page.click("#order-toggle");
+  const departments = await page.locator("#dept-filter input").count();
+  const firstDept = page.locator("#dept-filter input").first();
+  await firstDept.uncheck();
+  c.deptFilterHides = departments > 0 && await page.locator("#timeline > li[hidden]").count() > 0;
+  await firstDept.check();
+  c.deptNames = !/\b(EDU|HEALTH|CIVIL|DPF)\b/.test(await page.textContent("#child-view"));
+  c.sidewaysChild = await sideways(page);
+  await axe(page, `child-${kind}`);
   result.checks[`staff-${kind}`] = c;
   await page.context().close();
 }

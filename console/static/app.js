@@ -4,6 +4,7 @@ import {
   PURPOSES, applyLanguage, finishSignIn, h, lang, purpose, requireSignIn, setLang, setPurpose,
   signOut, status, t,
 } from "./core.js";
+import { departmentLabel } from "./labels.js";
 import { VOCAB } from "./vocab.js";
 
 const ROLE_NAMES = {
@@ -40,7 +41,7 @@ function header(who) {
   }
   select.addEventListener("change", () => { setPurpose(select.value); location.reload(); });
   document.getElementById("who").textContent =
-    `${who.department} · ${roles.map(roleName).join("、")}`;
+    `${departmentLabel(who.department)} · ${roles.map(roleName).join(t("、", ", "))}`;
   document.getElementById("sign-out").addEventListener("click", signOut);
   document.querySelector(".session").hidden = false;
 }
