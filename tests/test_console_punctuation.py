@@ -44,6 +44,13 @@ def test_chinese_text_uses_full_width_punctuation() -> None:
     assert not found, "\n".join(found)
 
 
+def test_the_sign_in_page_uses_full_width_punctuation() -> None:
+    from auth.authorize import _TEXT
+
+    found = [text for text in _TEXT["zh"].values() if HALF_WIDTH.search(text)]
+    assert not found, found
+
+
 def test_the_check_sees_half_width_punctuation() -> None:
     assert HALF_WIDTH.search("时间线:") and HALF_WIDTH.search("必填,大于 0")
     assert not HALF_WIDTH.search("时间线：") and not HALF_WIDTH.search("e.g. chenyan; or cy")
