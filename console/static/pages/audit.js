@@ -130,6 +130,10 @@ async function lookUp(event) {
     h("a", { href: `/console/audit/report?child=${encodeURIComponent(c.id)}` }, c.name),
     ` · ${t("出生", "born")} ${c.birthDate || "—"} · ${c.organisation || t("无当前学校", "no current school")}`
     + (c.region ? ` · ${c.region}` : "")))));
+  if (found.length >= 20) {
+    box.append(h("p.hint", {}, t("只列出前 20 名：请输入更完整的姓名。",
+      "Only the first 20 are listed: type more of the name.")));
+  }
 }
 
 export async function render() {
