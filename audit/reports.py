@@ -51,6 +51,7 @@ def parse_time(text: str) -> dt.datetime:
 @dataclass
 class EventFilter:
     subject_id: str | None = None
+    subject_ids: list[str] | None = None  # any of these (one identity's keys: audit/subjects.py)
     department: str | None = None
     child_id: str | None = None
     purpose: str | None = None
@@ -62,6 +63,7 @@ class EventFilter:
 
 _EVENTS_WHERE: LiteralString = """
 WHERE ($subject IS NULL OR e.subjectId = $subject)
+  AND ($subjects IS NULL OR e.subjectId IN $subjects)
   AND ($department IS NULL OR e.department = $department)
   AND ($purpose IS NULL OR e.purpose = $purpose)
   AND ($outcome IS NULL OR e.outcome = $outcome)
@@ -90,7 +92,7 @@ async def events(graph: Graph, spec: EventFilter, first: int, before: int | None
     """Newest first; keyset on seq (``before``: the last seq of the previous page)."""
     query = _EVENTS if spec.child_id is None else _CHILD_EVENTS
     rows = await graph.run(query, {
-        "subject": spec.subject_id, "department": spec.department,
+        "subject": spec.subject_id, "subjects": spec.subject_ids, "department": spec.department,
         "childTerm": None if spec.child_id is None else exact_term(spec.child_id),
         "purpose": spec.purpose, "outcome": spec.outcome, "kind": spec.kind,
         "since": spec.since, "until": spec.until, "before": before, "limit": first + 1,
@@ -252,6 +254,14 @@ class ReportEntry:
     action: str
     fields: list[str]
     text: str
+
+
+async def child_known(graph: Graph, child_id: str) -> bool:
+    """Whether the hub holds (or held, before a merge) a child of this id."""
+    rows = await graph.run(
+        "OPTIONAL MATCH (c:Child {id: $id}) OPTIONAL MATCH (m:MergedChild {id: $id}) "
+        "RETURN c IS NOT NULL OR m IS NOT NULL AS known", {"id": child_id})
+    return bool(rows and rows[0]["known"])
 
 
 async def child_report(graph: Graph, settings: Settings, purposes: dict[str, str],

@@ -209,6 +209,8 @@ def users_add(
         [], "--works-at", help="工作单位 id: school, resource centre, institution (repeatable)"),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="从标准输入读密码 read the password from stdin"),
+    display_name: str = typer.Option(
+        "", "--display-name", help="姓名(审计人员看到的) the name auditors read, e.g. 王丽"),
 ) -> None:
     """新增或更新人员账户 Create a person's account (or reset its password, roles, workplaces)."""
     import sys
@@ -224,7 +226,7 @@ def users_add(
     async def work(graph: Graph) -> str:
         return await people.add_person(
             graph, policy, username=username, password=password, department=department,
-            region=region, roles=role_list, works_at=works_at,
+            region=region, roles=role_list, works_at=works_at, display_name=display_name,
         )
 
     typer.echo(f"已保存 saved {username}: {_run(work)}")
@@ -236,6 +238,8 @@ DEMO_PEOPLE = (
     ("demo.supervisor", ["supervisor"], "local-demo-password-supervisor"),
     ("demo.auditor", ["auditor"], "local-demo-password-auditor"),
 )
+DEMO_NAMES = {"demo.staff": "王丽（演示）", "demo.supervisor": "陈督导（演示）",
+              "demo.auditor": "赵审计（演示）"}
 
 
 @users_app.command("demo")
@@ -262,7 +266,7 @@ def users_demo() -> None:
             await people.add_person(
                 graph, policy, username=username, password=password, department="EDU",
                 region=region if staff else region[:4] + "00", roles=roles,
-                works_at=[centre] if staff else [])
+                works_at=[centre] if staff else [], display_name=DEMO_NAMES[username])
         return centre
 
     centre = _run(work)

@@ -44,6 +44,7 @@ def _check(policy: Policy, username: str, password: str, department: str, region
 async def add_person(
     graph: Graph, policy: Policy, *, username: str, password: str, department: str,
     region: str, roles: list[str], works_at: list[str] | None = None,
+    display_name: str | None = None,
 ) -> str:
     """Creates the account (or replaces its password, roles and workplaces, and then the tokens
     it holds stop working: auth/standing.py); returns its id."""
@@ -63,6 +64,7 @@ async def add_person(
         "ON CREATE SET p.id = $id, p.createdAt = datetime() "
         "SET p.passwordHash = $hash, p.department = $department, p.region = $region, "
         "p.roles = $roles, p.status = 'ACTIVE', "
+        "p.displayName = coalesce($displayName, p.displayName), "
         "p.credentialGen = coalesce(p.credentialGen, 0) + 1 REMOVE p.failedAttempts, p.lockedUntil "
         "WITH p OPTIONAL MATCH (p)-[old:WORKS_AT]->() DELETE old "
         "WITH DISTINCT p UNWIND (CASE WHEN $orgs = [] THEN [null] ELSE $orgs END) AS org "
@@ -71,7 +73,9 @@ async def add_person(
         "RETURN DISTINCT p.id AS id",
         {"username": username, "id": "ps_" + secrets.token_hex(8),
          "hash": hash_secret(password), "department": department, "region": region,
-         "roles": sorted(roles), "orgs": works_at},
+         "roles": sorted(roles), "orgs": works_at,
+         # The name auditors read beside the user name (audit/subjects.py); optional.
+         "displayName": (display_name or "").strip() or None},
     )
     return str(rows[0]["id"])
 

@@ -33,14 +33,12 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any, LiteralString, Protocol
-
-import opencc
 
 from hub.current import sync_current
 from hub.graph import Transaction, native
 from hub.identity import IdProtector
+from hub.names import derived, name_key, simplified
 from hub.outbox import EventKind, emit
 from hub.vocabulary import Sex
 
@@ -60,22 +58,6 @@ __all__ = [
 REASON_AMBIGUOUS = "AMBIGUOUS_MOTHER_BIRTH"  # mother + birth date (+ sex, name) fits several
 REASON_ONE_DIGIT = "ID_ONE_DIGIT_APART"  # same name and birth date, IDs differ in one digit
 REASON_NO_ID_NEARBY = "SAME_NAME_BIRTH_NEARBY"  # same name and birth date, one has no ID
-
-
-@lru_cache(maxsize=1)
-def _to_simplified() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-@lru_cache(maxsize=200_000)
-def _key(name: str) -> str:
-    return str(_to_simplified().convert(name))
-
-
-def name_key(name: str | None) -> str | None:
-    """What two names are compared by: the simplified form (OpenCC t2s), so 陳麗華 and 陈丽华
-    are the same name for matching. The name itself is kept as the source wrote it."""
-    return None if name is None else _key(name)
 
 
 def same_name(first: str | None, second: str | None) -> bool:
@@ -167,8 +149,8 @@ class ChildState:
         attrs = {attr for _, attr in _PROPS} if self.new else self.dirty
         found = {prop: getattr(self, attr) for prop, attr in _PROPS
                  if attr in attrs and getattr(self, attr) is not None}
-        if "name" in found:  # the matching key goes with the name (near matches, Cypher)
-            found["nameKey"] = name_key(found["name"])
+        if "name" in found:  # the matching key and the search text go with the name
+            found.update(derived(found["name"]))
         return found
 
 
@@ -486,10 +468,10 @@ class Linker:
         same: dict[tuple[str, date], list[ChildState]] = {}
         for child in self._by_id.values():
             if child.absorbed_into is None and child.name and child.birth_date:
-                same.setdefault((_key(child.name), child.birth_date), []).append(child)
+                same.setdefault((simplified(child.name), child.birth_date), []).append(child)
         for child in checks.values():
             assert child.name and child.birth_date
-            for other in same.get((_key(child.name), child.birth_date), ()):
+            for other in same.get((simplified(child.name), child.birth_date), ()):
                 self._review_near(found, child, other)
         return found
 

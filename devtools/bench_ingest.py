@@ -26,7 +26,7 @@ from connectors.reading import read_table
 from connectors.sources import SOURCES, edu_status
 from connectors.stages import Stages, jvm_cpu_seconds
 from devtools import generate
-from hub import current
+from hub import current, names
 from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.services import placements
@@ -197,8 +197,8 @@ async def _ceiling(
         klass = props["klass"]
         school = schools.setdefault(fact.org or "", {**org, "classes": {}})
         school["classes"][klass["key"]] = klass
-        child = {"id": f"ch_{number}", "name": identity.name, "nameKey": linkage.name_key(
-                     identity.name), "sex": identity.sex, "birthDate": identity.birth_date,
+        child = {"id": f"ch_{number}", "name": identity.name, **names.derived(identity.name),
+                 "sex": identity.sex, "birthDate": identity.birth_date,
                  "idHash": protected.hash, "idCipher": protected.cipher,
                  "idMasked": protected.masked, "regionCode": identity.region_code,
                  "disabilityCategory": identity.disability_category}

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, LiteralString
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from hub import regions
-from hub.graph import Params
-from hub.predicates import current_pupil, current_stage, current_type, in_subtree, region_prefix
+from hub import names, regions
+from hub.graph import Graph, Params, native
+from hub.identity import MASKED_TAIL
+from hub.predicates import (
+    current_placement,
+    current_pupil,
+    current_stage,
+    current_type,
+    in_subtree,
+    region_prefix,
+)
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
 
 
@@ -26,8 +35,20 @@ class ChildFilter(BaseModel):
     disability_category: DisabilityCategory | None = None
     special_need: SpecialNeed | None = None
     name: str | None = Field(default=None, min_length=1, max_length=50)
+    # Any part of the name, its pinyin or initials (hub/names.py); at least one character left
+    # once spaces and dots are dropped.
+    text: str | None = Field(default=None, min_length=1, max_length=50)
+    # The last characters of the ID number, as the masked form shows them.
+    id_number_end: str | None = Field(default=None, pattern=rf"^\d{{{MASKED_TAIL - 1}}}[\dXx]$")
     min_age: int | None = Field(default=None, ge=0, le=30)
     max_age: int | None = Field(default=None, ge=0, le=30)
+
+    @field_validator("text")
+    @classmethod
+    def _searchable(cls, value: str | None) -> str | None:
+        if value is not None and not names.search_term(value):
+            raise ValueError("须含文字 needs a letter or character besides spaces and dots")
+        return value
 
     @field_validator("region_code")
     @classmethod
@@ -46,8 +67,15 @@ FILTER_FIELDS: dict[str, tuple[str, str]] = {
     "disability_category": ("Child", "disabilityCategory"),
     "special_need": ("Child", "specialNeeds"),
     "name": ("Child", "name"),
+    "text": ("Child", "name"),
     "min_age": ("Child", "birthDate"),
     "max_age": ("Child", "birthDate"),
+}
+
+# Filters that look only at what the masked form of a field shows (the last four characters of
+# the ID number): usable by any subject that is shown children, masked or not.
+MASKED_FORM_FILTERS: dict[str, tuple[str, str]] = {
+    "id_number_end": ("Child", "idNumber"),
 }
 
 
@@ -65,6 +93,10 @@ def conditions(spec: ChildFilter, params: Params, today: dt.date) -> list[str]:
         out.append(in_subtree("{c}", params.add(region_prefix(spec.region_code))))
     if spec.name:
         out.append(f"{{c}}.name STARTS WITH {params.add(spec.name)}")
+    if spec.text:
+        out.append(f"{{c}}.nameSearch CONTAINS {params.add(names.search_term(spec.text))}")
+    if spec.id_number_end:
+        out.append(f"{{c}}.idMasked ENDS WITH {params.add(spec.id_number_end.upper())}")
     if spec.disability_category is not None:
         out.append(f"{{c}}.disabilityCategory = {params.add(int(spec.disability_category))}")
     if spec.special_need is not None:
@@ -86,3 +118,26 @@ def conditions(spec: ChildFilter, params: Params, today: dt.date) -> list[str]:
                 + current_pupil("p", "{c}"))
         out.append("EXISTS { MATCH " + path + " }")
     return out
+
+
+# --- who a name is: auditors telling namesakes apart ------------------------------------------
+
+_NAMESAKES: LiteralString = (
+    "MATCH (c:Child) WHERE c.nameSearch CONTAINS $term "
+    "OPTIONAL MATCH " + current_placement("c", "p") + "-[:AT]->(o:Organisation) "
+    "OPTIONAL MATCH (c)-[:LIVES_IN]->(r:Region) "
+    "RETURN c.id AS id, c.name AS name, c.birthDate AS birthDate, o.name AS organisation, "
+    "r.name AS region ORDER BY c.name, c.birthDate, c.id LIMIT $limit"
+)
+
+
+async def namesakes(graph: Graph, term: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Children whose name, pinyin or initials contain ``term``, with what tells namesakes
+    apart (birth date, current school or institution, region). For auditors, who read no
+    child's record but must find the child a guardian asks about: the caller names the children
+    returned on its audit record."""
+    found = names.search_term(term)
+    if not found:
+        return []
+    rows = await graph.run(_NAMESAKES, {"term": found, "limit": limit})
+    return [{**row, "birthDate": native(row["birthDate"])} for row in rows]

@@ -28,8 +28,15 @@ class ProtectedId:
     masked: str
 
 
+# The masked form shows the region (first 6) and the last 4 characters: a search by the last
+# four (hub/children.py) reveals nothing to a subject that is shown the masked form.
+MASKED_HEAD = 6
+MASKED_TAIL = 4
+
+
 def mask(number: str) -> str:
-    return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+    hidden = len(number) - MASKED_HEAD - MASKED_TAIL
+    return f"{number[:MASKED_HEAD]}{'*' * hidden}{number[-MASKED_TAIL:]}"
 
 
 class IdProtector:

@@ -13,9 +13,10 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from audit import reports
+from audit import letter, reports, subjects
 from auth.policy import policy_for
-from hub.errors import BadUserInput, Forbidden
+from hub import children as child_search
+from hub.errors import BadUserInput, Forbidden, NotFound
 from schema.context import Context
 from schema.fields import After, First, decode_cursor, encode_cursor
 from schema.scalars import DateTime
@@ -105,6 +106,19 @@ def _event(raw: dict[str, Any]) -> AccessEvent:
     )
 
 
+@strawberry.type(description="访问者 Who a subject key of the log is")
+class AuditSubject:
+    key: str = strawberry.field(description="日志中的标识 The key as the log has it")
+    kind: str = strawberry.field(description="person、client、system、unknown")
+    id: str | None = strawberry.field(description="人员或系统 id Person's or client's id")
+    username: str | None = strawberry.field(description="用户名 A person's user name")
+    name: str | None = strawberry.field(
+        description="姓名或系统名称 A person's display name, a client's registered name")
+    department: str | None = strawberry.field(description="部门代码 Department code")
+    region: str | None = strawberry.field(description="区划代码 Region code")
+    organisations: list[str] = strawberry.field(description="工作单位 Organisations (names)")
+
+
 @strawberry.type(description="访问事件边 An access event and its cursor")
 class AccessEventEdge:
     cursor: str = strawberry.field(description="游标 Cursor")
@@ -114,13 +128,28 @@ class AccessEventEdge:
 @strawberry.type(description="访问事件分页(新在前) A page of access events, newest first")
 class AccessEventConnection:
     edges: list[AccessEventEdge] = strawberry.field(description="本页 This page")
+    subjects: list[AuditSubject] = strawberry.field(
+        description="本页访问者的身份 Who the subjects of this page are (one per key)")
     has_next_page: bool = strawberry.field(description="是否还有下一页 More?")
     end_cursor: str | None = strawberry.field(description="本页末尾游标 Cursor of the last")
+
+
+@strawberry.type(description="儿童(供审计人员辨认) A child as an auditor tells namesakes apart")
+class AuditChild:
+    id: strawberry.ID = strawberry.field(description="儿童 id")
+    name: str | None = strawberry.field(description="姓名 Name")
+    birth_date: str | None = strawberry.field(description="出生日期 Birth date")
+    organisation: str | None = strawberry.field(
+        description="当前学校或机构 Current school or institution")
+    region: str | None = strawberry.field(description="居住区划 Region lived in")
 
 
 @strawberry.input(description="访问事件筛选(同时满足) Conditions on events, all must hold")
 class AccessEventFilter:
     subject_id: str | None = strawberry.field(default=None, description="访问者 Subject id")
+    subject: str | None = strawberry.field(
+        default=None, description="访问者(其全部标识:id、用户名) A subject under every key it "
+        "has in the log (a person's id and the user name of its refused sign-ins)")
     department: str | None = strawberry.field(default=None, description="部门 Department code")
     child_id: strawberry.ID | None = strawberry.field(
         default=None, description="涉及的儿童 A child whose data was returned")
@@ -186,6 +215,36 @@ class ChildAccessReport:
     entries: list[ChildAccessEntry] = strawberry.field(description="访问记录 The accesses")
 
 
+@strawberry.type(description="说明中的一组访问 One organisation's accesses for one purpose")
+class LetterGroup:
+    organisation: str = strawberry.field(description="单位 Organisation")
+    purpose: str | None = strawberry.field(description="用途代码 Purpose code")
+    action: str = strawberry.field(
+        description="read、audit-read、export、write:<operation> What was done")
+    count: int = strawberry.field(description="次数 How many times")
+    first: str = strawberry.field(description="最早日期 First day (YYYY-MM-DD)")
+    last: str = strawberry.field(description="最晚日期 Last day (YYYY-MM-DD)")
+    text: str = strawberry.field(description="一句话 The group in one sentence")
+
+
+@strawberry.type(description="给监护人的访问说明 The access report as a letter to a family")
+class ChildAccessLetter:
+    child_id: strawberry.ID = strawberry.field(description="儿童 id")
+    child_name: str | None = strawberry.field(description="姓名 Name")
+    birth_date: str | None = strawberry.field(description="出生日期 Birth date")
+    language: str = strawberry.field(description="zh 或 en The letter's one language")
+    generated_on: str = strawberry.field(description="日期 Written on (YYYY-MM-DD)")
+    total: int = strawberry.field(description="访问次数 Accesses")
+    reads: int = strawberry.field(description="查看次数 Views")
+    writes: int = strawberry.field(description="记录次数 New records")
+    organisations: int = strawberry.field(description="单位数 Organisations")
+    first: str | None = strawberry.field(description="最早日期 First day")
+    last: str | None = strawberry.field(description="最晚日期 Last day")
+    summary: str = strawberry.field(description="概述 The summary paragraph")
+    groups: list[LetterGroup] = strawberry.field(
+        description="按单位、用途分组 Grouped by organisation and purpose")
+
+
 def _bound(info: AuditInfo, value: dt.datetime | None) -> str | None:
     return None if value is None else reports.utc_text(value,
                                                        info.context.settings.audit_timezone)
@@ -224,16 +283,74 @@ class AuditQuery:
                 raise BadUserInput("after 游标无效 bad cursor", field="after") from None
         given = filter or AccessEventFilter()
         _about_child(info, given.child_id)
+        keys = (await subjects.aliases(info.context.graph, info.context.settings, given.subject)
+                if given.subject else None)
         spec = reports.EventFilter(
-            subject_id=given.subject_id, department=given.department,
+            subject_id=given.subject_id, subject_ids=keys, department=given.department,
             child_id=given.child_id, purpose=given.purpose, outcome=given.outcome,
             kind=given.kind, since=_bound(info, given.from_), until=_bound(info, given.to),
         )
         found, more = await reports.events(info.context.graph, spec, size, before)
         edges = [AccessEventEdge(cursor=encode_cursor(str(e["seq"])), node=_event(e))
                  for e in found]
-        return AccessEventConnection(edges=edges, has_next_page=more,
+        keys = sorted({str(e["subjectId"]) for e in found if e.get("subjectId")})
+        who = await subjects.resolve(info.context.graph, info.context.settings, keys)
+        return AccessEventConnection(edges=edges, subjects=[AuditSubject(**vars(w)) for w in who],
+                                     has_next_page=more,
                                      end_cursor=edges[-1].cursor if edges else None)
+
+    @strawberry.field(description="给监护人的访问说明(仅审计人员) The child's access report as a "
+                      "letter a family can read, in one language; auditors only")
+    async def child_access_letter(
+        self, info: AuditInfo,
+        child_id: Annotated[strawberry.ID, strawberry.argument(description="儿童 id Child id")],
+        language: Annotated[str, strawberry.argument(description="zh 或 en")] = "zh",
+    ) -> ChildAccessLetter:
+        await require_auditor(info)
+        if language not in letter.LANGUAGES:
+            raise BadUserInput("language: zh 或 en", field="language")
+        _about_child(info, child_id)
+        settings = info.context.settings
+        graph = info.context.graph
+        if not await reports.child_known(graph, str(child_id)):
+            raise NotFound("childId: 没有这个儿童 no such child", field="childId")
+        written = await letter.write_letter(graph, settings, policy_for(settings).spec.purposes,
+                                            str(child_id), language)
+        return ChildAccessLetter(
+            child_id=child_id, child_name=written.child_name, birth_date=written.birth_date,
+            language=language, generated_on=written.generated_on, total=written.total,
+            reads=written.reads, writes=written.writes, organisations=written.organisations,
+            first=written.first, last=written.last, summary=written.summary,
+            groups=[LetterGroup(organisation=g.organisation, purpose=g.purpose or None,
+                                action=g.action, count=g.count, first=g.first, last=g.last,
+                                text=g.text) for g in written.groups])
+
+    @strawberry.field(description="访问者身份(仅审计人员) Who each subject key is, auditors only")
+    async def audit_subjects(
+        self, info: AuditInfo,
+        keys: Annotated[list[str], strawberry.argument(description="日志中的标识,至多 200")],
+    ) -> list[AuditSubject]:
+        await require_auditor(info)
+        if len(keys) > 200:
+            raise BadUserInput("keys: 至多 200 个 at most 200", field="keys")
+        found = await subjects.resolve(info.context.graph, info.context.settings, keys)
+        return [AuditSubject(**vars(who)) for who in found]
+
+    @strawberry.field(description="按姓名找儿童(仅审计人员,为打开其访问报告) Children by name, "
+                      "pinyin or initials, with birth date and school to tell namesakes apart")
+    async def audit_children(
+        self, info: AuditInfo,
+        name: Annotated[str, strawberry.argument(description="姓名、拼音或首字母")],
+    ) -> list[AuditChild]:
+        await require_auditor(info)
+        if not 1 <= len(name.strip()) <= 50:
+            raise BadUserInput("name: 1–50 个字符 1–50 characters", field="name")
+        found = await child_search.namesakes(info.context.graph, name)
+        for row in found:  # the auditor has now seen who these children are
+            _about_child(info, str(row["id"]))
+        return [AuditChild(id=strawberry.ID(str(r["id"])), name=r["name"],
+                           birth_date=None if r["birthDate"] is None else str(r["birthDate"]),
+                           organisation=r["organisation"], region=r["region"]) for r in found]
 
     @strawberry.field(description="访问量(仅审计人员) Volumes per subject and department")
     async def access_volumes(self, info: AuditInfo, from_: FromArg, to: ToArg) -> AccessVolumes:
@@ -275,6 +392,8 @@ class AuditQuery:
         settings = info.context.settings
         entries = await reports.child_report(info.context.graph, settings,
                                              policy_for(settings).spec.purposes, str(child_id))
+        if not entries and not await reports.child_known(info.context.graph, str(child_id)):
+            raise NotFound("childId: 没有这个儿童 no such child", field="childId")
         departments = sorted({e.department_name.split(" ")[0] for e in entries})
         summary = (f"共 {len(entries)} 次访问,涉及 {len(departments)} 个部门"
                    f"({'、'.join(departments) or '无'})。 "

@@ -43,6 +43,17 @@ class AuditChainStatus:
     checked_at: str = strawberry.field(description="校验时间(UTC) When it was checked")
 
 
+@strawberry.type(description="本次请求可用的查找方式 How this subject may search, for this purpose")
+class SearchOptions:
+    by_name: bool = strawberry.field(description="按姓名、拼音 By name, pinyin or initials")
+    by_id_number_end: bool = strawberry.field(
+        description="按身份证号后四位 By the ID number's last four characters (its masked form)")
+    by_id_number: bool = strawberry.field(
+        description="按完整身份证号 By the whole ID number (only where it is shown unmasked)")
+    id_number_purposes: list[str] = strawberry.field(
+        description="可按完整身份证号查找的用途 Purposes of this subject that would allow it")
+
+
 @strawberry.type(description="控制台查询 Queries of the console")
 class ConsoleQuery:
     @strawberry.field(description="按身份证号查找儿童 A child by resident ID number, for roles "
@@ -73,6 +84,23 @@ class ConsoleQuery:
         cypher = f"MATCH ({v}:Child {{idHash: {found}}}){in_scope} RETURN {projection} AS result"
         found = await _result(info.context, cypher, compiler.params.values, "儿童 child")
         return cast(Child, found)
+
+    @strawberry.field(description="可用的查找方式 Which search fields this subject may use now, "
+                      "so that the console offers no other")
+    def search_options(self, info: HubInfo) -> SearchOptions:
+        context = info.context
+        view = context.view
+        id_ref = ("Child", "idNumber")
+        # The same rules as the search itself: children(filter) and childByIdNumber above.
+        sees = view is None or view.sees_children
+        return SearchOptions(
+            by_name=sees and ("Child", "name") not in context.masked,
+            by_id_number_end=sees,
+            by_id_number=(sees and id_ref not in context.masked
+                          and context.protector is not None),
+            id_number_purposes=list(view.purpose_would_reveal.get(id_ref, ()))
+            if view is not None else [],
+        )
 
     @strawberry.field(description="按 id 取多名儿童(仅限可见范围) Children by id, within scope")
     async def children_by_ids(

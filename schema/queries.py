@@ -17,6 +17,7 @@ from graphql import (
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values
+from pydantic.alias_generators import to_camel
 from strawberry.types import Info
 
 from hub import children as child_search
@@ -54,6 +55,12 @@ class ChildFilterInput:
         default=None, description="特殊需要 Special need"
     )
     name: str | None = strawberry.field(default=None, description="姓名(前缀) Name starts with")
+    text: str | None = strawberry.field(
+        default=None, description="姓名任一部分、拼音或首字母 Any part of the name, its pinyin "
+        "(chenyan) or initials (cy)")
+    id_number_end: str | None = strawberry.field(
+        default=None, description="身份证号后四位(脱敏形式可见的部分) The ID number's last four "
+        "characters, as its masked form shows them")
     min_age: int | None = strawberry.field(default=None, description="最小年龄 Minimum age")
     max_age: int | None = strawberry.field(default=None, description="最大年龄 Maximum age")
 
@@ -276,6 +283,14 @@ def _refuse_hidden_filters(context: Context, spec: child_search.ChildFilter) -> 
             raise Forbidden(
                 f"{name}: 无权按此字段筛选 you may not filter on a field you cannot see",
                 field=name,
+            )
+    # The masked form is shown wherever a child is shown: these need only that the subject is
+    # shown children at all (an auditor or a figures-only role is not).
+    for name in child_search.MASKED_FORM_FILTERS:
+        if getattr(spec, name) is not None and not view.sees_children:
+            raise Forbidden(
+                f"{to_camel(name)}: 无权按此字段筛选 you may not filter on a field you cannot see",
+                field=to_camel(name),
             )
 
 

@@ -13,13 +13,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from audit.service import service_for
-from auth.attempts import SignInLimits
 from auth.authorize import authorize_routes
 from auth.guard import GraphQLGuard
 from auth.keys import KeyStore
 from auth.policy import policy_for
 from auth.ratelimit import RateLimiter
 from auth.routes import oauth_routes
+from auth.signin_limits import SignInLimits
 from auth.tokens import TokenService
 from console.routes import console_routes
 from hub import migrate, tracing

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from auth.policy import default_policy
+from hub import names
 from hub.current import sync_all
 from hub.graph import Graph, counting
 from hub.identity import IdProtector
@@ -129,3 +130,4 @@ async def plan_steps(
 async def seed(graph: Graph) -> None:
     await graph.write(SEED)
     await sync_all(graph)  # the placements above were written raw: give them their pointers
+    await names.backfill(graph)  # and the children raw: give them their search text

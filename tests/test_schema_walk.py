@@ -158,6 +158,7 @@ def argument_table(known: World, region: str) -> dict[str, Arguments]:
         "openDropoutCases": [{"region": "140000"}],
         "indicators": [{"region": "140000", "year": 2024}],
         "possibleDuplicates": [{}],
+        "searchOptions": [{}],
     }
     out: dict[str, Arguments] = {name: [(args, None) for args in sets]
                                  for name, sets in table.items()}
@@ -169,9 +170,10 @@ EMPTY = World(owner={}, kind={}, nodes={}, organisations={"School": [], "Resourc
 
 
 # Root fields that reach no child and no fact: the auditors' log (ids and digests only, for the
-# auditor role; FORBIDDEN for every other) and the chain's status.
+# auditor role; FORBIDDEN for every other), the chain's status, who a subject is, and the
+# auditor's look-up of a child by name (name, birth date, school; on the auditor's own event).
 AUDIT_ROOTS = {"accessEvents", "accessVolumes", "unusualAccess", "childAccessReport",
-               "auditChainStatus"}
+               "auditChainStatus", "auditSubjects", "auditChildren", "childAccessLetter"}
 
 
 def probe(runtime: GraphQLObjectType, maskable: set[tuple[str, str]]) -> list[str]:
@@ -500,6 +502,9 @@ async def test_the_audit_roots_are_for_auditors_only(
                          'to: "2030-01-01T00:00:00Z") { kind } }',
         "childAccessReport": '{ childAccessReport(childId: "ch_1") { summary } }',
         "auditChainStatus": "{ auditChainStatus { ok } }",
+        "auditSubjects": '{ auditSubjects(keys: ["x"]) { kind } }',
+        "auditChildren": '{ auditChildren(name: "张") { id } }',
+        "childAccessLetter": '{ childAccessLetter(childId: "ch_1") { summary } }',
     }
     assert set(queries) == AUDIT_ROOTS
     for role, (name, query) in itertools.product(ROLES, queries.items()):

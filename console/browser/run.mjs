@@ -123,11 +123,11 @@ try {
 
   // Find a child by the first character of the first name in the list.
   const firstName = (await staff.locator("#results tbody tr td a").first().textContent()).trim();
-  await staff.fill("#q-name", firstName.slice(0, 1));
-  await staff.press("#q-name", "Enter");
-  await staff.waitForFunction((prefix) => {
+  await staff.fill("#q-text", firstName.slice(0, 1));
+  await staff.press("#q-text", "Enter");
+  await staff.waitForFunction((part) => {
     const links = [...document.querySelectorAll("#results tbody td a")];
-    return links.length && links.every((a) => a.textContent.startsWith(prefix));
+    return links.length && links.every((a) => a.textContent.includes(part));
   }, firstName.slice(0, 1));
   result.checks.searchByName = await staff.locator("#results tbody tr").count();
   await staff.locator("#results tbody td a", { hasText: firstName }).first().click();
@@ -251,15 +251,15 @@ try {
   await again(auditor, "audit");
   await auditor.waitForSelector("#chain.ok, #chain.bad");
   result.checks.chain = (await auditor.textContent("#chain")).trim();
-  const visitRow = auditor.locator("#events tbody tr", { hasText: "recordServiceSession" })
-    .filter({ hasText: env.STAFF_ID });
+  const visitRow = auditor.locator("#events tbody tr", { hasText: "记录服务" })
+    .filter({ hasText: env.STAFF_USER }).filter({ hasText: "写入" });
   result.checks.visitInLog = await visitRow.count();
   await axe(auditor, "audit");
   await shot(auditor, "audit");
   await auditor.goto(`${BASE}/console/audit/report?child=${encodeURIComponent(childId)}`);
   await ready(auditor, "report");
   await again(auditor, "report");
-  result.checks.reportEntries = await auditor.locator("#report-table tbody tr").count();
+  result.checks.reportEntries = await auditor.locator("#letter-groups li").count();
   await axe(auditor, "report");
   await shot(auditor, "report");
   await auditor.emulateMedia({ media: "print" });

@@ -4,6 +4,7 @@ import {
   PURPOSES, applyLanguage, finishSignIn, h, lang, purpose, requireSignIn, setLang, setPurpose,
   signOut, status, t,
 } from "./core.js";
+import { departmentLabel } from "./labels.js";
 import { VOCAB } from "./vocab.js";
 
 const ROLE_NAMES = {
@@ -40,7 +41,7 @@ function header(who) {
   }
   select.addEventListener("change", () => { setPurpose(select.value); location.reload(); });
   document.getElementById("who").textContent =
-    `${who.department} · ${roles.map(roleName).join("、")}`;
+    `${departmentLabel(who.department)} · ${roles.map(roleName).join(t("、", ", "))}`;
   document.getElementById("sign-out").addEventListener("click", signOut);
   document.querySelector(".session").hidden = false;
 }
@@ -62,12 +63,18 @@ async function main() {
     return;
   }
   const who = await requireSignIn();
+  // An auditor sees no child's record: the access log is where the work starts.
+  const roles = who.roles || [];
+  if (page === "search" && roles.length && roles.every((r) => r === "auditor")) {
+    location.replace("/console/audit");
+    return;
+  }
   header(who);
   const module = await import(`./pages/${page}.js`);
   try {
     await module.render({ who, vocab: VOCAB });
   } catch (error) {
-    status(t("出错了:", "Something went wrong: ") + error.message, "error");
+    status(t("出错了：", "Something went wrong: ") + error.message, "error");
     throw error;
   }
   // For the browser tests: the page has drawn its data, this long after navigation began.

@@ -132,7 +132,7 @@ export async function finishSignIn() {
   const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) || "null");
   sessionStorage.removeItem(PKCE_KEY);
   if (!saved || query.get("state") !== saved.state || !query.get("code")) {
-    throw new Error(t("登录请求已失效,请重新登录。", "The sign-in request expired: sign in again."));
+    throw new Error(t("登录请求已失效，请重新登录。", "The sign-in request expired: sign in again."));
   }
   const response = await fetch("/oauth/token", {
     method: "POST",

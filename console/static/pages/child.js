@@ -1,5 +1,6 @@
 // 儿童档案 A child's page: identity, current placement and plan, and the timeline of every
-// fact from every department, coloured by department, filterable by kind, with gaps shown.
+// fact from every department, newest first (a toggle for oldest first, kept in the URL),
+// coloured and labelled by department, filterable by kind and by department, with gaps shown.
 import { fmtDate, gql, h, masked, redactedSet, status, t } from "../core.js";
 import {
   DEPARTMENTS, KINDS, departmentClass, departmentLabel, kindLabel, label,
@@ -131,13 +132,13 @@ export async function render() {
     result = await gql(QUERY, { id }, { partial: true });
   } catch (error) {
     const code = error.errors && error.errors[0].extensions?.code;
-    status(code === "NOT_FOUND" ? t("未找到该儿童,或不在您的权限范围内。",
+    status(code === "NOT_FOUND" ? t("未找到该儿童，或不在您的权限范围内。",
       "No such child, or not in your scope.") : error.message, "error");
     return;
   }
   const child = result.data.child;
   if (!child) {
-    status(t("未找到该儿童,或不在您的权限范围内。", "No such child, or not in your scope."), "error");
+    status(t("未找到该儿童，或不在您的权限范围内。", "No such child, or not in your scope."), "error");
     return;
   }
   const redacted = redactedSet(result.extensions);
@@ -150,8 +151,8 @@ export async function render() {
   pair(identity, t("姓名", "Name"), child.name);
   pair(identity, t("性别", "Sex"), child.sex === "F" ? t("女", "Female")
     : child.sex === "M" ? t("男", "Male") : "—");
-  pair(identity, t("出生日期", "Born"), `${fmtDate(child.birthDate)} (${child.age ?? "—"}`
-    + t(" 岁)", " years)"));
+  pair(identity, t("出生日期", "Born"), `${fmtDate(child.birthDate)}`
+    + t(`（${child.age ?? "—"} 岁）`, ` (${child.age ?? "—"} years)`));
   pair(identity, t("身份证号", "ID number"), shown(redacted, "child.idNumber", child.idNumber));
   pair(identity, t("居住地", "Lives in"), `${child.region ? child.region.name : ""} ${child.regionCode || ""}`);
   pair(identity, t("残疾类别", "Disability"), `${label("DisabilityCategory", child.disabilityCategory)}`
@@ -184,7 +185,7 @@ export async function render() {
     pair(plan, t("日期", "Date"), fmtDate(child.currentPlan.date));
     pair(plan, t("教育目标", "Goals"), child.currentPlan.goals);
   } else {
-    plan.append(h("p", {}, t("没有现行计划(或您无权查看)。", "No current plan (or not visible to you).")));
+    plan.append(h("p", {}, t("没有现行计划（或您无权查看）。", "No current plan (or not visible to you).")));
   }
   document.getElementById("record-visit").href = `/console/visit?child=${encodeURIComponent(id)}`;
 
@@ -192,6 +193,9 @@ export async function render() {
   const items = child.timeline.map((fact, i) => ({ fact, i, date: fact.date || "" }));
   for (const gap of gaps(child.timeline)) items.push({ gap, date: gap.date });
   items.sort((a, b) => a.date.localeCompare(b.date) || (a.gap ? 1 : 0) - (b.gap ? 1 : 0));
+  const params = new URLSearchParams(location.search);
+  let oldestFirst = params.get("order") === "oldest";
+  if (!oldestFirst) items.reverse();
   const list = document.getElementById("timeline");
   for (const item of items) {
     if (item.gap) {
@@ -202,7 +206,7 @@ export async function render() {
     }
     const f = item.fact;
     const dept = f.recordedBy || "";
-    list.append(h(`li.${departmentClass(dept)}`, { "data-kind": f.kind, id: `fact-${f.id}`,
+    list.append(h(`li.${departmentClass(dept)}`, { "data-kind": f.kind, "data-dept": dept, id: `fact-${f.id}`,
       tabindex: "-1", class: `${departmentClass(dept)}${f.id === fresh ? " new" : ""}` },
       h("span.when", {}, fmtDate(f.date)),
       h("span.kind", {}, kindLabel(f.kind)),
@@ -215,11 +219,14 @@ export async function render() {
   for (const f of child.timeline) counts[f.kind] = (counts[f.kind] || 0) + 1;
   const filter = document.getElementById("kind-filter");
   const countText = document.getElementById("timeline-count");
+  const depts = document.getElementById("dept-filter");
   const update = () => {
     const on = new Set([...filter.querySelectorAll("input:checked")].map((c) => c.value));
+    const from = new Set([...depts.querySelectorAll("input:checked")].map((c) => c.value));
     let visible = 0;
     for (const li of list.children) {
-      const hide = li.dataset.kind !== "gap" && !on.has(li.dataset.kind);
+      const hide = li.dataset.kind !== "gap"
+        && (!on.has(li.dataset.kind) || !from.has(li.dataset.dept));
       li.hidden = hide;
       if (!hide && li.dataset.kind !== "gap") visible += 1;
     }
@@ -229,8 +236,34 @@ export async function render() {
   for (const kind of Object.keys(KINDS).filter((k) => counts[k])) {
     const box = h("input", { type: "checkbox", value: kind, checked: true, id: `kind-${kind}` });
     box.addEventListener("change", update);
-    filter.append(h("label", { for: `kind-${kind}` }, box, ` ${kindLabel(kind)} (${counts[kind]})`));
+    filter.append(h("label", { for: `kind-${kind}` }, box, ` ${kindLabel(kind)}${t(`（${counts[kind]}）`, ` (${counts[kind]})`)}`));
   }
+  const byDept = {};
+  for (const f of child.timeline) byDept[f.recordedBy || ""] = (byDept[f.recordedBy || ""] || 0) + 1;
+  for (const code of Object.keys(byDept).sort()) {
+    const box = h("input", { type: "checkbox", value: code, checked: true, id: `dept-${code}` });
+    box.addEventListener("change", update);
+    depts.append(h("label", { for: `dept-${code}` }, box,
+      ` ${departmentLabel(code)}${t(`（${byDept[code]}）`, ` (${byDept[code]})`)}`));
+  }
+  const toggle = document.getElementById("order-toggle");
+  const showOrder = () => {
+    toggle.textContent = oldestFirst ? t("改为新在前", "Show newest first")
+      : t("改为旧在前", "Show oldest first");
+    toggle.setAttribute("aria-pressed", oldestFirst ? "true" : "false");
+    document.getElementById("timeline-heading").textContent = oldestFirst
+      ? t("时间线：各部门全部记录（旧在前）", "Timeline: every record from every department, oldest first")
+      : t("时间线：各部门全部记录（新在前）", "Timeline: every record from every department, newest first");
+  };
+  toggle.addEventListener("click", () => {
+    oldestFirst = !oldestFirst;
+    list.append(...[...list.children].reverse());
+    const url = new URLSearchParams(location.search);
+    if (oldestFirst) url.set("order", "oldest"); else url.delete("order");
+    history.replaceState(null, "", "?" + url.toString());
+    showOrder();
+  });
+  showOrder();
   const legend = document.getElementById("legend");
   for (const code of ["EDU", "HEALTH", "CIVIL", "DPF"]) {
     legend.append(h("li", {}, h(`span.badge.dept.dept-${code}`, {}, t(DEPARTMENTS[code][0],
@@ -238,12 +271,12 @@ export async function render() {
   }
   update();
   document.getElementById("child-view").hidden = false;
-  status(problems.length ? t(`部分内容未能读取:${problems.join("、")}`,
+  status(problems.length ? t(`部分内容未能读取：${problems.join("、")}`,
     `Some fields could not be read: ${problems.join(", ")}`) : "", problems.length ? "error" : "");
   if (fresh) {
     const added = document.getElementById(`fact-${fresh}`);
     if (added) {
-      status(t("已保存,新记录已在时间线中标出。", "Saved: the new record is highlighted below."),
+      status(t("已保存，新记录已在时间线中标出。", "Saved: the new record is highlighted below."),
         "success");
       added.scrollIntoView({ block: "center" });
       added.focus();

@@ -36,7 +36,7 @@ async function organisations(ids) {
 export async function render({ who }) {
   const childId = new URLSearchParams(location.search).get("child");
   if (!childId) {
-    status(t("缺少儿童 id:请从儿童档案进入。", "No child given: open this from a child's record."),
+    status(t("缺少儿童 id：请从儿童档案进入。", "No child given: open this from a child's record."),
       "error");
     return;
   }
@@ -48,7 +48,7 @@ export async function render({ who }) {
   const { data } = await gql(CHILD, { id: childId });
   const child = data.child;
   document.getElementById("visit-child").replaceChildren(
-    t("儿童:", "Child: "), h("a", { href: back }, child.name || child.id));
+    t("儿童：", "Child: "), h("a", { href: back }, child.name || child.id));
 
   const select = document.getElementById("organisation");
   const ids = [...(who.organisations || [])];
@@ -153,7 +153,7 @@ export async function render({ who }) {
         if (name && FIELDS.includes(name)) server[name] = e.message;
       }
       showErrors(server);
-      status(t("未能保存:", "Not saved: ") + error.message + t("(已填写的内容已保留)",
+      status(t("未能保存：", "Not saved: ") + error.message + t("（已填写的内容已保留）",
         " (what you entered is kept)"), "error");
     }
   });
