@@ -147,6 +147,12 @@ from notify.commands import register as _register_webhooks  # noqa: E402 - after
 _register_webhooks(app)
 
 
+# hub schema export / breaking (schema/commands.py): the published contract
+from schema.commands import register as _register_schema  # noqa: E402 - after app exists
+
+_register_schema(app)
+
+
 # hub bench …, hub demo-data: the tools beside the product (devtools/), named as plugins in
 # pyproject.toml's "hub.commands" group. devtools drives the app (its benchmarks serve it), so
 # the shell finds them by name rather than importing them: no circle between the two.
