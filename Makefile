@@ -8,7 +8,8 @@ TEST_ENV := HUB_ENV=test HUB_NEO4J_URI=bolt://127.0.0.1:7688 HUB_NEO4J_HOME=var/
 RUN_ENV := HUB_ENV=dev
 DEMO_CHILDREN ?= 400
 
-.PHONY: install lock run test lint db-stop clean system-deps console-deps peer-deps
+.PHONY: install lock run test lint db-stop clean system-deps console-deps peer-deps \
+	http-audit-deps
 
 install: $(VENV)/.installed
 
@@ -51,6 +52,18 @@ bench/peer/node_modules/.installed: bench/peer/package.json bench/peer/package-l
 	  then touch $@; else echo "npm ci failed in bench/peer: the peer benchmark test will fail"; fi; \
 	else echo "npm not found: the peer benchmark test skips"; fi
 
+# The graphql-http audit suite (tests/http_audit), exactly as its package-lock.json pins it, run
+# by tests/test_http_audit.py against a live hub. Without npm that test skips; a failed `npm ci`
+# is left for the test to meet (it runs `npm ci` again and fails loudly).
+http-audit-deps: tests/http_audit/node_modules/.installed
+
+tests/http_audit/node_modules/.installed: tests/http_audit/package.json \
+    tests/http_audit/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  if (cd tests/http_audit && npm ci --no-audit --no-fund --loglevel=error); \
+	  then touch $@; else echo "npm ci failed in tests/http_audit: the audit test will fail"; fi; \
+	else echo "npm not found: the graphql-http audit test skips"; fi
+
 run: install console-deps
 	$(RUN_ENV) $(BIN)/hub db start
 	$(RUN_ENV) $(BIN)/hub db migrate
@@ -76,7 +89,7 @@ system-deps:
 	  else echo "not root: skipping LibreOffice/Chromium install; their tests will skip"; fi; \
 	fi
 
-test: install lint system-deps console-deps peer-deps
+test: install lint system-deps console-deps peer-deps http-audit-deps
 	$(TEST_ENV) $(BIN)/hub db start
 	$(TEST_ENV) $(BIN)/pytest; rc=$$?; $(TEST_ENV) $(BIN)/hub db stop; exit $$rc
 
@@ -85,4 +98,5 @@ db-stop: install
 
 clean:
 	rm -rf $(VENV) deploy/neo4j/target .mypy_cache .ruff_cache .pytest_cache .hypothesis \
-	  console/node_modules console/static/vendor bench/peer/node_modules
+	  console/node_modules console/static/vendor bench/peer/node_modules \
+	  tests/http_audit/node_modules

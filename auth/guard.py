@@ -1,16 +1,17 @@
 """The door of ``/graphql``: a bearer token, a rate limit and a declared purpose.
 
-No token, or any token that does not verify, is 401 with ``WWW-Authenticate`` (RFC 6750) and
-the same few words whatever the reason. The purpose of use (header ``X-Purpose-Of-Use`` or the
-request's ``extensions.purpose``) must be one of the policy's (else 400) and one the subject's
-roles may declare (else 403 ``PURPOSE_NOT_ALLOWED``). The subject found, with its purpose, goes
-to the GraphQL context. Every refusal is on the audit record with its code.
+GET and POST pass the same door: GET only ever runs queries (``schema/http.py``). No token, or
+any token that does not verify, is 401 with ``WWW-Authenticate`` (RFC 6750) and the same few
+words whatever the reason. The purpose of use (header ``X-Purpose-Of-Use`` or the request's
+``extensions.purpose``, in a POST's body or a GET's ``extensions`` parameter) must be one of the
+policy's (else 400) and one the subject's roles may declare (else 403 ``PURPOSE_NOT_ALLOWED``).
+The subject found, with its purpose, goes to the GraphQL context. Every refusal is on the audit
+record with its code, in the media type the client asked for.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,6 +24,7 @@ from hub.answers import error_body, replay, send_json
 from hub.errors import DATABASE_UNAVAILABLE, QueryTimeout
 from hub.graph import DB_ERRORS
 from hub.subject import Subject
+from schema.http import JSON, declared_purpose, header, is_ide_request, negotiate
 
 MAX_BODY = 1 << 20
 
@@ -35,7 +37,9 @@ async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str
     record = scope.get("state", {}).get("audit")
     if record is not None:
         record.error_codes = [code]
-    await send_json(send, status, error_body(code, message), headers)
+    # In the media type the client asked for (GraphQL over HTTP, schema/http.py).
+    media = negotiate(header(scope, b"accept")) or JSON
+    await send_json(send, status, error_body(code, message), headers, content_type=media)
 
 
 class GraphQLGuard:
@@ -52,8 +56,10 @@ class GraphQLGuard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        if scope["method"] == "GET" and b"text/html" in headers.get(b"accept", b""):
-            await self.app(scope, receive, send)  # the GraphiQL page itself (dev only)
+        if is_ide_request(scope):
+            # The GraphiQL page itself (dev only), which runs nothing: a GET with a query in it
+            # is a GraphQL request like any other and passes this door.
+            await self.app(scope, receive, send)
             return
         # Every answer of this door, refusals included, is on the audit record before it leaves.
         try:
@@ -103,12 +109,8 @@ class GraphQLGuard:
                 await _refuse(scope, send, 413, "BAD_USER_INPUT", "请求过大 request too large")
                 return
         purpose = headers.get(b"x-purpose-of-use", b"").decode("latin-1").strip() or None
-        if purpose is None and body:
-            try:
-                extensions = json.loads(body).get("extensions") or {}
-                purpose = extensions.get("purpose") if isinstance(extensions, dict) else None
-            except (ValueError, AttributeError):
-                purpose = None  # strawberry answers a malformed body itself
+        if purpose is None:
+            purpose = declared_purpose(scope, body)
         if purpose is not None and purpose in self.purposes:
             scope.setdefault("state", {})["purpose"] = purpose  # a refusal is audited with it
         if purpose is not None and purpose not in self.purposes:

@@ -1,5 +1,5 @@
 """OAuth2 endpoints: the token endpoint (client credentials; authorization code with PKCE for
-people, ``auth/authorize.py``), JWKS and discovery (RFC 6749, 7636, 8414).
+people, ``auth/authorize.py``) and JWKS (RFC 6749, 7636); discovery is ``auth/discovery.py``.
 
 Errors follow RFC 6749 §5.2: ``invalid_client`` is 401 with ``WWW-Authenticate: Basic``;
 ``unsupported_grant_type`` and ``invalid_request`` are 400. Responses are ``no-store``.
@@ -26,7 +26,7 @@ from audit.service import UNAVAILABLE_MESSAGE, service_for
 from audit.store import AuditUnavailable
 from auth import authorize, clients
 from auth.attempts import Refusal, client_address
-from auth.keys import ALGORITHM, KeyStore
+from auth.keys import KeyStore
 from auth.passwords import HashingBusy
 from auth.signin_limits import SignInLimits
 from auth.tokens import TokenService
@@ -150,27 +150,7 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService,
         keys.reload()
         return JSONResponse(keys.jwks(), headers={"Cache-Control": "max-age=300"})
 
-    async def discovery(_: Request) -> JSONResponse:
-        issuer = tokens.issuer
-        return JSONResponse({
-            "issuer": issuer,
-            "token_endpoint": f"{issuer}/oauth/token",
-            "authorization_endpoint": f"{issuer}/oauth/authorize",
-            "jwks_uri": f"{issuer}/.well-known/jwks.json",
-            # Department systems' grant; the console's authorization-code flow is announced by
-            # authorization_endpoint and code_challenge_methods_supported below.
-            "grant_types_supported": ["client_credentials"],
-            "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic",
-                                                      "client_secret_post"],
-            "id_token_signing_alg_values_supported": [ALGORITHM],
-            "response_types_supported": ["code", "token"],
-            "subject_types_supported": ["public"],
-        })
-
     return [
         Route("/oauth/token", token, methods=["POST"]),
         Route("/.well-known/jwks.json", jwks),
-        Route("/.well-known/openid-configuration", discovery),
-        Route("/.well-known/oauth-authorization-server", discovery),
     ]

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.types import Message, Receive, Send
 
 Headers = list[tuple[bytes, bytes]]
+JSON = "application/json"
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -21,17 +22,19 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 
 async def send_json(send: Send, status: int, body: dict[str, Any],
-                    headers: Headers | None = None) -> None:
-    await send_bytes(send, status, json.dumps(body, ensure_ascii=False).encode(), headers)
+                    headers: Headers | None = None, content_type: str = JSON) -> None:
+    await send_bytes(send, status, json.dumps(body, ensure_ascii=False).encode(), headers,
+                     content_type)
 
 
 async def send_bytes(send: Send, status: int, payload: bytes,
-                     headers: Headers | None = None) -> None:
-    """A JSON body already encoded."""
+                     headers: Headers | None = None, content_type: str = JSON) -> None:
+    """A JSON body already encoded, as ``content_type`` (``application/json`` or GraphQL over
+    HTTP's ``application/graphql-response+json``, ``schema/http.py``)."""
     await send({
         "type": "http.response.start",
         "status": status,
-        "headers": [(b"content-type", b"application/json; charset=utf-8"),
+        "headers": [(b"content-type", f"{content_type}; charset=utf-8".encode()),
                     (b"content-length", str(len(payload)).encode()), *(headers or [])],
     })
     await send({"type": "http.response.body", "body": payload})

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-DEFAULT_ISSUER = "http://127.0.0.1:8000"
+from hub.settings import issuer_problem
+
 DEFAULT_FILE = Path(".env")  # beside docker-compose.yml, where the README runs it
 
 
@@ -51,13 +52,18 @@ class EnvFileExists(Exception):
 
 
 def check_issuer(issuer: str) -> str:
+    """The issuer as production will take it (hub.settings.issuer_problem): https, public."""
     parts = urlsplit(issuer)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
         raise ValueError(f"HUB_ISSUER: {issuer!r} is not a URL such as https://hub.example.cn")
-    return issuer.rstrip("/")
+    issuer = issuer.rstrip("/")
+    problem = issuer_problem(issuer)
+    if problem:
+        raise ValueError(f"HUB_ISSUER {issuer!r}: {problem}")
+    return issuer
 
 
-def fresh_values(issuer: str = DEFAULT_ISSUER) -> dict[str, str]:
+def fresh_values(issuer: str) -> dict[str, str]:
     values = {name: make() for name, (make, _) in SECRETS.items()}
     values["HUB_ISSUER"] = check_issuer(issuer)
     return values

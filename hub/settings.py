@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -26,6 +26,18 @@ LOCAL_DEMO_ID_HMAC_KEY = "local-demo-id-hmac-key-not-for-production"
 LOCAL_DEMO_ID_ENCRYPTION_KEY = "bG9jYWwtZGVtby1pZC1rZXktMzItYnl0ZXMtISEhISE="  # base64, 32 bytes
 
 BOLT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
+
+
+def issuer_problem(issuer: str) -> str | None:
+    """What makes ``issuer`` unfit as a production issuer identifier, or None."""
+    parts = urlsplit(issuer)
+    if parts.scheme != "https" or not parts.hostname:
+        return "must be an https:// URL (RFC 8414 §2), e.g. https://hub.example.cn"
+    if parts.query or parts.fragment or issuer.endswith("/"):
+        return "must have no query, fragment or trailing slash"
+    if parts.hostname in ("localhost", "127.0.0.1", "::1") or parts.hostname.startswith("127."):
+        return "must be the public name clients reach the hub by, not a loopback address"
+    return None
 
 
 def origin_of(url: str) -> str:
@@ -95,6 +107,9 @@ class Settings(BaseSettings):
     # Schema introspection and GraphiQL: on in dev only unless set (the published SDL is the
     # contract elsewhere; introspection in production maps the attack surface for free).
     graphql_introspection: bool | None = None
+    # The hub's public URL: the tokens' `iss`, the discovery document's `issuer` and the base of
+    # every endpoint it advertises (auth/discovery.py). Outside production, unset, it is where
+    # `hub serve` listens (http://HUB_HOST:HUB_PORT); in production it must be set, https.
     issuer: str = "http://127.0.0.1:8000"
     token_audience: str = "special-education-hub"  # noqa: S105 - an audience, not a secret
     token_ttl_s: int = Field(default=900, ge=60, le=86400)
@@ -215,6 +230,36 @@ class Settings(BaseSettings):
                 f"{', '.join(unset)} must be set in production (HUB_ENV=prod); "
                 "the built-in values are local demo defaults"
             )
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _issuer_where_served(cls, data: Any) -> Any:
+        """Outside production an unset HUB_ISSUER is the address the hub serves on, so that
+        discovery names endpoints that answer (a hub on port 8100 advertised :8000 before)."""
+        if not isinstance(data, dict) or data.get("issuer") or data.get("env", "prod") == "prod":
+            return data
+        host = str(data.get("host") or "127.0.0.1")
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening everywhere: reach it locally
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return {**data, "issuer": f"http://{host}:{data.get('port') or 8000}"}
+
+    @model_validator(mode="after")
+    def _production_issuer(self) -> Settings:
+        """In production HUB_ISSUER is what clients are told to trust and where to send
+        secrets: set on purpose, https, and not a loopback address (RFC 8414 §2: https, no
+        query or fragment). Whether it is the name clients really use cannot be checked from
+        inside; discovery logs a warning when asked under another host (auth/discovery.py)."""
+        if self.env != "prod":
+            return self
+        if "issuer" not in self.model_fields_set:
+            raise ValueError("HUB_ISSUER must be set in production (HUB_ENV=prod) to the hub's "
+                             "public https URL, e.g. https://hub.example.cn")
+        problem = issuer_problem(self.issuer)
+        if problem:
+            raise ValueError(f"HUB_ISSUER {self.issuer!r}: {problem}")
         return self
 
     @property

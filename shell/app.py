@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from audit.service import service_for
 from auth.authorize import authorize_routes
+from auth.discovery import discovery_routes
 from auth.guard import GraphQLGuard
 from auth.keys import KeyStore
 from auth.policy import policy_for
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics_endpoint(settings)),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *oauth_routes(graph, keys, tokens, limits),
+            *discovery_routes(settings),  # RFC 8414, from HUB_ISSUER and what is served here
             # people sign in here (authorization code + PKCE)
             *authorize_routes(graph, settings, limits),
             *console_routes(graph, settings, tokens if settings.auth_enabled else None,

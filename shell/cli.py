@@ -24,8 +24,9 @@ def secrets_init(
     path: Path = typer.Option(envfile.DEFAULT_FILE, "--file",  # noqa: B008
                               help="写到 where to write (beside "
                               "docker-compose.yml)"),
-    issuer: str = typer.Option(envfile.DEFAULT_ISSUER, "--issuer",
-                               help="枢纽的公开地址 the hub's public URL (HUB_ISSUER)"),
+    issuer: str = typer.Option(..., "--issuer",
+                               help="枢纽的公开 https 地址 the hub's public https URL "
+                               "(HUB_ISSUER; production refuses plain http and loopback)"),
     force: bool = typer.Option(False, "--force", help="覆盖已有文件 replace an existing file"),
 ) -> None:
     """生成生产密钥 Write .env with fresh random secrets for production (mode 0600)."""
@@ -145,6 +146,12 @@ _register_reports(app)
 from notify.commands import register as _register_webhooks  # noqa: E402 - after app exists
 
 _register_webhooks(app)
+
+
+# hub schema export / breaking (schema/commands.py): the published contract
+from schema.commands import register as _register_schema  # noqa: E402 - after app exists
+
+_register_schema(app)
 
 
 # hub bench …, hub demo-data: the tools beside the product (devtools/), named as plugins in

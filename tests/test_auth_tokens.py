@@ -84,7 +84,8 @@ async def test_client_credentials_token_and_discovery(
         assert [k["kty"] for k in jwks["keys"]] == ["EC"] and "d" not in jwks["keys"][0]
         discovery = (await client.get("/.well-known/openid-configuration")).json()
         assert discovery["token_endpoint"].endswith("/oauth/token")
-        assert discovery["grant_types_supported"] == ["client_credentials"]
+        assert set(discovery["grant_types_supported"]) == {"client_credentials",
+                                                          "authorization_code"}
 
 
 async def test_revoked_and_rotated_clients_get_no_token(

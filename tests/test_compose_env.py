@@ -55,15 +55,19 @@ def test_secrets_init_writes_fresh_private_values(tmp_path: Path) -> None:
     # Production accepts every value as it is written.
     Settings(env="prod", **{k.removeprefix("HUB_").lower(): v for k, v in first.items()})
 
-    again = secrets_init(tmp_path)
+    again = secrets_init(tmp_path, "--issuer", "https://hub.example.cn")
     assert again.returncode == 2 and "--force" in again.stderr
     assert envfile.read(path) == first  # untouched
-    forced = secrets_init(tmp_path, "--force")
+    forced = secrets_init(tmp_path, "--force", "--issuer", "https://hub.example.cn")
     assert forced.returncode == 0, forced.stderr
     second = envfile.read(path)
     assert all(second[name] != first[name] for name in envfile.SECRETS)  # fresh each time
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert secrets_init(tmp_path, "--force", "--issuer", "hub.example.cn").returncode == 2
+    # Production would refuse these at start (hub.settings.issuer_problem): refused here too.
+    for unfit in ("http://hub.example.cn", "https://127.0.0.1:8000"):
+        refused = secrets_init(tmp_path, "--force", "--issuer", unfit)
+        assert refused.returncode == 2 and "HUB_ISSUER" in refused.stderr
 
 
 def test_example_and_gitignore_match_what_init_writes() -> None:
@@ -83,7 +87,7 @@ def compose_user(neo4j_server: object, settings: Settings, tmp_path: Path
                  ) -> Iterator[dict[str, str]]:
     """The .env `hub secrets init` wrote, and a user of the test Neo4j with its password (the
     test server keeps its own; production refuses the demo password the tests use)."""
-    assert secrets_init(tmp_path).returncode == 0
+    assert secrets_init(tmp_path, "--issuer", "https://hub.example.cn").returncode == 0
     dotenv = envfile.read(tmp_path / ".env")
     auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value())
     with GraphDatabase.driver(settings.neo4j_uri, auth=auth) as driver:
