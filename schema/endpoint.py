@@ -115,7 +115,7 @@ class HubGraphQL(GraphQL[Context, None]):
         codes = [str((e.extensions or {}).get("code", "")) for e in errors]
         body = http.body_for(media, request_error, result.data, [e.formatted for e in errors],
                              result.extensions)
-        return http.status_for(media, request_error, codes), self.encode_json(body)
+        return http.status_for(media, request_error, codes, result.data), self.encode_json(body)
 
     async def _answer_directly(self, context: Context, params: http.Params) -> bytes | None:
         try:

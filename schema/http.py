@@ -154,8 +154,13 @@ def is_request_error(data: Any, errors: list[GraphQLError]) -> bool:
     return data is None and bool(errors) and all(not e.path for e in errors)
 
 
-def status_for(media: str, request_error: bool, codes: list[str]) -> int:
-    """The HTTP status of an answer, under the response's media type."""
+def status_for(media: str, request_error: bool, codes: list[str], data: Any = None) -> int:
+    """The HTTP status of an answer, under the response's media type. Under both, an answer
+    the database could not give at all (every error UNAVAILABLE, no field answered) is 503:
+    a client and a load balancer retry it, as they would a refusal at the door."""
+    if codes and all(code == "UNAVAILABLE" for code in codes) and (
+            data is None or all(value is None for value in data.values())):
+        return 503
     if media == JSON or not request_error:
         return 200
     if "INTERNAL" in codes:

@@ -213,3 +213,16 @@ async def test_a_get_is_audited_like_a_post(graph: Graph, tmp_path: Path, settin
                                         refused.headers["x-audit-event"]]
     assert found[0]["rootFields"] == ["child"] and found[0]["outcome"] == "ok"
     assert found[1]["outcome"] != "ok"
+
+
+def test_an_answer_the_database_could_not_give_is_503_under_both_media_types() -> None:
+    from schema import http
+
+    for media in (http.JSON, http.GRAPHQL_RESPONSE):
+        assert http.status_for(media, False, ["UNAVAILABLE"], {"child": None}) == 503
+        assert http.status_for(media, False, ["UNAVAILABLE", "UNAVAILABLE"], None) == 503
+        # A field answered: the partial answer is kept (200), its error beside it.
+        assert http.status_for(media, False, ["UNAVAILABLE"], {"child": {"id": "c"},
+                                                               "region": None}) == 200
+        # Another error beside it: not only the database's doing.
+        assert http.status_for(media, False, ["UNAVAILABLE", "FORBIDDEN"], None) == 200
