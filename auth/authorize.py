@@ -22,6 +22,7 @@ first exchange, so a second use fails.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import html
@@ -41,7 +42,7 @@ from auth import people
 from auth.attempts import Refusal, Ticket, client_address
 from auth.passwords import HashingBusy
 from auth.signin_limits import SignInLimits
-from hub.graph import Graph
+from hub.graph import Graph, unavailable
 from hub.logs import log
 from hub.settings import Settings, origin_of
 from hub.subject import Subject
@@ -62,6 +63,7 @@ _TEXT = {
         "submit": "登录", "invalid": "用户名或密码不正确。",
         "slow": "尝试次数过多，请 {s} 秒后再试。", "ask_admin": "（也可请管理员解锁。）",
         "busy": "登录服务繁忙，请稍后再试。",
+        "unavailable": "系统暂时无法登录，请稍后再试。",
         "bad_request": "登录请求无效：{why}。请从控制台重新进入。", "hint":
         "使用本单位分配的账户登录。连续输错 {n} 次密码后，每次重试须等待更久。",
         "required": "请填写用户名和密码。",
@@ -74,6 +76,7 @@ _TEXT = {
         "slow": "Too many attempts: try again in {s} seconds.",
         "ask_admin": " (Or ask an administrator to unlock the account.)",
         "busy": "Sign-in is busy: try again in a moment.",
+        "unavailable": "Signing in is not possible just now: try again shortly.",
         "bad_request": "This sign-in request is not valid: {why}. Open the console again.",
         "hint": "Sign in with the account your organisation gave you. After {n} wrong "
                 "passwords each further try must wait longer.",
@@ -246,6 +249,14 @@ def authorize_routes(graph: Graph, settings: Settings, limits: SignInLimits) -> 
         except HashingBusy:
             await limits.attempts.not_checked(ticket)
             return await refuse(request, flow, username, "busy", 503, t["busy"], "1")
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            # The password was never checked: not the person's failure (auth/routes.py).
+            with contextlib.suppress(Exception):
+                await limits.attempts.not_checked(ticket)
+            return await refuse(request, flow, username, "unavailable", 503, t["unavailable"],
+                                "5")
         if subject is None:
             return await refuse(request, flow, username, "invalid", 401, t["invalid"])
         await limits.attempts.succeeded(ticket)

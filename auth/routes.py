@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import time
 from urllib.parse import parse_qs, unquote
@@ -132,6 +133,13 @@ def oauth_routes(graph: Graph, keys: KeyStore, tokens: TokenService,
             log.warning("token refused", reason="hashing_busy")
             return _error("temporarily_unavailable", 503,
                           "too many secret checks at once, retry after 1 s", "1")
+        except Exception as exc:
+            # The secret was never checked (the database went away, or was too slow): not a
+            # failure of the client's, or an outage would leave every client waiting after it.
+            if unavailable(exc):
+                with contextlib.suppress(Exception):
+                    await limits.attempts.not_checked(ticket)
+            raise
         if subject is None:
             log.info("token refused", reason="invalid_client")
             return _error("invalid_client", 401, "client authentication failed")

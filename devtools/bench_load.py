@@ -545,6 +545,9 @@ async def run(settings: Settings, *, clients_count: int, seconds: float, process
                "HUB_AUDIT_SIGNING_KEY_FILE": str(settings.audit_signing_key_file.resolve()),
                "HUB_LOG_LEVEL": "WARNING", "HUB_QUERY_TIMEOUT_SECONDS": "5",
                "HUB_AUDIT_MAX_LAG_SECONDS": "60", "HUB_RATE_LIMIT_PER_MINUTE": "6000",
+               # One issuer for the fleet, as replicas behind one public URL have: a token one
+               # process issued is good at every other.
+               "HUB_ISSUER": os.environ.get("HUB_ISSUER") or "http://127.0.0.1:8000",
                "HUB_SIGNIN_ATTEMPTS_PER_MINUTE": "100000", "HUB_SIGNIN_ATTEMPTS_BURST": "10000"}
         for index in range(processes):
             journal = tmpfs if (mounted and index == 2) else work / f"journal-{index}"
