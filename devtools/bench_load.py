@@ -474,7 +474,7 @@ async def check(graph: Graph, settings: Settings, ledger: Ledger, tag: str) -> d
     unnamed = [a for a in ledger.answers if a.op != "token" and a.status == 200
                and not a.audit_event]
     acknowledged = list(ledger.acknowledged.values())
-    found = await graph.run("UNWIND $ids AS id MATCH (s:ServiceSession {id: id}) "
+    found = await graph.run("UNWIND $ids AS id MATCH (s:Fact:ServiceSession {id: id}) "
                             "RETURN count(s) AS n", {"ids": acknowledged})
     written = await graph.run("MATCH (s:ServiceSession {provider: $tag}) "
                               "RETURN count(s) AS n", {"tag": tag})

@@ -103,3 +103,15 @@ def in_force(fact: str, day: str) -> str:
     and not ended by it. An end date is the first day the fact no longer holds — the day the
     next placement starts (``placeChild``), the day of the snapshot that says the pupil left."""
     return f"{fact}.date <= {day} AND ({fact}.endDate IS NULL OR {fact}.endDate > {day})"
+
+
+# A school year 学年 runs from 1 September to 31 August and is named by the year it starts
+# (seed 000 一(一): enrolment counted at the start of the school year; hub/indicators/model.py
+# SchoolYear has its days).
+SCHOOL_YEAR_FIRST_MONTH = 9
+
+
+def school_year_of(day: str) -> str:
+    """The school year (by the year it starts) that the date ``day`` falls in; null for none."""
+    return (f"CASE WHEN {day} IS NULL THEN null WHEN {day}.month >= {SCHOOL_YEAR_FIRST_MONTH} "
+            f"THEN {day}.year ELSE {day}.year - 1 END")

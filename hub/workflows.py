@@ -168,7 +168,7 @@ async def check_dropout(
         )
     before = (start - dt.timedelta(days=lookback_days), start - dt.timedelta(days=1))
     # Compulsory age in the school year the term belongs to (a spring term: the year before).
-    year = SchoolYear(start.year if start.month >= 9 else start.year - 1)
+    year = SchoolYear.of(start)
     born_from, born_to = year.born(*BANDS["COMPULSORY"])
     rows = await graph.write(_DROPOUT, {
         "prefix": region_prefix(region) if region else "",

@@ -7,6 +7,8 @@
   ``child(id)`` (row scope in the query: ids outside scope are simply not returned).
 - ``schools``: schools of a region by name, for the search form (organisations are not personal
   data and carry no row scope).
+- ``searchOptions``, ``mayRecord``: what this subject may search by and record, so the console
+  offers nothing it would refuse (the subject's own permissions, no child's data).
 - ``auditChainStatus``: whether the online audit log verifies (``hub audit verify``), auditors only.
 """
 
@@ -21,6 +23,7 @@ from graphql import get_named_type
 
 from audit import archive, signing
 from hub.errors import BadUserInput, Forbidden
+from hub.facts import BY_LABEL
 from hub.predicates import in_subtree, region_prefix
 from schema.audit import AuditInfo, require_auditor
 from schema.compile import where
@@ -101,6 +104,14 @@ class ConsoleQuery:
             id_number_purposes=list(view.purpose_would_reveal.get(id_ref, ()))
             if view is not None else [],
         )
+
+    @strawberry.field(description="可记录的事实类型 The kinds of fact this subject may record "
+                      "(its roles' writes), so that the console offers no other")
+    def may_record(self, info: HubInfo) -> list[str]:
+        view = info.context.view
+        if view is None:  # no policy in force (auth off): every kind the API writes
+            return sorted(BY_LABEL)
+        return sorted(view.write)
 
     @strawberry.field(description="按 id 取多名儿童(仅限可见范围) Children by id, within scope")
     async def children_by_ids(

@@ -7,7 +7,13 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from hub.predicates import current_placement, current_pupil, in_subtree, subtree_prefix_of
+from hub.predicates import (
+    current_placement,
+    current_pupil,
+    in_subtree,
+    school_year_of,
+    subtree_prefix_of,
+)
 from hub.vocabulary import (
     AssessmentKind,
     CaseStatus,
@@ -174,6 +180,8 @@ class Fact(Node, Mapped):
         "head([l IN labels({v}) WHERE l <> 'Fact'])", "记录类型 Kind of fact (its type name)"
     )
     date: Date | None = prop(_DATE % "date", "日期 The date that places it on the timeline")
+    school_year: int | None = prop(
+        school_year_of("{v}.date"), "学年 The school year its date falls in (by its first year)")
     recorded_by: str | None = prop("{v}.recordedBy", "记录部门 Department code that recorded it")
     recorded_in: str | None = prop("{v}.recordedIn", "记录部门所在区划 Region of that department")
     source: str | None = prop("{v}.source", "来源 Source system or export (e.g. edu-status)")

@@ -114,6 +114,9 @@ def test_console_in_chromium(console_hub: dict[str, str], tmp_path: Path) -> Non
     assert checks["staffSignedIn"] and checks["wrongPasswordKeepsName"]
     assert checks["searchRows"] > 0 and checks["searchByName"] > 0
     assert checks["timelineItems"] > 0 and checks["kindFilterHides"]
+    # Grouped by school year, newest first: "2025–2026 学年" before "2024–2025 学年".
+    years = [int(text[:4]) for text in checks["timelineYears"]]
+    assert years and years == sorted(years, reverse=True) and len(set(years)) == len(years)
     # A masked field is shown as masked, never as a blank.
     assert checks["maskedBadges"] > 0 and checks["maskedNotBlank"]
     # The visit: refused with the message next to the field, nothing lost, then saved and shown.
@@ -125,6 +128,11 @@ def test_console_in_chromium(console_hub: dict[str, str], tmp_path: Path) -> Non
     assert checks["chartLegendAndTooltip"] and "目标" in checks["tooltipText"]
     assert checks["definitions"] == checks["indicatorRows"] and checks["listExplained"]
     assert checks["backKeepsList"] == checks["childrenBehind"]
+    assert checks["supervisorNoVisitButton"]
+    # At 320 px no page scrolls sideways, and the header stays compact.
+    assert not any(checks["sideways320"].values()), checks["sideways320"]
+    assert len(checks["sideways320"]) == 7
+    assert checks["headerHeight320"] <= 110, checks["headerHeight320"]
     assert "行政区划代码" in checks["unknownRegionInPlace"] and checks["oldFiguresHidden"]
     # The auditor finds the visit in the log; the chain verifies; the report prints.
     assert checks["visitInLog"] >= 1

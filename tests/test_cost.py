@@ -216,6 +216,7 @@ def _plausible(text: str) -> dict[str, Any]:
     values: dict[str, Any] = {
         "String!": "140400", "ID!": "ch_1", "Int!": 2025, "DateTime!": "2025-01-01T00:00:00Z",
         "[ID!]!": [f"ch_{n}" for n in range(100)],  # the indicator page's list, at its most
+        "[String!]!": [f"ps_{n}" for n in range(50)],  # the access log's people, a page's worth
         "RecordServiceSessionInput!": {"childId": "ch_1", "kind": "HOME_DELIVERY",
                                        "date": "2025-01-01", "hours": 1.0,
                                        "organisationId": "sch_1"},
@@ -330,9 +331,10 @@ async def test_ordinary_queries_pass(graph: Graph, settings: Settings) -> None:
     search = await execute(graph, settings, console["search.js:SEARCH"],
                            {"filter": {"regionCode": "140404"}}, subject=officer)
     assert search.errors == [] and search.data["children"]["totalCount"] == 2
-    schools = await execute(graph, settings, console["search.js:SCHOOLS"], {"r": "140400"},
-                            subject=officer)
-    assert schools.errors == [] and len(schools.data["schools"]) == 2
+    start = await execute(graph, settings, console["search.js:START"], {"r": "140400"},
+                          subject=officer)
+    assert start.errors == [] and len(start.data["schools"]) == 2
+    assert start.data["searchOptions"]["byName"] is True
 
 
 async def test_without_a_policy_the_setting_is_the_budget(graph: Graph,

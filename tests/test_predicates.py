@@ -13,19 +13,31 @@ import re
 from pathlib import Path
 
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from hub.facts import BY_LABEL
 from hub.graph import Graph
-from hub.predicates import in_force, in_subtree, not_ended, overlaps, region_prefix
+from hub.indicators.model import SchoolYear
+from hub.predicates import (
+    in_force,
+    in_subtree,
+    not_ended,
+    overlaps,
+    region_prefix,
+    school_year_of,
+)
 from tests.graphql_helpers import plan_operators
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ("hub", "shell", "schema", "connectors", "auth", "audit", "console", "devtools")
 # A rule's own text: written out anywhere but hub/predicates.py, it is a second copy. The
 # pointer's relationship type is named there too, and written by hub/current.py alone.
-COPIES = re.compile(r"regionCode STARTS WITH|endDate IS NULL|endDate IS NOT NULL|CURRENT_PLACEMENT")
-KERNEL = (ROOT / "hub" / "predicates.py", ROOT / "hub" / "current.py")
+COPIES = re.compile(r"regionCode STARTS WITH|endDate IS NULL|endDate IS NOT NULL|CURRENT_PLACEMENT"
+                    r"|\.month >=")
+KERNEL = (ROOT / "hub" / "predicates.py", ROOT / "hub" / "current.py",
+          # SchoolYear.of, the Python twin of school_year_of (tested equal below)
+          ROOT / "hub" / "indicators" / "model.py")
 # "No end date yet", tested directly: the pointer's derivation, the writes that end placements
 # (they close every open one, and compare a snapshot's end with the one on record), and the
 # sessions role's welfare status (not a placement: it has no pointer). Anything else asking
@@ -106,3 +118,31 @@ async def test_a_fact_by_id_is_an_index_seek(graph: Graph) -> None:
     # What the services wrote before: a scan of every placement for one id.
     bare = await plan_operators(graph, "MATCH (p:Placement {id: $id}) RETURN p", {"id": "plc_1"})
     assert not any("IndexSeek" in op for op in bare), bare
+
+
+@hypothesis_settings(max_examples=25, deadline=None)
+@given(days=st.lists(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2060, 12, 31)),
+                     min_size=1, max_size=40))
+def test_school_year_is_the_same_rule_in_cypher_and_python(
+    neo4j_server: object, days: list[dt.date]
+) -> None:
+    """``school_year_of`` (the API's ``schoolYear``) and ``SchoolYear.of`` (the indicators)
+    agree on every day; each day lies between its year's first and last day."""
+    import asyncio
+
+    from hub.settings import load_settings
+
+    async def in_cypher() -> list[int | None]:
+        graph = Graph.connect(load_settings())
+        try:
+            rows = await graph.run("UNWIND $days AS day RETURN " + school_year_of("day")
+                                   + " AS year", {"days": [*days, None]})
+        finally:
+            await graph.close()
+        return [row["year"] for row in rows]
+
+    found = asyncio.run(in_cypher())
+    assert found[-1] is None
+    for day, year in zip(days, found, strict=False):
+        assert year == SchoolYear.of(day).year
+        assert SchoolYear(year).start <= day <= SchoolYear(year).end

@@ -138,3 +138,18 @@ async def test_a_search_is_audited_naming_exactly_the_children_returned(
                     if e.get("subjectKind") == "person"]
         assert [e.get("children") or [] for e in searches] == [["ch_1"], []]
         assert all(e["purpose"] == "SERVICE_DELIVERY" for e in searches)
+
+
+async def test_may_record_offers_the_roles_writes_only(graph: Graph, settings: Settings) -> None:
+    """The console shows "record a visit" only to whom may record one (auth/policy.yaml)."""
+    await seed(graph)
+    async with serve(settings) as (client, _):
+        staff = await person_token(client, graph, "wang.li", ["resource-centre-staff"], ["rc_1"])
+        auditor = await person_token(client, graph, "audit.zhao", ["auditor"], region="140400")
+
+        async def may_record(token: str, purpose: str) -> list[str]:
+            body = (await gql(client, token, "{ mayRecord }", purpose=purpose)).json()
+            return list(body["data"]["mayRecord"])
+
+        assert "ServiceSession" in await may_record(staff, "SERVICE_DELIVERY")
+        assert await may_record(auditor, "AUDIT") == []

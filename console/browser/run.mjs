@@ -137,6 +137,7 @@ try {
   result.checks.childId = childId;
   result.checks.timelineItems = await staff.locator("#timeline > li:not(.gap)").count();
   result.checks.timelineGaps = await staff.locator("#timeline > li.gap").count();
+  result.checks.timelineYears = await staff.locator("#timeline > li.year h3").allTextContents();
   result.checks.timelineDepartments = await staff.locator("#timeline .badge.dept").evaluateAll(
     (badges) => [...new Set(badges.map((b) => b.textContent))]);
   // The kind filter hides and shows.
@@ -219,6 +220,8 @@ try {
   // Back from a child of the list comes back to the open list (its key is in the address).
   await supervisor.locator("#behind-list li a").first().click();
   await ready(supervisor, "child-from-list");
+  // A supervisor records nothing: the button that would be refused is not offered.
+  result.checks.supervisorNoVisitButton = await supervisor.locator("#record-visit").isHidden();
   await supervisor.goBack();
   await ready(supervisor, "indicators-back");
   await supervisor.waitForSelector("#behind-list li");
@@ -266,6 +269,35 @@ try {
   await auditor.screenshot({ path: join(SHOTS, "report-print.png"), fullPage: true });
   result.checks.printHidesChrome = await auditor.evaluate(
     () => getComputedStyle(document.querySelector(".topbar")).display === "none");
+  await auditor.emulateMedia({ media: "screen" });
+
+  // --- every page at 320 px wide: nothing scrolls sideways (WCAG 1.4.10 reflow) -----------------
+  const stranger = await newPage();
+  await stranger.setViewportSize({ width: 320, height: 640 });
+  await stranger.goto(BASE + "/console/");
+  await stranger.waitForSelector("#username");
+  const sideways = (page) => page.evaluate(
+    () => document.documentElement.scrollWidth > window.innerWidth + 1);
+  result.checks.sideways320 = { signin: await sideways(stranger) };
+  const child = encodeURIComponent(childId);
+  for (const [page, paths] of [
+    [staff, { search: "/console/", child: `/console/child?id=${child}`,
+      visit: `/console/visit?child=${child}` }],
+    [supervisor, { indicators: `/console/indicators?region=${env.REGION}&year=${env.YEAR}` }],
+    [auditor, { audit: "/console/audit", report: `/console/audit/report?child=${child}` }],
+  ]) {
+    await page.setViewportSize({ width: 320, height: 640 });
+    for (const [name, path] of Object.entries(paths)) {
+      await page.goto(BASE + path);
+      await page.waitForSelector("body[data-ready=true]");
+      result.checks.sideways320[name] = await sideways(page);
+      if (name === "indicators") {
+        result.checks.headerHeight320 = await page.evaluate(
+          () => document.querySelector(".topbar").getBoundingClientRect().height);
+        await shot(page, "indicators-phone");
+      }
+    }
+  }
   result.ok = true;
 } catch (error) {
   result.ok = false;

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Literal
 
+from hub.predicates import SCHOOL_YEAR_FIRST_MONTH
+
 Unit = Literal["rate", "count", "yuan", "days"]
 Op = Literal[">=", "<="]
 
@@ -24,13 +26,18 @@ class SchoolYear:
 
     year: int
 
+    @classmethod
+    def of(cls, day: dt.date) -> SchoolYear:
+        """The school year ``day`` falls in (``hub.predicates.school_year_of`` in Cypher)."""
+        return cls(day.year if day.month >= SCHOOL_YEAR_FIRST_MONTH else day.year - 1)
+
     @property
     def start(self) -> dt.date:
-        return dt.date(self.year, 9, 1)
+        return dt.date(self.year, SCHOOL_YEAR_FIRST_MONTH, 1)
 
     @property
     def end(self) -> dt.date:
-        return dt.date(self.year + 1, 8, 31)
+        return SchoolYear(self.year + 1).start - dt.timedelta(days=1)
 
     @property
     def age_day(self) -> dt.date:

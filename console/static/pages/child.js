@@ -16,7 +16,7 @@ const QUERY = `query ConsoleChild($id: ID!) {
     currentPlan { version date goals }
     certificates { guardianName guardianPhone }
     timeline {
-      __typename id kind date recordedBy
+      __typename id kind date schoolYear recordedBy
       ... on Placement { placementType stage grade startDate endDate endReason
                          schoolStatus: status organisation { name } }
       ... on ServiceSession { serviceKind hours provider content notes organisation { name } }
@@ -31,6 +31,7 @@ const QUERY = `query ConsoleChild($id: ID!) {
       ... on DeviceFitting { device provider }
     }
   }
+  mayRecord
 }`;
 // Longer than the summer break (a July graduation and a September start is no gap).
 const GAP_DAYS = 90;
@@ -187,7 +188,10 @@ export async function render() {
   } else {
     plan.append(h("p", {}, t("没有现行计划（或您无权查看）。", "No current plan (or not visible to you).")));
   }
-  document.getElementById("record-visit").href = `/console/visit?child=${encodeURIComponent(id)}`;
+  // Offered only to whom may record a visit: a button that would be refused is not shown.
+  const visit = document.getElementById("record-visit");
+  visit.href = `/console/visit?child=${encodeURIComponent(id)}`;
+  visit.closest("p").hidden = !(result.data.mayRecord || []).includes("ServiceSession");
 
   // The timeline, with the gaps between placements in their place.
   const items = child.timeline.map((fact, i) => ({ fact, i, date: fact.date || "" }));
@@ -197,7 +201,16 @@ export async function render() {
   let oldestFirst = params.get("order") === "oldest";
   if (!oldestFirst) items.reverse();
   const list = document.getElementById("timeline");
+  // Grouped by school year (the API's schoolYear: one rule, hub/predicates.py): a heading
+  // before each year's records, whichever way the list runs.
+  let year;
   for (const item of items) {
+    const itemYear = item.fact ? item.fact.schoolYear : year;
+    if (itemYear !== undefined && itemYear !== null && itemYear !== year) {
+      year = itemYear;
+      list.append(h("li.year", { "data-kind": "year" }, h("h3", {},
+        t(`${year}–${year + 1} 学年`, `School year ${year}–${year + 1}`))));
+    }
     if (item.gap) {
       list.append(h("li.gap", { "data-kind": "gap" },
         h("span.when", {}, fmtDate(item.gap.date)),
@@ -225,10 +238,10 @@ export async function render() {
     const from = new Set([...depts.querySelectorAll("input:checked")].map((c) => c.value));
     let visible = 0;
     for (const li of list.children) {
-      const hide = li.dataset.kind !== "gap"
-        && (!on.has(li.dataset.kind) || !from.has(li.dataset.dept));
+      const fixed = li.dataset.kind === "gap" || li.dataset.kind === "year";
+      const hide = !fixed && (!on.has(li.dataset.kind) || !from.has(li.dataset.dept));
       li.hidden = hide;
-      if (!hide && li.dataset.kind !== "gap") visible += 1;
+      if (!hide && !fixed) visible += 1;
     }
     countText.textContent = t(`显示 ${visible} / ${child.timeline.length} 条记录。`,
       `${visible} of ${child.timeline.length} records shown.`);
@@ -257,7 +270,14 @@ export async function render() {
   };
   toggle.addEventListener("click", () => {
     oldestFirst = !oldestFirst;
-    list.append(...[...list.children].reverse());
+    // Years in the other order, each still under its heading, its records reversed.
+    const groups = [];
+    for (const li of list.children) {
+      if (li.dataset.kind === "year" || !groups.length) groups.push([]);
+      groups[groups.length - 1].push(li);
+    }
+    list.append(...groups.reverse().flatMap(([first, ...rest]) => (first.dataset.kind === "year"
+      ? [first, ...rest.reverse()] : [...rest.reverse(), first])));
     const url = new URLSearchParams(location.search);
     if (oldestFirst) url.set("order", "oldest"); else url.delete("order");
     history.replaceState(null, "", "?" + url.toString());

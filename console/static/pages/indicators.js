@@ -67,16 +67,18 @@ async function chart(element, rates) {
     return;
   }
   const instance = echarts.init(element, null, { renderer: "canvas" });
+  // On a phone the rates' names get a narrower column, so the bars still have room.
+  const nameWidth = element.clientWidth < 600 ? 110 : 190;
   const names = rates.map((r) => t(r.name, r.english));
   instance.setOption({
     animation: false,
-    grid: { left: 200, right: 40, top: 36, bottom: 30 },
+    grid: { left: nameWidth + 10, right: 40, top: 36, bottom: 30 },
     legend: { data: [VALUE(), t("目标", "Target")], top: 4 },
     // Legend and tooltip name the grey bars: each rate's target (ECharts' common build).
     tooltip: { trigger: "axis", valueFormatter: (v) => (v === null || v === undefined ? "—" : `${v}%`) },
     xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
     yAxis: { type: "category", data: names, inverse: true,
-      axisLabel: { width: 190, overflow: "truncate", color: "#1b1f24" } },
+      axisLabel: { width: nameWidth, overflow: "truncate", color: "#1b1f24" } },
     series: [
       { name: VALUE(), type: "bar", barGap: "10%", itemStyle: { color: "#1e6b3a" },
         label: { show: true, position: "right", formatter: (p) => `${p.value}%`, color: "#1b1f24" },
@@ -180,12 +182,16 @@ export async function render({ who }) {
       body.append(h(r.meetsTarget === false ? "tr.flagged" : "tr", {},
         h("th", { scope: "row" }, t(r.name, r.english), h("br"), h("span.hint", {}, r.key),
           definition(r)),
-        h("td.num", {}, fmt(r.numerator, r.numeratorUnit)),
-        h("td.num", {}, r.denominator === null ? "—" : fmt(r.denominator, "count")),
-        h("td.num", {}, fmt(r.value, r.unit)),
-        h("td", {}, r.target === null ? "—" : `${r.targetOp} ${fmt(r.target, r.unit)}`),
-        h("td", {}, STATUS[r.status] ? STATUS[r.status]() : "—"),
-        h("td", {}, listButton)));
+        // Labelled cells: on a phone each row is a card (console.css, table.cards).
+        h("td.num", { "data-label": t("分子", "Numerator") }, fmt(r.numerator, r.numeratorUnit)),
+        h("td.num", { "data-label": t("分母", "Denominator") },
+          r.denominator === null ? "—" : fmt(r.denominator, "count")),
+        h("td.num", { "data-label": t("值", "Value") }, fmt(r.value, r.unit)),
+        h("td", { "data-label": t("目标", "Target") },
+          r.target === null ? "—" : `${r.targetOp} ${fmt(r.target, r.unit)}`),
+        h("td", { "data-label": t("是否达标", "Meets target") },
+          STATUS[r.status] ? STATUS[r.status]() : "—"),
+        h("td", { "data-label": t("相关儿童", "Children behind it") }, listButton)));
     }
     document.getElementById("ind-view").hidden = false;
     behind.hidden = true;
