@@ -7,7 +7,7 @@
   ``child(id)`` (row scope in the query: ids outside scope are simply not returned).
 - ``schools``: schools of a region by name, for the search form (organisations are not personal
   data and carry no row scope).
-- ``searchOptions``, ``mayRecord``: what this subject may search by and record, so the console
+- ``searchOptions``, ``recordOptions``: what this subject may search by and record, so the console
   offers nothing it would refuse (the subject's own permissions, no child's data).
 - ``auditChainStatus``: whether the online audit log verifies (``hub audit verify``), auditors only.
 """
@@ -55,6 +55,12 @@ class SearchOptions:
         description="按完整身份证号 By the whole ID number (only where it is shown unmasked)")
     id_number_purposes: list[str] = strawberry.field(
         description="可按完整身份证号查找的用途 Purposes of this subject that would allow it")
+
+
+@strawberry.type(description="可记录的内容 What this subject may record (its roles' writes)")
+class RecordOptions:
+    kinds: list[str] = strawberry.field(
+        description="可记录的事实类型 Kinds of fact it may record, e.g. ServiceSession")
 
 
 @strawberry.type(description="控制台查询 Queries of the console")
@@ -105,13 +111,12 @@ class ConsoleQuery:
             if view is not None else [],
         )
 
-    @strawberry.field(description="可记录的事实类型 The kinds of fact this subject may record "
-                      "(its roles' writes), so that the console offers no other")
-    def may_record(self, info: HubInfo) -> list[str]:
+    @strawberry.field(description="可记录的内容 What this subject may record, so that the "
+                      "console offers nothing it would refuse")
+    def record_options(self, info: HubInfo) -> RecordOptions:
         view = info.context.view
-        if view is None:  # no policy in force (auth off): every kind the API writes
-            return sorted(BY_LABEL)
-        return sorted(view.write)
+        # No policy in force (auth off): every kind the API writes.
+        return RecordOptions(kinds=sorted(BY_LABEL) if view is None else sorted(view.write))
 
     @strawberry.field(description="按 id 取多名儿童(仅限可见范围) Children by id, within scope")
     async def children_by_ids(

@@ -159,7 +159,7 @@ def argument_table(known: World, region: str) -> dict[str, Arguments]:
         "indicators": [{"region": "140000", "year": 2024}],
         "possibleDuplicates": [{}],
         "searchOptions": [{}],
-        "mayRecord": [{}],
+        "recordOptions": [{}],
     }
     out: dict[str, Arguments] = {name: [(args, None) for args in sets]
                                  for name, sets in table.items()}

@@ -148,8 +148,9 @@ async def test_may_record_offers_the_roles_writes_only(graph: Graph, settings: S
         auditor = await person_token(client, graph, "audit.zhao", ["auditor"], region="140400")
 
         async def may_record(token: str, purpose: str) -> list[str]:
-            body = (await gql(client, token, "{ mayRecord }", purpose=purpose)).json()
-            return list(body["data"]["mayRecord"])
+            body = (await gql(client, token, "{ recordOptions { kinds } }",
+                              purpose=purpose)).json()
+            return list(body["data"]["recordOptions"]["kinds"])
 
         assert "ServiceSession" in await may_record(staff, "SERVICE_DELIVERY")
         assert await may_record(auditor, "AUDIT") == []

@@ -31,7 +31,7 @@ const QUERY = `query ConsoleChild($id: ID!) {
       ... on DeviceFitting { device provider }
     }
   }
-  mayRecord
+  recordOptions { kinds }
 }`;
 // Longer than the summer break (a July graduation and a September start is no gap).
 const GAP_DAYS = 90;
@@ -191,7 +191,8 @@ export async function render() {
   // Offered only to whom may record a visit: a button that would be refused is not shown.
   const visit = document.getElementById("record-visit");
   visit.href = `/console/visit?child=${encodeURIComponent(id)}`;
-  visit.closest("p").hidden = !(result.data.mayRecord || []).includes("ServiceSession");
+  const may = result.data.recordOptions ? result.data.recordOptions.kinds : [];
+  visit.closest("p").hidden = !may.includes("ServiceSession");
 
   // The timeline, with the gaps between placements in their place.
   const items = child.timeline.map((fact, i) => ({ fact, i, date: fact.date || "" }));
