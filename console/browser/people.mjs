@@ -2,80 +2,12 @@
 // phone (390×844): search that finds, the auditor's pages in plain words, the guardian's letter.
 // Started by tests/test_console_people_browser.py (which loads the demo city and the people and
 // passes the facts to look for); prints one JSON object, also written to RESULT_FILE.
-import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import {
+  BASE, OFFICE, SHOTS, again, axe, env, newPage, ready, result, run, sideways, signIn,
+} from "./harness.mjs";
 
-const require = createRequire(import.meta.url);
-const env = process.env;
-const BASE = env.HUB_BASE;
-const SHOTS = env.SHOT_DIR;
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const VIEWPORTS = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } };
-const result = { pages: {}, axe: {}, checks: {}, external: [], consoleErrors: [] };
-
-mkdirSync(SHOTS, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-
-async function newPage(viewport) {
-  const context = await browser.newContext({ viewport, locale: "zh-CN" });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("request", (request) => {
-    const url = request.url();
-    if (!url.startsWith(BASE) && !url.startsWith("data:") && !url.startsWith("blob:")) {
-      result.external.push(url);
-    }
-  });
-  page.on("pageerror", (error) => result.consoleErrors.push(`${page.url()}: ${error.message}`));
-  return page;
-}
-
-async function ready(page, name) {
-  try {
-    await page.waitForSelector("body[data-ready=true], #status.error");
-  } catch (error) {
-    const text = await page.evaluate(() => document.body.innerText.slice(0, 400)).catch(() => "");
-    throw new Error(`${name} at ${page.url()} never ready: ${text}`);
-  }
-  const problem = await page.evaluate(() => document.body.dataset.ready === "true" ? ""
-    : document.getElementById("status").textContent);
-  if (problem) throw new Error(`${name} at ${page.url()}: ${problem}`);
-  result.pages[name] = Number(await page.getAttribute("body", "data-ready-ms"));
-}
-
-async function again(page, name) {
-  await page.reload();
-  await ready(page, `${name}-warm`);
-}
-
-async function axe(page, name) {
-  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.evaluate(AXE);
-  const found = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-  }));
-  result.axe[name] = found.violations.filter((v) => v.impact === "serious"
-    || v.impact === "critical").map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")})`);
-}
-
-/** Whether the page scrolls sideways (WCAG 1.4.10 reflow). */
-function sideways(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
-}
-
-async function signIn(page, path, username, password) {
-  await page.goto(BASE + path);
-  await page.waitForSelector("#username");
-  await page.fill("#username", username);
-  await page.fill("#password", password);
-  await page.press("#password", "Enter");
-}
+const VIEWPORTS = { desktop: OFFICE, phone: { width: 390, height: 844 } };
 
 /** Types a term into the search box and waits for the answer: the names found, the count. */
 async function search(page, term) {
@@ -243,20 +175,10 @@ async function auditorPages(kind, viewport) {
   await page.context().close();
 }
 
-try {
+await run(async () => {
   for (const [kind, viewport] of Object.entries(VIEWPORTS)) {
     await staffSearch(kind, viewport);
     await officerSearch(kind, viewport);
     await auditorPages(kind, viewport);
   }
-  result.ok = true;
-} catch (error) {
-  result.ok = false;
-  result.error = String(error && error.stack ? error.stack : error);
-} finally {
-  await browser.close();
-}
-const text = JSON.stringify(result, null, 1);
-if (env.RESULT_FILE) writeFileSync(env.RESULT_FILE, text);
-process.stdout.write(text + "\n");
-process.exit(result.ok ? 0 : 1);
+});

@@ -8,85 +8,13 @@
 // the auditor finds that visit in the log and opens the child's report; axe-core on every page
 // (WCAG 2.1 A/AA rules); keyboard: the skip link comes first; no request leaves the hub's origin.
 // Screenshots of each page go to SHOT_DIR.
-import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import {
+  BASE, SHOTS, again, axe, env, newPage, ready, result, run, shot, sideways, signIn,
+} from "./harness.mjs";
 
-const require = createRequire(import.meta.url);
-const env = process.env;
-const BASE = env.HUB_BASE;
-const SHOTS = env.SHOT_DIR;
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const result = { pages: {}, axe: {}, checks: {}, external: [], consoleErrors: [] };
-const fail = (message) => { throw new Error(message); };
-
-mkdirSync(SHOTS, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-
-async function newPage() {
-  const context = await browser.newContext({
-    viewport: { width: 1366, height: 768 }, locale: "zh-CN", acceptDownloads: true,
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on("request", (request) => {
-    const url = request.url();
-    if (!url.startsWith(BASE) && !url.startsWith("data:") && !url.startsWith("blob:")) {
-      result.external.push(url);
-    }
-  });
-  page.on("console", (message) => {
-    if (message.type() === "error") result.consoleErrors.push(`${page.url()}: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => result.consoleErrors.push(`${page.url()}: ${error.message}`));
-  return page;
-}
-
-async function ready(page, name) {
-  await page.waitForSelector("body[data-ready=true]");
-  const ms = Number(await page.getAttribute("body", "data-ready-ms"));
-  result.pages[name] = ms;
-  return ms;
-}
-
-/** The page once more: the first load also pays for the database planning its queries, a
- *  cost every later visitor is spared; both figures are reported. */
-async function again(page, name) {
-  await page.reload();
-  return ready(page, `${name}-warm`);
-}
-
-async function axe(page, name) {
-  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.evaluate(AXE);
-  const found = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-  }));
-  const bad = found.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  result.axe[name] = {
-    serious: bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")})`),
-    other: found.violations.filter((v) => !bad.includes(v)).map((v) => `${v.impact} ${v.id}`),
-  };
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
-}
-
-async function signIn(page, path, username, password) {
-  await page.goto(BASE + path);
-  await page.waitForSelector("#username");
-  await page.fill("#username", username);
-  await page.fill("#password", password);
-  await page.press("#password", "Enter"); // the keyboard way
-}
-
-try {
+await run(async () => {
   // --- staff: the sign-in page, the search, a masked field ------------------------------------
   const staff = await newPage();
   await staff.goto(BASE + "/console/");
@@ -276,8 +204,6 @@ try {
   await stranger.setViewportSize({ width: 320, height: 640 });
   await stranger.goto(BASE + "/console/");
   await stranger.waitForSelector("#username");
-  const sideways = (page) => page.evaluate(
-    () => document.documentElement.scrollWidth > window.innerWidth + 1);
   result.checks.sideways320 = { signin: await sideways(stranger) };
   const child = encodeURIComponent(childId);
   for (const [page, paths] of [
@@ -298,14 +224,4 @@ try {
       }
     }
   }
-  result.ok = true;
-} catch (error) {
-  result.ok = false;
-  result.error = String(error && error.stack ? error.stack : error);
-} finally {
-  await browser.close();
-}
-const text = JSON.stringify(result, null, 1);
-if (env.RESULT_FILE) writeFileSync(env.RESULT_FILE, text);
-process.stdout.write(text + "\n");
-process.exit(result.ok ? 0 : 1);
+});
