@@ -7,7 +7,8 @@
   ``child(id)`` (row scope in the query: ids outside scope are simply not returned).
 - ``schools``: schools of a region by name, for the search form (organisations are not personal
   data and carry no row scope).
-- ``searchOptions``, ``recordOptions``: what this subject may search by and record, so the console
+- ``searchOptions``, ``recordOptions``, ``purposeOptions``: what this subject may search by,
+  record and declare, so the console
   offers nothing it would refuse (the subject's own permissions, no child's data).
 - ``auditChainStatus``: whether the online audit log verifies (``hub audit verify``), auditors only.
 """
@@ -61,6 +62,12 @@ class SearchOptions:
 class RecordOptions:
     kinds: list[str] = strawberry.field(
         description="可记录的事实类型 Kinds of fact it may record, e.g. ServiceSession")
+
+
+@strawberry.type(description="可声明的用途 The purposes of use this subject's roles may declare")
+class PurposeOptions:
+    purposes: list[str] = strawberry.field(
+        description="用途代码 Purpose codes, e.g. SERVICE_DELIVERY (empty: no policy in force)")
 
 
 @strawberry.type(description="控制台查询 Queries of the console")
@@ -117,6 +124,12 @@ class ConsoleQuery:
         view = info.context.view
         # No policy in force (auth off): every kind the API writes.
         return RecordOptions(kinds=sorted(BY_LABEL) if view is None else sorted(view.write))
+
+    @strawberry.field(description="可声明的用途 Which purposes of use this subject may declare, "
+                      "so that the console offers no other")
+    def purpose_options(self, info: HubInfo) -> PurposeOptions:
+        view = info.context.view
+        return PurposeOptions(purposes=sorted(view.purposes) if view is not None else [])
 
     @strawberry.field(description="按 id 取多名儿童(仅限可见范围) Children by id, within scope")
     async def children_by_ids(

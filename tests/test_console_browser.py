@@ -129,6 +129,8 @@ def test_console_in_chromium(console_hub: dict[str, str], tmp_path: Path) -> Non
     assert checks["definitions"] == checks["indicatorRows"] and checks["listExplained"]
     assert checks["backKeepsList"] == checks["childrenBehind"]
     assert checks["supervisorNoVisitButton"]
+    assert checks["supervisorPurposes"] == ["SUPERVISION"]
+    assert set(checks["staffPurposes"]) == {"SERVICE_DELIVERY", "TRANSITION_HANDOVER"}
     # At 320 px no page scrolls sideways, and the header stays compact.
     assert not any(checks["sideways320"].values()), checks["sideways320"]
     assert len(checks["sideways320"]) == 7

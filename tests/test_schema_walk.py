@@ -160,6 +160,7 @@ def argument_table(known: World, region: str) -> dict[str, Arguments]:
         "possibleDuplicates": [{}],
         "searchOptions": [{}],
         "recordOptions": [{}],
+        "purposeOptions": [{}],
     }
     out: dict[str, Arguments] = {name: [(args, None) for args in sets]
                                  for name, sets in table.items()}

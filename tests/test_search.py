@@ -154,3 +154,20 @@ async def test_may_record_offers_the_roles_writes_only(graph: Graph, settings: S
 
         assert "ServiceSession" in await may_record(staff, "SERVICE_DELIVERY")
         assert await may_record(auditor, "AUDIT") == []
+
+
+async def test_purpose_options_are_the_roles_purposes(graph: Graph, settings: Settings) -> None:
+    """The console's purpose menu offers only what the person's roles may declare."""
+    await seed(graph)
+    async with serve(settings) as (client, _):
+        staff = await person_token(client, graph, "wang.li", ["resource-centre-staff"], ["rc_1"])
+        auditor = await person_token(client, graph, "audit.zhao", ["auditor"], region="140400")
+
+        async def purposes(token: str, purpose: str) -> list[str]:
+            body = (await gql(client, token, "{ purposeOptions { purposes } }",
+                              purpose=purpose)).json()
+            return list(body["data"]["purposeOptions"]["purposes"])
+
+        assert await purposes(staff, "SERVICE_DELIVERY") == ["SERVICE_DELIVERY",
+                                                            "TRANSITION_HANDOVER"]
+        assert await purposes(auditor, "AUDIT") == ["AUDIT"]

@@ -150,6 +150,11 @@ await run(async () => {
   await ready(supervisor, "child-from-list");
   // A supervisor records nothing: the button that would be refused is not offered.
   result.checks.supervisorNoVisitButton = await supervisor.locator("#record-visit").isHidden();
+  // The purpose menu offers only what each person's roles may declare.
+  const offered = (page) => page.locator("#purpose option").evaluateAll(
+    (options) => options.map((o) => o.value));
+  result.checks.supervisorPurposes = await offered(supervisor);
+  result.checks.staffPurposes = await offered(staff);
   await supervisor.goBack();
   await ready(supervisor, "indicators-back");
   await supervisor.waitForSelector("#behind-list li");

@@ -1,8 +1,8 @@
 // 控制台入口 The console's entry: the header (navigation by role, purpose of use, language,
 // sign-out), then the page's own module, named by <body data-page>.
 import {
-  PURPOSES, applyLanguage, finishSignIn, h, lang, purpose, requireSignIn, setLang, setPurpose,
-  signOut, status, t,
+  PURPOSES, TOKEN_KEY, applyLanguage, finishSignIn, gql, h, lang, purpose, requireSignIn,
+  setLang, setPurpose, signOut, status, t,
 } from "./core.js";
 import { departmentLabel } from "./labels.js";
 import { VOCAB } from "./vocab.js";
@@ -25,7 +25,21 @@ export function roleName(role) {
   return name ? t(name[0], name[1]) : role;
 }
 
-function header(who) {
+/** The purposes this person may declare, asked once per token (kept for the session). */
+async function allowedPurposes() {
+  const key = `hub.console.purposes.${(sessionStorage.getItem(TOKEN_KEY) || "").slice(-16)}`;
+  const kept = sessionStorage.getItem(key);
+  if (kept) return JSON.parse(kept);
+  try {
+    const { data } = await gql("query ConsolePurposes { purposeOptions { purposes } }");
+    sessionStorage.setItem(key, JSON.stringify(data.purposeOptions.purposes));
+    return data.purposeOptions.purposes;
+  } catch {
+    return []; // offered all, as before: each page says so if a purpose is refused
+  }
+}
+
+function header(who, allowed) {
   const roles = who.roles || [];
   const seesChildren = roles.some((r) => r !== "auditor" && r !== "figures");
   const nav = document.querySelector(".mainnav");
@@ -36,7 +50,10 @@ function header(who) {
   }
   nav.hidden = false;
   const select = document.getElementById("purpose");
-  for (const [code, zh, en] of PURPOSES) {
+  // Only the purposes this person's roles may declare (purposeOptions; all, if it is unknown).
+  const offered = PURPOSES.filter(([code]) => !allowed.length || allowed.includes(code));
+  if (allowed.length && !allowed.includes(purpose())) setPurpose(allowed[0]);
+  for (const [code, zh, en] of offered) {
     select.append(h("option", { value: code, selected: code === purpose() }, t(zh, en)));
   }
   select.addEventListener("change", () => { setPurpose(select.value); location.reload(); });
@@ -69,7 +86,7 @@ async function main() {
     location.replace("/console/audit");
     return;
   }
-  header(who);
+  header(who, await allowedPurposes());
   const module = await import(`./pages/${page}.js`);
   try {
     await module.render({ who, vocab: VOCAB });

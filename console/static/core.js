@@ -2,7 +2,7 @@
 // The token lives in sessionStorage (gone when the tab closes) and is sent only to this origin.
 
 const LANG_KEY = "hub.console.lang";
-const TOKEN_KEY = "hub.console.token";
+export const TOKEN_KEY = "hub.console.token";
 const PKCE_KEY = "hub.console.pkce";
 const PURPOSE_KEY = "hub.console.purpose";
 
