@@ -23,8 +23,8 @@ from auth.tokens import InvalidToken, TokenService
 from hub.answers import error_body, replay, send_json
 from hub.errors import DATABASE_UNAVAILABLE, QueryTimeout
 from hub.graph import DB_ERRORS
+from hub.graphql_http import JSON, declared_purpose, header, is_ide_request, negotiate
 from hub.subject import Subject
-from schema.http import JSON, declared_purpose, header, is_ide_request, negotiate
 
 MAX_BODY = 1 << 20
 

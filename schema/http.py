@@ -25,15 +25,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qs
 
 import orjson
 from graphql import GraphQLError
-from starlette.types import Scope
 
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
-_TYPES = (GRAPHQL_RESPONSE, JSON)
+# What the door (auth/guard.py) also needs lives below it, in the kernel; named here too, so
+# that the endpoint reads the whole protocol from this module.
+from hub.graphql_http import GRAPHQL_RESPONSE as GRAPHQL_RESPONSE
+from hub.graphql_http import JSON as JSON
+from hub.graphql_http import declared_purpose as declared_purpose
+from hub.graphql_http import header as header
+from hub.graphql_http import is_ide_request as is_ide_request
+from hub.graphql_http import negotiate as negotiate
+from hub.graphql_http import purpose_in as purpose_in
 
 
 class RequestProblem(Exception):
@@ -46,35 +51,6 @@ class RequestProblem(Exception):
         self.message = message
         self.code = code
         self.headers = headers or []
-
-
-def negotiate(accept: str | None) -> str | None:
-    """The response media type for an ``Accept`` header; None when it allows neither type."""
-    if accept is None or not accept.strip():
-        return JSON
-    quality: dict[str, float] = {}
-    for part in accept.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if media in _TYPES:
-            quality[media] = max(quality.get(media, 0.0), q)
-        elif media in ("*/*", "application/*"):
-            # A wildcard stands for the legacy type (see the module's docstring).
-            quality.setdefault(JSON, q)
-    if quality.get(GRAPHQL_RESPONSE, 0.0) > 0 and (
-            quality[GRAPHQL_RESPONSE] >= quality.get(JSON, 0.0)):
-        return GRAPHQL_RESPONSE
-    if quality.get(JSON, 0.0) > 0:
-        return JSON
-    return None
 
 
 @dataclass(frozen=True)
@@ -142,12 +118,6 @@ def from_body(content_type: str | None, body: bytes) -> Params:
     return _checked(_json(body, "请求体 the request body"))
 
 
-def purpose_in(params: dict[str, Any] | None) -> str | None:
-    """The purpose of use a request declares in its ``extensions`` (beside the header)."""
-    purpose = (params or {}).get("purpose")
-    return purpose if isinstance(purpose, str) else None
-
-
 def is_request_error(data: Any, errors: list[GraphQLError]) -> bool:
     """Whether an answer is a request error: no data, and no error located at a field (a field
     error always has a path; parse, validation, coercion and cost refusals never do)."""
@@ -181,33 +151,3 @@ def body_for(media: str, request_error: bool, data: Any, errors: list[Any],
     if extensions:
         response["extensions"] = extensions
     return response
-
-
-def header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
-def is_ide_request(scope: Scope) -> bool:
-    """A browser asking for the GraphiQL page: a GET for HTML with no query to run."""
-    if scope["method"] != "GET" or "text/html" not in (header(scope, b"accept") or ""):
-        return False
-    return "query" not in {k for k, _ in parse_qsl(scope.get("query_string", b"").decode(
-        "latin-1"), keep_blank_values=True)}
-
-
-def declared_purpose(scope: Scope, body: bytes) -> str | None:
-    """The purpose of use a request declares in its ``extensions``: a GET's query string or a
-    POST's JSON body (the header ``X-Purpose-Of-Use`` is read beside it by the guard). A
-    malformed request declares none: the endpoint says what is wrong with it."""
-    try:
-        if scope["method"] == "GET":
-            raw = dict(parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace")))
-            extensions = orjson.loads(raw["extensions"]) if raw.get("extensions") else None
-        else:
-            extensions = orjson.loads(body).get("extensions") if body else None
-    except (orjson.JSONDecodeError, AttributeError):
-        return None
-    return purpose_in(extensions) if isinstance(extensions, dict) else None
