@@ -140,34 +140,21 @@ async def test_a_search_is_audited_naming_exactly_the_children_returned(
         assert all(e["purpose"] == "SERVICE_DELIVERY" for e in searches)
 
 
-async def test_may_record_offers_the_roles_writes_only(graph: Graph, settings: Settings) -> None:
-    """The console shows "record a visit" only to whom may record one (auth/policy.yaml)."""
+async def test_the_consoles_options_are_the_roles_own(graph: Graph, settings: Settings) -> None:
+    """The console offers "record a visit" only to whom may record one, and in its purpose
+    menu only what the person's roles may declare (auth/policy.yaml)."""
     await seed(graph)
     async with serve(settings) as (client, _):
         staff = await person_token(client, graph, "wang.li", ["resource-centre-staff"], ["rc_1"])
         auditor = await person_token(client, graph, "audit.zhao", ["auditor"], region="140400")
 
-        async def may_record(token: str, purpose: str) -> list[str]:
-            body = (await gql(client, token, "{ recordOptions { kinds } }",
-                              purpose=purpose)).json()
-            return list(body["data"]["recordOptions"]["kinds"])
+        async def options(token: str, purpose: str) -> tuple[list[str], list[str]]:
+            body = (await gql(client, token, "{ recordOptions { kinds } "
+                              "purposeOptions { purposes } }", purpose=purpose)).json()
+            return (list(body["data"]["recordOptions"]["kinds"]),
+                    list(body["data"]["purposeOptions"]["purposes"]))
 
-        assert "ServiceSession" in await may_record(staff, "SERVICE_DELIVERY")
-        assert await may_record(auditor, "AUDIT") == []
-
-
-async def test_purpose_options_are_the_roles_purposes(graph: Graph, settings: Settings) -> None:
-    """The console's purpose menu offers only what the person's roles may declare."""
-    await seed(graph)
-    async with serve(settings) as (client, _):
-        staff = await person_token(client, graph, "wang.li", ["resource-centre-staff"], ["rc_1"])
-        auditor = await person_token(client, graph, "audit.zhao", ["auditor"], region="140400")
-
-        async def purposes(token: str, purpose: str) -> list[str]:
-            body = (await gql(client, token, "{ purposeOptions { purposes } }",
-                              purpose=purpose)).json()
-            return list(body["data"]["purposeOptions"]["purposes"])
-
-        assert await purposes(staff, "SERVICE_DELIVERY") == ["SERVICE_DELIVERY",
-                                                            "TRANSITION_HANDOVER"]
-        assert await purposes(auditor, "AUDIT") == ["AUDIT"]
+        kinds, purposes = await options(staff, "SERVICE_DELIVERY")
+        assert "ServiceSession" in kinds
+        assert purposes == ["SERVICE_DELIVERY", "TRANSITION_HANDOVER"]
+        assert await options(auditor, "AUDIT") == ([], ["AUDIT"])
