@@ -23,6 +23,7 @@ from auth import people
 from auth.policy import default_policy
 from devtools.demo.city import CITY_CODE
 from devtools.demo.load import load_demo
+from hub import names
 from hub.graph import Graph
 from hub.predicates import current_pupil
 from hub.settings import Settings
@@ -112,7 +113,9 @@ def test_console_in_chromium(console_hub: dict[str, str], tmp_path: Path) -> Non
     checks = result["checks"]
     # Staff: signed in through the form, found a child, read the timeline.
     assert checks["staffSignedIn"] and checks["wrongPasswordKeepsName"]
-    assert checks["searchRows"] > 0 and checks["searchByName"] > 0
+    assert checks["searchRows"] > 0 and checks["searchByName"]
+    term = names.search_term(checks["searchTerm"])
+    assert all(term in names.search_text(name) for name in checks["searchByName"])
     assert checks["timelineItems"] > 0 and checks["kindFilterHides"]
     # Grouped by school year, newest first: "2025–2026 学年" before "2024–2025 学年".
     years = [int(text[:4]) for text in checks["timelineYears"]]
