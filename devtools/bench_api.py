@@ -51,7 +51,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _figures(samples: list[float]) -> dict[str, float]:
+def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(samples), 2),
             "p95_ms": round(_percentile(samples, 0.95), 2)}
 
@@ -159,9 +159,9 @@ async def run(settings: Settings, children: int, requests: int, concurrency: int
                                            "audit_enabled": False})
         logging.getLogger("httpx").setLevel(logging.WARNING)
         results: dict[str, Any] = {"children": have, "requests": requests}
-        audited = _client(full)
-        async with audited as hub, _client(no_audit) as hub_no_audit, \
-                _client(bare) as hub_bare:
+        audited = InProcessHub(full)
+        async with audited as hub, InProcessHub(no_audit) as hub_no_audit, \
+                InProcessHub(bare) as hub_bare:
             token = await client_token(hub)
             variants = {
                 "hub": (hub, {"Authorization": f"Bearer {token}"}),
@@ -183,7 +183,10 @@ async def run(settings: Settings, children: int, requests: int, concurrency: int
         await graph.close()
 
 
-class _client:
+class InProcessHub:
+    """The hub's app in this process, with its lifespan, behind an httpx client (ASGI): what
+    a request costs without a network in between."""
+
     def __init__(self, settings: Settings) -> None:
         self.app = create_app(settings)
         self._lifespan: Any = None
@@ -274,8 +277,8 @@ async def _measure(graph: Graph, variants: dict[str, tuple[httpx.AsyncClient, di
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
 
-    hub, raw = _figures(samples["hub"]), _figures(samples["raw"])
-    auth_off, audit_off = _figures(samples["auth_off"]), _figures(samples["audit_off"])
+    hub, raw = percentiles(samples["hub"]), percentiles(samples["raw"])
+    auth_off, audit_off = percentiles(samples["auth_off"]), percentiles(samples["audit_off"])
     figures: dict[str, Any] = {
         **hub,
         "rps": round(len(variables) / elapsed, 1),
@@ -289,5 +292,5 @@ async def _measure(graph: Graph, variants: dict[str, tuple[httpx.AsyncClient, di
         "round_trips": max(trips),
     }
     if samples["naive"]:
-        figures["naive_p50_ms"] = _figures(samples["naive"])["p50_ms"]
+        figures["naive_p50_ms"] = percentiles(samples["naive"])["p50_ms"]
     return figures

@@ -1,5 +1,5 @@
-"""``hub bench api|peer|ingest|indicators|audit|load`` 基准测试: commands that write test data,
-refused in production. Registered on the ``hub`` command by the shell (shell/cli.py)."""
+"""``hub bench api|peer|ingest|indicators|audit|load|scale|grow`` 基准测试: commands that write
+test data, refused in production. Registered on the ``hub`` command by the shell (shell/cli.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import typer
 
 from hub import regions
 from hub.commandline import fail, settings, with_graph
+from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
 
@@ -184,6 +185,59 @@ def bench_load(
             typer.echo(f"{key}: {json.dumps(result[key], ensure_ascii=False)}")
     if bench.broken(result):
         raise typer.Exit(1)
+
+
+@bench_app.command("scale")
+def bench_scale(
+    requests: Annotated[int, typer.Option("--requests", min=20, help="每项请求数 per query")] = 300,
+    concurrency: Annotated[int, typer.Option(
+        "--concurrency", min=1, help="吞吐量测试并发数 concurrency for requests/s")] = 8,
+    year: Annotated[int, typer.Option("--year", help="学年 school year")] = 2026,
+    as_json: AsJson = False,
+) -> None:
+    """规模曲线 Timeline, page, indicators and memory at the graph's present size."""
+    from devtools import bench_scale as bench
+
+    try:
+        result = asyncio.run(bench.run(_writable(), requests, concurrency, year, _say))
+    except RuntimeError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(f"{result['children']:,} 名儿童 children, {result['facts']:,} facts")
+    for key in ("timeline", "children_page", "indicators", "memory"):
+        typer.echo(f"{key}: {json.dumps(result[key], ensure_ascii=False)}")
+
+
+@bench_app.command("grow")
+def bench_grow(
+    copies: Annotated[int, typer.Option(
+        "--copies", min=1, max=20, help="每名儿童复制几份 copies of every child")] = 2,
+) -> None:
+    """扩充规模 Copy every child with its whole record (new ids, same regions), for the scale
+    curve beyond what the demo city loads in a session (devtools/grow.py)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from devtools import grow
+
+    async def work(graph: Graph) -> dict[str, int]:
+        originals = await grow.originals(graph)
+        if originals["copies"]:
+            raise fail(f"图中已有 {originals['copies']:,} 个副本 the graph already holds copies: "
+                       "grow a graph once", 2)
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True)) as bar:
+            task = bar.add_task("复制中 copying", total=originals["children"])
+            return await grow.grow(graph, copies,
+                                   progress=lambda done: bar.advance(task, done))
+
+    _writable()
+    written = with_graph(work)
+    typer.echo(f"已复制 copied: {written['children']:,} 名儿童 children, "
+               f"{written['facts']:,} facts")
 
 
 def register(app: typer.Typer) -> None:

@@ -54,6 +54,11 @@ def _home(settings: Settings) -> Path:
     return settings.neo4j_home.resolve()
 
 
+def store_dir(settings: Settings) -> Path:
+    """The local server's files of the hub's database (for the size a benchmark reports)."""
+    return _home(settings) / "db" / "data" / "databases" / "neo4j"
+
+
 def _pid_file(settings: Settings) -> Path:
     return _home(settings) / "launcher.pid"
 
