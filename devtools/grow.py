@@ -85,7 +85,10 @@ def copy_id(original: str, copy: int) -> str:
     return f"{prefix}_{digest}" if prefix else digest
 
 
-def copy_hash(id_hash: str | None, copy: int) -> str:
+def copy_hash(id_hash: str | None, copy: int) -> str | None:
+    """A new key in place of the ID number's (a child known by no ID number has none)."""
+    if id_hash is None:
+        return None
     return hashlib.sha256(f"copy {copy}:{id_hash}".encode()).hexdigest()
 
 
