@@ -324,7 +324,9 @@ def service_for(app: Any) -> AuditService | None:
         return None
     service: AuditService | None = getattr(state, "audit", None)
     if service is None:
-        journal = Journal(settings.audit_journal_dir) if settings.audit_journal else None
+        size = settings.audit_journal_segment_kb << 10
+        journal = (Journal(settings.audit_journal_dir, segment_bytes=size,
+                           rotate_bytes=size * 3 // 4) if settings.audit_journal else None)
         service = AuditService(state.graph, settings, getattr(state, "policy", None),
                                journal=journal)
         state.audit = service

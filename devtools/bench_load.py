@@ -353,7 +353,8 @@ class Faults:
                   if a.process == process.index and at <= a.at <= at + hold]
         self.ledger.faults.append({
             "fault": "journal-disk-full", "at": at, "process": process.index,
-            "heldSeconds": hold, "answersDuring": dict(Counter(str(a.status) for a in during)),
+            "heldSeconds": hold, "answersDuring": dict(Counter(
+                f"{a.status} {a.code}" if a.code else str(a.status) for a in during)),
             "readySecondsAfterFreed": back})
 
     async def slow_neo4j(self, hold: float) -> None:
@@ -550,8 +551,12 @@ async def run(settings: Settings, *, clients_count: int, seconds: float, process
                "HUB_ISSUER": os.environ.get("HUB_ISSUER") or "http://127.0.0.1:8000",
                "HUB_SIGNIN_ATTEMPTS_PER_MINUTE": "100000", "HUB_SIGNIN_ATTEMPTS_BURST": "10000"}
         for index in range(processes):
-            journal = tmpfs if (mounted and index == 2) else work / f"journal-{index}"
-            fleet.append(HubProcess(index, env, work, journal))
+            on_tmpfs = mounted and index == 2
+            journal = tmpfs if on_tmpfs else work / f"journal-{index}"
+            # On the small disk the smallest segment: the room kept for events once the disk
+            # is full lasts about ten answers, so the fault shows the refusals that follow.
+            own = {**env, "HUB_AUDIT_JOURNAL_SEGMENT_KB": "16"} if on_tmpfs else env
+            fleet.append(HubProcess(index, own, work, journal))
         fleet[0].start()  # the first makes the signing keys; the others then read them
         await fleet[0].wait_ready()
         for process in fleet[1:]:

@@ -146,6 +146,10 @@ class Settings(BaseSettings):
     # right after (audit/journal.py); false: it commits each event to the graph first.
     audit_journal: bool = True
     audit_journal_dir: Path = Path("var/audit/journal")
+    # Each journal segment is written ahead in full (a sync then writes one line, not the file's
+    # size): its size is the room a process keeps for events when its disk fills. A new segment
+    # is begun at three quarters of it.
+    audit_journal_segment_kb: int = Field(default=4096, ge=16, le=1 << 20)
     audit_max_lag_seconds: float = Field(default=30.0, gt=0, le=3600)
     audit_ship_linger_ms: int = Field(default=50, ge=0, le=10_000)
     audit_checkpoint_every: int = Field(default=1000, ge=1, le=10_000_000)
