@@ -255,6 +255,7 @@ class TrustedGate:
 
     def __init__(self, graph: Graph, settings: Settings) -> None:
         self.lists = AllowLists(graph, settings.token_status_cache_seconds)
+        self.max_tokens = settings.max_query_tokens
 
     async def admit(self, params: http.Params, subject: Subject | None,
                     record: AuditRecord | None) -> http.Params:
@@ -291,7 +292,7 @@ class TrustedGate:
         digest = document_hash(params.query)
         found = allow.by_hash.get(digest)
         if found is None:  # the same document spaced or commented otherwise
-            canonical = _canonical(params.query)
+            canonical = _canonical(params.query, self.max_tokens)
             found = allow.by_canonical.get(canonical) if canonical else None
         if found is None:
             raise _problem(record, digest, 403, "PERSISTED_DOCUMENT_NOT_ALLOWED",
@@ -320,9 +321,9 @@ def _named_hash(params: http.Params) -> str | None:
     return value
 
 
-def _canonical(text: str) -> str | None:
-    try:
-        return document_hash(print_ast(parse(text, no_location=True)))
+def _canonical(text: str, max_tokens: int) -> str | None:
+    try:  # bounded as the executor's parse is (MaxTokensLimiter)
+        return document_hash(print_ast(parse(text, no_location=True, max_tokens=max_tokens)))
     except GraphQLError:
         return None
 
