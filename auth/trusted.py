@@ -101,7 +101,7 @@ _CLEAR: LiteralString = (
     "RETURN c.id AS id"
 )
 # One index seek on the client's id (migration 0003); its documents only when they changed.
-_READ: LiteralString = (
+LIST_QUERY: LiteralString = (
     "MATCH (c:Client {id: $id}) "
     "WITH c, coalesce(c.documentsGen, 0) AS gen, coalesce(c.trustedOnly, false) AS listed "
     "CALL (c, gen, listed) { OPTIONAL MATCH (c)-[:MAY_SEND]->(d:TrustedDocument) "
@@ -142,7 +142,7 @@ async def clear_documents(graph: Graph, client_id: str) -> None:
 async def documents_of(graph: Graph, client_id: str) -> AllowList | None:
     """The client's list as the graph holds it now; None when it has none. NotFound when
     there is no such client."""
-    rows = await graph.run(_READ, {"id": client_id, "known": -1})
+    rows = await graph.run(LIST_QUERY, {"id": client_id, "known": -1})
     if not rows:
         raise NotFound("未找到该客户端 no such client", field="client")
     return _list_of(rows[0])
@@ -195,7 +195,7 @@ class AllowLists:
         started = time.monotonic()
         before = self._known.get(client_id)
         rows = await self.graph.run(
-            _READ, {"id": client_id, "known": before.generation if before else -1})
+            LIST_QUERY, {"id": client_id, "known": before.generation if before else -1})
         if not rows:
             read = _Read(started, None, -1)
         elif before is not None and int(rows[0]["gen"]) == before.generation:

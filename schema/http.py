@@ -90,7 +90,7 @@ def _checked(data: Any) -> Params:
     extensions = data.get("extensions")
     named = document_id is not None or (
         isinstance(extensions, dict) and extensions.get("persistedQuery") is not None)
-    if named and query is None:
+    if named and (query is None or query == ""):
         query = ""  # the registered document's text is put in by schema/trusted.py
     elif not isinstance(query, str) or not query.strip():
         raise RequestProblem(400, "缺少 query 参数,或其不是字符串 "

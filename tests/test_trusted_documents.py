@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from auth import clients, trusted
 from auth.clients import Registered
 from auth.policy import default_policy
-from hub.graph import Graph
+from hub.graph import Graph, counting
 from hub.settings import Settings
 from hub.subject import Subject
 from schema.api import build_schema
@@ -314,6 +314,25 @@ async def test_a_changed_list_applies_on_every_process_within_the_interval(
         anything = {"query": "{ __typename }"}
         for hub in (one, other):
             assert (await hub.post("/graphql", headers=auth, json=anything)).status_code == 200
+
+
+async def test_the_list_is_read_once_per_interval_not_per_request(
+    conf: Settings, listed: tuple[Registered, dict[str, trusted.TrustedDocument]],
+) -> None:
+    registered, documents = listed
+    slow = conf.model_copy(update={"token_status_cache_seconds": 10.0})
+    body = {"documentId": f"sha256:{documents['Page'].hash}", "variables": {"n": 1}}
+    async with http_client(slow) as client:
+        auth = {"Authorization": f"Bearer {await token_for(client, registered)}"}
+        async with counting() as trips:
+            # requests that arrive together share one read
+            answers = await asyncio.gather(*(client.post("/graphql", headers=auth, json=body)
+                                             for _ in range(5)))
+            for _ in range(3):
+                answers.append(await client.post("/graphql", headers=auth, json=body))
+        assert {a.status_code for a in answers} == {200}
+    reads = [p["id"] for c, p in trips.queries if c == trusted.LIST_QUERY]
+    assert reads == [registered.client_id]
 
 
 async def test_a_refusal_is_audited_with_its_code_and_the_documents_hash(
