@@ -127,6 +127,30 @@ def test_the_stored_cost_is_the_cost_rules_at_the_largest_page(settings: Setting
     assert documents["Record"].operation_type == "mutation"
 
 
+def test_the_greatest_cost_takes_each_variable_at_its_worst(settings: Settings) -> None:
+    from schema.cost import greatest
+
+    schema = build_schema(settings)._schema
+
+    def both(text: str, *variables: dict[str, Any]) -> tuple[int, int]:
+        document = parse(text)
+        return (greatest(document, schema, settings.max_page_size, 100),
+                max(estimate(document, None, v, schema) for v in variables))
+
+    # Left out, `schools` pages by its own default (200), more than the largest page.
+    fixed, worst = both("query S($n: Int) { schools(first: $n) { id name } }", {}, {"n": 100})
+    assert fixed == worst == estimate(parse("{ schools { id name } }"), None, None, schema)
+    # A condition either way: the dearer one counts.
+    fixed, worst = both("query C($full: Boolean!, $skip: Boolean!) { children(first: 10) { "
+                        "edges { node { id placements @include(if: $full) { id } "
+                        "plans @skip(if: $skip) { id } } } } }",
+                        *({"full": f, "skip": k} for f in (True, False) for k in (True, False)))
+    assert fixed == worst
+    fixed, worst = both("query I($ids: [ID!]!) { childrenByIds(ids: $ids) { id } }",
+                        {"ids": ["x"] * 100})
+    assert fixed == worst
+
+
 @pytest.mark.parametrize(("text", "says"), [
     ("query Broken { child(id: \"x\") { noSuchField } }", "noSuchField"),
     ("query Deep { children { edges { node { placements { organisation { ... on School "
