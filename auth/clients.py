@@ -7,9 +7,11 @@ department, region and roles (checked against the policy when it is registered).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, LiteralString
 
+from auth import trusted
 from auth.passwords import HashGate, check_secret, hash_secret
 from auth.policy import Policy
 from hub import regions
@@ -41,33 +43,57 @@ def check_assignment(policy: Policy, department: str, region: str, roles: list[s
             raise BadUserInput(f"roles: {role} 属于 belongs to {rule.department}, not {department}")
 
 
+_REGISTER: LiteralString = (
+    "MERGE (c:Client {id: $id}) SET c.name = $name, c.secretHash = $hash, "
+    "c.department = $department, c.region = $region, c.roles = $roles, "
+    "c.organisations = $organisations, c.status = 'ACTIVE', "
+    "c.credentialGen = coalesce(c.credentialGen, 0) + 1, "
+    "c.createdAt = coalesce(c.createdAt, datetime())"
+)
+
+
 async def add_client(
     graph: Graph, policy: Policy, *, name: str, department: str, region: str,
     roles: list[str], organisations: list[str] | None = None,
     client_id: str | None = None, secret: str | None = None,
+    documents: Sequence[trusted.TrustedDocument] | None = None,
 ) -> Registered:
     """Registers a client. ``client_id``/``secret`` are given only for the local demo clients;
-    otherwise both are random. Registering an existing id again replaces it."""
+    otherwise both are random. Registering an existing id again replaces it. ``documents``
+    (checked by ``schema/trusted.py``) makes it a client that may send only those, registered
+    in the same transaction; without them an existing client's list is kept."""
     check_assignment(policy, department, region, roles)
     client_id = client_id or "cl_" + secrets.token_hex(8)
     secret = secret or secrets.token_urlsafe(32)
-    await graph.write(
-        "MERGE (c:Client {id: $id}) SET c.name = $name, c.secretHash = $hash, "
-        "c.department = $department, c.region = $region, c.roles = $roles, "
-        "c.organisations = $organisations, c.status = 'ACTIVE', "
-        "c.credentialGen = coalesce(c.credentialGen, 0) + 1, "
-        "c.createdAt = coalesce(c.createdAt, datetime())",
-        {"id": client_id, "name": name, "hash": hash_secret(secret), "department": department,
-         "region": region, "roles": sorted(roles), "organisations": organisations or []},
-    )
+    params = {"id": client_id, "name": name, "hash": hash_secret(secret),
+              "department": department, "region": region, "roles": sorted(roles),
+              "organisations": organisations or []}
+    if documents is None:
+        await graph.write(_REGISTER, params)
+    else:
+        async with graph.transaction() as tx:
+            await tx.run(_REGISTER, params)
+            await trusted.write_documents(tx, client_id, documents)
     return Registered(client_id, secret)
+
+
+async def subject_of(graph: Graph, client_id: str) -> Subject:
+    """A registered client as its tokens name it (its roles and budget), active or not."""
+    rows = await graph.run("MATCH (c:Client {id: $id}) RETURN c {.*} AS c", {"id": client_id})
+    if not rows:
+        raise NotFound("未找到该客户端 no such client", field="client")
+    client = rows[0]["c"]
+    return Subject(kind="client", id=client["id"], department=client["department"],
+                   region=client["region"], roles=frozenset(client["roles"]),
+                   organisations=tuple(client.get("organisations") or ()))
 
 
 async def list_clients(graph: Graph) -> list[dict[str, Any]]:
     return await graph.run(
         "MATCH (c:Client) RETURN c.id AS id, c.name AS name, c.department AS department, "
         "c.region AS region, c.roles AS roles, c.status AS status, "
-        "toString(c.createdAt) AS createdAt ORDER BY c.createdAt"
+        "toString(c.createdAt) AS createdAt, coalesce(c.trustedOnly, false) AS trustedOnly, "
+        "COUNT { (c)-[:MAY_SEND]->(:TrustedDocument) } AS documents ORDER BY c.createdAt"
     )
 
 

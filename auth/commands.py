@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
 
-from auth import clients, people
+from auth import clients, people, trusted
 from auth.keys import KeyStore
 from auth.policy import Policy, policy_for
 from auth.scope import scope_for
 from hub.errors import HubError
 from hub.graph import Graph
 from hub.predicates import current_pupil
+from hub.settings import Settings
 from hub.subject import Subject
 
 clients_app = typer.Typer(help="客户端 Registered department systems (OAuth2 clients)",
@@ -21,6 +24,21 @@ clients_app = typer.Typer(help="客户端 Registered department systems (OAuth2 
 keys_app = typer.Typer(help="签名密钥 Token signing keys", no_args_is_help=True)
 policy_app = typer.Typer(help="访问策略 The access policy", no_args_is_help=True)
 T = TypeVar("T")
+
+# Checks a documents file against the schema (schema/trusted.py reader), given by the shell at
+# register(): this folder sits below the schema and does not import it.
+_document_reader: Callable[[Settings, Policy], trusted.DocumentReader] | None = None
+
+
+def _read_documents(path: Path, client: Subject, policy: Policy) -> list[trusted.TrustedDocument]:
+    from hub.commandline import fail, settings
+
+    if _document_reader is None:
+        raise fail("此命令无法校验操作文档 documents cannot be checked here (no schema)")
+    try:
+        return _document_reader(settings(), policy)(path, client)
+    except HubError as exc:
+        raise fail(exc.message) from None
 
 
 def _policy() -> Policy:
@@ -46,19 +64,37 @@ def add(
     roles: str = typer.Option(..., help="角色,逗号分隔 roles, comma-separated"),
     name: str = typer.Option("", help="名称 a name people recognise"),
     organisation: list[str] = typer.Option([], help="所属机构 id (repeatable)"),  # noqa: B008
+    documents: Path | None = typer.Option(  # noqa: B008
+        None, "--documents", help="受信任的操作文档 only these operations: a .graphql file of "
+        "named operations or a JSON manifest {hash: document} (docs/integration.md)"),
 ) -> None:
     """登记客户端 Register a department system; its secret is shown once."""
     policy = _policy()
     role_list = [r.strip() for r in roles.split(",") if r.strip()]
+    listed: list[trusted.TrustedDocument] | None = None
+    if documents is not None:
+        try:
+            clients.check_assignment(policy, department, region, role_list)
+        except HubError as exc:
+            from hub.commandline import fail
+
+            raise fail(exc.message) from None
+        # Every document checked before anything is written: one bad one refuses the client.
+        listed = _read_documents(documents, Subject(
+            kind="client", id="new", department=department, region=region,
+            roles=frozenset(role_list), organisations=tuple(organisation)), policy)
 
     async def work(graph: Graph) -> clients.Registered:
         return await clients.add_client(
             graph, policy, name=name or f"{department}@{region}", department=department,
-            region=region, roles=role_list, organisations=organisation,
+            region=region, roles=role_list, organisations=organisation, documents=listed,
         )
 
     registered = _run(work)
     typer.echo(f"client_id: {registered.client_id}")
+    if listed is not None:
+        typer.echo(f"操作文档 documents: {len({d.hash for d in listed})} "
+                   "(只能发送这些 it may send only these)")
     typer.echo(f"client_secret: {registered.secret}")
     typer.echo("请妥善保存密钥,它不会再次显示 store the secret now: it is not shown again")
 
@@ -109,8 +145,49 @@ def list_() -> None:
     """客户端列表 List registered clients."""
     rows = _run(clients.list_clients)
     for row in rows:
+        listed = f"  [{row['documents']} 个操作文档 documents]" if row["trustedOnly"] else ""
         typer.echo(f"{row['id']}  {row['status']:8} {row['department']:8} {row['region']}  "
-                   f"{','.join(row['roles'])}  {row['name']}")
+                   f"{','.join(row['roles'])}  {row['name']}{listed}")
+
+
+@clients_app.command("documents")
+def documents_(
+    client_id: str,
+    file: Path | None = typer.Argument(  # noqa: B008
+        None, help="新的列表 the new list: a .graphql file or a JSON manifest (replaces the old)"),
+    clear: bool = typer.Option(False, "--clear",
+                               help="取消列表 remove the list: any query again"),
+    manifest: Path | None = typer.Option(  # noqa: B008
+        None, "--manifest", help="写出清单 write the list as a JSON manifest {hash: document}"),
+) -> None:
+    """操作文档 Show, replace or remove the operations a client may send (trusted documents);
+    a change applies on every hub process within seconds."""
+    if file is not None and clear:
+        from hub.commandline import fail
+
+        raise fail("FILE 与 --clear 只能选一 give FILE or --clear, not both", 2)
+    policy = _policy()
+    if file is not None:
+        subject = _run(lambda graph: clients.subject_of(graph, client_id))
+        listed = _read_documents(file, subject, policy)
+        _run(lambda graph: trusted.replace_documents(graph, client_id, listed))
+        typer.echo(f"已替换 replaced: {client_id} 只能发送 may send only "
+                   f"{len({d.hash for d in listed})} 个操作文档 documents")
+    elif clear:
+        _run(lambda graph: trusted.clear_documents(graph, client_id))
+        typer.echo(f"已取消列表 list removed: {client_id} 可发送任意查询 may send any query")
+        return
+    allow = _run(lambda graph: trusted.documents_of(graph, client_id))
+    if allow is None:
+        typer.echo(f"{client_id}: 未登记操作文档,可发送任意查询 no list: it may send any query")
+        return
+    for document in allow.documents:
+        typer.echo(f"sha256:{document.hash}  {document.operation_type:8} "
+                   f"{document.cost:>6}  {document.operation_name or '(anonymous)'}")
+    if manifest is not None:
+        manifest.write_text(json.dumps({d.hash: d.text for d in allow.documents},
+                                       ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"已写出 written: {manifest}")
 
 
 @clients_app.command("rotate")
@@ -295,7 +372,11 @@ def users_unlock(username: str) -> None:
     typer.echo(f"已解锁 unlocked {username}")
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer,
+             document_reader: Callable[[Settings, Policy], trusted.DocumentReader] | None = None
+             ) -> None:
+    global _document_reader
+    _document_reader = document_reader
     app.add_typer(users_app, name="users")
     app.add_typer(clients_app, name="clients")
     app.add_typer(keys_app, name="keys")

@@ -24,6 +24,7 @@ import strawberry
 from auth import clients
 from auth.policy import default_policy
 from auth.standing import STATUS_QUERIES
+from auth.trusted import LIST_QUERY
 from devtools.demo.city import CITY_CODE, COUNTY_WEIGHTS
 from devtools.demo.load import load_demo
 from hub.graph import Graph, counting
@@ -248,10 +249,12 @@ async def _measure(graph: Graph, variants: dict[str, tuple[httpx.AsyncClient, di
                     await post(variant, v)
                     samples[variant].append(_since(started))
                 if variant == "hub":
-                    # the audit log is written on its own, the token's status read once per
-                    # subject every few seconds: count the reads that answer
+                    # the audit log is written on its own, the token's status and the
+                    # client's trusted documents read once per subject every few seconds:
+                    # count the reads that answer
                     reads = [(c, p) for c, p in counted.queries
-                             if "AuditHead" not in c and c not in STATUS_QUERIES.values()]
+                             if "AuditHead" not in c and c not in STATUS_QUERIES.values()
+                             and c != LIST_QUERY]
                     trips.append(len(reads))
                     reads_of_block.append(reads[0])
             if variant == "hub":

@@ -26,6 +26,7 @@ validation rule (the validation cache keys on the document alone).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import product
 from typing import Any
 
 from graphql import (
@@ -46,8 +47,12 @@ from graphql import (
     get_nullable_type,
     get_operation_ast,
     is_abstract_type,
+    is_input_type,
     is_list_type,
+    is_non_null_type,
     is_object_type,
+    type_from_ast,
+    value_from_ast,
     visit,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -157,6 +162,68 @@ def estimate(
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     return _Estimator(schema, fragments, coerced).selection(root, (operation.selection_set,), None)
+
+
+# At most this many variables of a document's cost are tried both ways (2**n estimates).
+MAX_COST_CHOICES = 10
+
+
+class FixedCostError(ValueError):
+    """A document whose greatest cost cannot be fixed in advance (the message says why)."""
+
+
+def greatest(document: DocumentNode, schema: GraphQLSchema, page_size: int, list_size: int
+             ) -> int:
+    """The most the document's one operation can cost, whatever its variables: the estimate
+    above with each variable it reads (:func:`cost_variables`) at its worst — a page size at
+    ``page_size`` (``HUB_MAX_PAGE_SIZE``, the compiler refuses more) or left to the field's
+    default, a list of ids ``list_size`` long, a ``@skip``/``@include`` condition both ways —
+    taking the dearest combination. The other variables cannot change the estimate and stand
+    for any value. What a trusted document is registered with (``schema/trusted.py``)."""
+    operation = get_operation_ast(document, None)
+    if operation is None:
+        raise FixedCostError("文档须恰有一个操作 the document must hold exactly one operation")
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        raise FixedCostError(f"此接口无 {operation.operation.value} no such operation type")
+    depends = cost_variables(document)
+    fixed: dict[str, Any] = {}
+    choices: dict[str, tuple[Any, ...]] = {}
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        given = type_from_ast(schema, definition.type)
+        if not is_input_type(given):  # narrows the type, too
+            raise FixedCostError(f"${name}: 不是输入类型 not an input type")
+        default = (value_from_ast(definition.default_value, given)
+                   if definition.default_value is not None else None)
+        nullable = get_nullable_type(given)
+        if name not in depends:
+            fixed[name] = default if default is not None else "?"  # read by no size
+        elif is_list_type(nullable):
+            fixed[name] = ["?"] * list_size
+        elif get_named_type(given).name == "Boolean":
+            choices[name] = (True, False)
+        elif get_named_type(given).name == "Int":
+            # Left out, the field's own default page applies (200 for `schools`).
+            choices[name] = ((page_size,) if is_non_null_type(given) and default is None
+                             else (page_size, default))
+        else:
+            fixed[name] = default if default is not None else "?"
+    if len(choices) > MAX_COST_CHOICES:
+        raise FixedCostError(f"代价取决于过多变量 the cost depends on more than "
+                             f"{MAX_COST_CHOICES} variables; give some of them literally")
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    worst = 0
+    for picked in product(*choices.values()):
+        values = {**fixed, **{n: v for n, v in zip(choices, picked, strict=True)
+                              if v is not None}}
+        # Placeholders are never coerced: only the sizes and conditions are read.
+        variables = VariableValues(sources={}, coerced=values)
+        estimator = _Estimator(schema, fragments, variables)
+        worst = max(worst, estimator.selection(root, (operation.selection_set,), None))
+    return worst
 
 
 class _Estimator(Selections):

@@ -1,5 +1,6 @@
 """The ``/graphql`` endpoint: GraphQL over HTTP (``schema/http.py``) with the hub's context,
-the direct answer (``schema/direct.py``) in front of strawberry's executor."""
+a client's trusted documents (``schema/trusted.py``), the direct answer (``schema/direct.py``)
+in front of strawberry's executor."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from schema.context import Context
 from schema.direct import DirectAnswer
 from schema.documents import Documents
 from schema.errors import classify
+from schema.trusted import TrustedGate
 
 _NO_SUBJECT = error_body("UNAUTHENTICATED", "需要有效的访问令牌 a valid access token is required")
 
@@ -50,6 +52,7 @@ class HubGraphQL(GraphQL[Context, None]):
         self.protector = IdProtector(settings)
         self.documents = Documents()
         self.direct = DirectAnswer(schema._schema, self.documents)
+        self.trusted = TrustedGate(graph, settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,6 +96,10 @@ class HubGraphQL(GraphQL[Context, None]):
             params = http.from_query_string(scope.get("query_string", b""))
         else:
             params = http.from_body(http.header(scope, b"content-type"), await _body(receive))
+        state = scope.get("state", {})
+        record = state.get("audit")
+        params = await self.trusted.admit(params, state.get("subject"),
+                                          record if isinstance(record, AuditRecord) else None)
         document = self._operation_check(params, method)
         context = await self.get_context(Request(scope), None)
         if document is not None:

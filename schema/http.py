@@ -19,6 +19,10 @@ A request that is not well-formed (a body that is not JSON, a ``query`` that is 
 ``variables`` that are not a map) is 400 under both; a body that is not JSON at all is 415;
 another method is 405. A GET runs queries only: a mutation sent by GET is 405 with
 ``Allow: POST`` (a link or a prefetch must never change a record).
+
+A request may name a registered document instead of sending its text (``documentId`` in the
+body or a GET's parameters, or Apollo's ``extensions.persistedQuery``): its ``query`` may then be
+left out, and ``schema/trusted.py`` puts the registered text in before anything runs.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class Params:
     operation_name: str | None
     variables: dict[str, Any] | None
     extensions: dict[str, Any] | None
+    document_id: str | None = None  # a trusted document named by its hash (schema/trusted.py)
 
     def as_request(self) -> dict[str, Any]:
         """The JSON body's shape, as the direct answer reads it."""
@@ -79,7 +84,15 @@ def _checked(data: Any) -> Params:
     if not isinstance(data, dict):
         raise RequestProblem(400, "请求体须为 JSON 对象 the request body must be a JSON object")
     query = data.get("query")
-    if not isinstance(query, str) or not query.strip():
+    document_id = data.get("documentId")
+    if not isinstance(document_id, str | None):
+        raise RequestProblem(400, "documentId 须为字符串 documentId must be a string")
+    extensions = data.get("extensions")
+    named = document_id is not None or (
+        isinstance(extensions, dict) and extensions.get("persistedQuery") is not None)
+    if named and (query is None or query == ""):
+        query = ""  # the registered document's text is put in by schema/trusted.py
+    elif not isinstance(query, str) or not query.strip():
         raise RequestProblem(400, "缺少 query 参数,或其不是字符串 "
                              "the query parameter is missing or not a string")
     name = data.get("operationName")
@@ -88,10 +101,9 @@ def _checked(data: Any) -> Params:
     variables = data.get("variables")
     if not isinstance(variables, dict | None):
         raise RequestProblem(400, "variables 须为 JSON 对象 variables must be a map")
-    extensions = data.get("extensions")
     if not isinstance(extensions, dict | None):
         raise RequestProblem(400, "extensions 须为 JSON 对象 extensions must be a map")
-    return Params(query, name, variables, extensions)
+    return Params(query, name, variables, extensions, document_id)
 
 
 def from_query_string(raw: bytes) -> Params:
@@ -99,7 +111,8 @@ def from_query_string(raw: bytes) -> Params:
     given = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace"),
                                             keep_blank_values=True).items()}
     data: dict[str, Any] = {"query": given.get("query"),
-                            "operationName": given.get("operationName") or None}
+                            "operationName": given.get("operationName") or None,
+                            "documentId": given.get("documentId") or None}
     for name in ("variables", "extensions"):
         if given.get(name):
             data[name] = _json(given[name], name)

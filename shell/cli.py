@@ -124,10 +124,12 @@ from connectors.commands import register as _register_ingest  # noqa: E402 - aft
 _register_ingest(app)
 
 
-# hub clients / keys / policy (auth/commands.py)
+# hub clients / keys / policy (auth/commands.py); a client's trusted documents are checked
+# against the schema (schema/trusted.py), which auth sits below
 from auth.commands import register as _register_auth  # noqa: E402 - after app exists
+from schema.trusted import reader as _document_reader  # noqa: E402
 
-_register_auth(app)
+_register_auth(app, _document_reader)
 
 
 # hub audit (audit/commands.py)
