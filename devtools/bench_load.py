@@ -345,17 +345,32 @@ class Faults:
                 out.write(b"\0" * (1 << 20))
                 out.flush()
                 os.fsync(out.fileno())
+        # Held at least ``hold``, and until the process has used the room its segment kept and
+        # refused (fail closed), for at most 30 s more.
         await asyncio.sleep(hold)
+        refused = self._first_refusal(process, at)
+        for _ in range(60):
+            if refused is not None:
+                break
+            await asyncio.sleep(0.5)
+            refused = self._first_refusal(process, at)
+        held = self._now() - at
         filler.unlink()
         began = time.monotonic()
         back = await self._until_answering([process], began)
         during = [a for a in self.ledger.answers
-                  if a.process == process.index and at <= a.at <= at + hold]
+                  if a.process == process.index and at <= a.at <= at + held]
         self.ledger.faults.append({
             "fault": "journal-disk-full", "at": at, "process": process.index,
-            "heldSeconds": hold, "answersDuring": dict(Counter(
+            "heldSeconds": round(held, 1),
+            "firstRefusalSeconds": None if refused is None else round(refused - at, 1),
+            "answersDuring": dict(Counter(
                 f"{a.status} {a.code}" if a.code else str(a.status) for a in during)),
             "readySecondsAfterFreed": back})
+
+    def _first_refusal(self, process: HubProcess, since: float) -> float | None:
+        return next((a.at for a in self.ledger.answers if a.process == process.index
+                     and a.at >= since and a.code == "AUDIT_UNAVAILABLE"), None)
 
     async def slow_neo4j(self, hold: float) -> None:
         """A transaction holding the write lock of the children the writes target, and a heavy

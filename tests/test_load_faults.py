@@ -68,6 +68,7 @@ def test_faults_lose_no_audit_event_and_no_acknowledged_write(own_database: Sett
     # The journal's disk full: that process refused (fail closed) once its room was used.
     full = faults["journal-disk-full"]
     if "skipped" not in full:  # mounting the small disk needs root
+        assert full["firstRefusalSeconds"] is not None, full
         assert any(code.startswith("503 AUDIT_UNAVAILABLE") for code in full["answersDuring"]), full
     codes = result["answersByCode"]
     assert isinstance(codes, dict) and any(code.startswith("503 ") for code in codes)
