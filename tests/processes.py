@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
@@ -14,6 +15,16 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def serve_env(port: int, keys: Path, audit: Path, **extra: str) -> dict[str, str]:
+    """The environment of a ``hub serve`` under test: this process's (the test database), a
+    loopback port, its own signing keys and audit files, quiet logs; ``extra`` on top."""
+    return {**os.environ, "HUB_PORT": str(port), "HUB_HOST": "127.0.0.1",
+            "HUB_KEYS_DIR": str(keys),
+            "HUB_AUDIT_SIGNING_KEY_FILE": str(audit / "ed25519.pem"),
+            "HUB_AUDIT_JOURNAL_DIR": str(audit / "journal"),
+            "HUB_LOG_LEVEL": "WARNING", **extra}
 
 
 def wait_ready(base: str, server: subprocess.Popen[bytes], log: Path,

@@ -31,7 +31,7 @@ from shell.app import create_app
 from shell.cli import app as cli
 from tests.auth_helpers import gql, register, token_for
 from tests.graphql_helpers import seed
-from tests.processes import free_port, wait_ready
+from tests.processes import free_port, serve_env, wait_ready
 from tests.test_ingest import csv_file, edu_row
 
 
@@ -338,12 +338,8 @@ async def test_killed_server_loses_no_answered_event(
     work.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HUB_PORT": str(port), "HUB_HOST": "127.0.0.1",
-           "HUB_KEYS_DIR": str(audit_settings.keys_dir),
-           "HUB_AUDIT_SIGNING_KEY_FILE": str(audit_settings.audit_signing_key_file),
-           "HUB_AUDIT_JOURNAL_DIR": str(audit_settings.audit_journal_dir),
-           "HUB_AUDIT_SHIP_LINGER_MS": "10000", "HUB_FORWARDED_ALLOW_IPS": "10.9.9.9",
-           "HUB_LOG_LEVEL": "WARNING"}
+    env = serve_env(port, audit_settings.keys_dir, audit_settings.audit_journal_dir.parent,
+                    HUB_AUDIT_SHIP_LINGER_MS="10000", HUB_FORWARDED_ALLOW_IPS="10.9.9.9")
     log = work / "hub.log"
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "shell", "serve"], env=env, stdout=out,

@@ -27,7 +27,7 @@ from hub import names
 from hub.graph import Graph
 from hub.predicates import current_pupil
 from hub.settings import Settings
-from tests.processes import free_port, wait_ready
+from tests.processes import free_port, serve_env, wait_ready
 
 ROOT = Path(__file__).parent.parent
 CONSOLE = ROOT / "console"
@@ -75,10 +75,7 @@ async def console_hub(session_graph: Graph, settings: Settings,
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     work = tmp_path_factory.mktemp("console-hub")
-    env = {**os.environ, "HUB_PORT": str(port), "HUB_HOST": "127.0.0.1", "HUB_ISSUER": base,
-           "HUB_KEYS_DIR": str(work / "keys"),
-           "HUB_AUDIT_SIGNING_KEY_FILE": str(work / "audit" / "ed25519.pem"),
-           "HUB_LOG_LEVEL": "WARNING"}
+    env = serve_env(port, work / "keys", work / "audit", HUB_ISSUER=base)
     log = (work / "hub.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "shell", "serve"], cwd=ROOT, env=env,
                               stdout=log, stderr=subprocess.STDOUT)

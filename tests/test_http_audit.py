@@ -25,7 +25,7 @@ import pytest
 from hub.graph import Graph
 from hub.settings import Settings
 from tests.auth_helpers import register, token_for
-from tests.processes import free_port, wait_ready
+from tests.processes import free_port, serve_env, wait_ready
 
 ROOT = Path(__file__).parent.parent
 SUITE = Path(__file__).parent / "http_audit"
@@ -49,12 +49,8 @@ async def test_graphql_http_audit_passes(graph: Graph, settings: Settings,
     registered = await register(graph, "EDU", "140404", ["edu-officer"])
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HUB_PORT": str(port), "HUB_HOST": "127.0.0.1", "HUB_ISSUER": base,
-           "HUB_GRAPHQL_INTROSPECTION": "true",
-           "HUB_KEYS_DIR": str(tmp_path / "keys"),
-           "HUB_AUDIT_SIGNING_KEY_FILE": str(tmp_path / "audit" / "ed25519.pem"),
-           "HUB_AUDIT_JOURNAL_DIR": str(tmp_path / "audit" / "journal"),
-           "HUB_LOG_LEVEL": "WARNING"}
+    env = serve_env(port, tmp_path / "keys", tmp_path / "audit", HUB_ISSUER=base,
+                    HUB_GRAPHQL_INTROSPECTION="true")
     log = tmp_path / "hub.log"
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "shell", "serve"], cwd=ROOT, env=env,

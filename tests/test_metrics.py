@@ -4,7 +4,6 @@ who may scrape, and spans from a real ``hub serve`` asked for them by ``OTEL_*``
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from hub.graph import Graph
 from hub.settings import Settings
 from tests.auth_helpers import gql, http_client, register, token_for
 from tests.graphql_helpers import seed
-from tests.processes import free_port, wait_ready
+from tests.processes import free_port, serve_env, wait_ready
 
 TIMELINE = '{ childTimeline(childId: "ch_1") { id } }'
 
@@ -134,12 +133,8 @@ async def test_traces_are_exported_when_otel_variables_ask(
     round trip, without the child's id or any Cypher parameter."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HUB_PORT": str(port), "HUB_HOST": "127.0.0.1",
-           "HUB_KEYS_DIR": str(hub_settings.keys_dir),
-           "HUB_AUDIT_SIGNING_KEY_FILE": str(hub_settings.audit_signing_key_file),
-           "HUB_AUDIT_JOURNAL_DIR": str(hub_settings.audit_journal_dir),
-           "HUB_LOG_LEVEL": "WARNING", "OTEL_TRACES_EXPORTER": "console",
-           "OTEL_SERVICE_NAME": "hub-under-test"}
+    env = serve_env(port, hub_settings.keys_dir, hub_settings.audit_journal_dir.parent,
+                    OTEL_TRACES_EXPORTER="console", OTEL_SERVICE_NAME="hub-under-test")
     log = tmp_path / "hub.log"
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "shell", "serve"], env=env,

@@ -11,7 +11,6 @@ import asyncio
 import datetime as dt
 import itertools
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -53,7 +52,7 @@ from notify.subscriptions import add_subscription
 from shell.cli import app as cli
 from tests.auth_helpers import gql, register, token_for
 from tests.graphql_helpers import seed
-from tests.processes import free_port, wait_ready
+from tests.processes import free_port, serve_env, wait_ready
 
 ALL = [kind.value for kind in EventKind]
 SCENARIO = ["TRANSITION_STARTED", "TRANSITION_HANDED_OVER", "PLACEMENT_ENDED",
@@ -403,11 +402,7 @@ async def test_event_committed_before_a_kill_is_delivered_after_restart(
     receiver.fail_first = False
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HUB_PORT": str(port), "HUB_HOST": "127.0.0.1",
-           "HUB_KEYS_DIR": str(tmp_path / "keys"),
-           "HUB_AUDIT_SIGNING_KEY_FILE": str(tmp_path / "audit" / "ed25519.pem"),
-           "HUB_AUDIT_JOURNAL_DIR": str(tmp_path / "audit" / "journal"),
-           "HUB_LOG_LEVEL": "WARNING", "HUB_WEBHOOK_POLL_SECONDS": "0.2"}
+    env = serve_env(port, tmp_path / "keys", tmp_path / "audit", HUB_WEBHOOK_POLL_SECONDS="0.2")
     log = tmp_path / "hub.log"
     start = """mutation ($input: StartTransitionInput!) {
       startTransition(input: $input) { id status } }"""
