@@ -305,6 +305,22 @@ class AuditService:
         })
         return await self.append(event)
 
+    async def subscription_event(self, subject: Subject, *, event_kind: str,
+                                 children: list[str], detail: dict[str, Any],
+                                 client_address: str | None = None) -> dict[str, Any]:
+        """An event about to be sent on a GraphQL subscription (notify/stream.py): the same
+        disclosure as a webhook's (``kind: webhook``, "was notified of a change about this
+        child"), told apart by ``operationType: subscription``; recorded before it is sent."""
+        event = self.base("webhook", "R", "disclose")
+        event.update(subject_fields(subject))
+        event.update({
+            "operationType": "subscription", "operationName": event_kind, "outcome": "ok",
+            "clientAddress": client_address,
+            "children": children, "childCount": len(children),
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        })
+        return await self.append(event)
+
 
 async def respond_unavailable(send: Send) -> None:
     await send_json(send, 503, error_body("AUDIT_UNAVAILABLE", UNAVAILABLE_MESSAGE),

@@ -117,6 +117,12 @@ class TokenService:
             raise InvalidToken
         return subject
 
+    def expiry(self, token: str) -> float | None:
+        """When a token that verified expires (seconds since 1970); None if it never did. A
+        subscription (notify/graphql_ws.py) closes then: its connection outlives no token."""
+        remembered = self._verified.get(token)
+        return remembered[0] if remembered is not None else None
+
     def _reload_keys(self) -> None:
         # Every few seconds, so a key retired by another process stops verifying here: the
         # cached verdicts are dropped once their kid is gone (verify).

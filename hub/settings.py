@@ -174,6 +174,24 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = Field(default=5.0, gt=0, le=86_400)
     webhook_retry_cap_seconds: float = Field(default=6 * 3600.0, gt=0, le=86_400)
     webhook_retry_window_seconds: float = Field(default=24 * 3600.0, gt=0, le=7 * 86_400)
+    # GraphQL subscriptions over graphql-transport-ws (notify/stream.py, docs/notifications.md).
+    # One poller per process reads the outbox every this many seconds, while anyone listens.
+    subscription_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # An event may commit this long after its `occurredAt` (a long write): the poller looks
+    # back over it, so such an event is still told, once.
+    subscription_lookback_seconds: float = Field(default=30.0, ge=1, le=3600)
+    # Open connections per client or person, counted over every hub process (4429 past it).
+    subscription_max_connections: int = Field(default=5, ge=1, le=1000)
+    # How often a connection's token is checked again (expiry, revoked or rotated client):
+    # the connection is closed 4403 within this after the token stops being good.
+    subscription_recheck_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Events waiting to be sent to one subscription; a subscriber that far behind is ended
+    # (it resumes with `after`).
+    subscription_buffer: int = Field(default=1000, ge=10, le=100_000)
+    # At most this many events are replayed after an `after` cursor, before live ones.
+    subscription_replay_max: int = Field(default=10_000, ge=1, le=1_000_000)
+    # Seconds a client has to send connection_init after the WebSocket opens (4408 after).
+    subscription_init_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator("id_encryption_key")
     @classmethod

@@ -38,9 +38,17 @@ def client_subject(client: dict[str, Any]) -> Subject:
 
 async def may_receive(graph: Graph, policy: Policy, client: dict[str, Any] | None,
                       event: dict[str, Any]) -> bool:
+    """Whether a webhook subscriber's client may be told of the event now."""
     if client is None or client.get("status") != "ACTIVE":
         return False
-    subject = client_subject(client)
+    return await may_see(graph, policy, client_subject(client), event)
+
+
+async def may_see(graph: Graph, policy: Policy, subject: Subject, event: dict[str, Any]
+                  ) -> bool:
+    """Whether this subject could read what the event is about, now: the one rule for webhooks
+    and subscriptions alike. Whether the subject is still active is the caller's (a webhook's
+    client record; a subscription's token, checked again while it is open)."""
     view = policy.view(subject)
     kind = EventKind(event["kind"])
     children = [str(c) for c in event.get("childIds") or [event["childId"]]]

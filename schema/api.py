@@ -28,6 +28,7 @@ from schema.mutations import Mutation
 from schema.queries import Query
 from schema.redactions import Redactions
 from schema.scalars import SCALARS
+from schema.subscriptions import RootSubscription
 from schema.types import ALL_TYPES
 
 
@@ -53,6 +54,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     schema = strawberry.Schema(
         query=RootQuery,
         mutation=RootMutation,
+        subscription=RootSubscription,  # served over WebSocket only (notify/graphql_ws.py)
         types=list(ALL_TYPES),
         extensions=[
             AuditCapture,  # first, so it runs last: after ErrorCodes has coded every error

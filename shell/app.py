@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from audit.service import service_for
@@ -28,6 +28,8 @@ from hub.bookmarks import BookmarkMiddleware
 from hub.graph import DB_ERRORS, Graph
 from hub.logs import RequestIdMiddleware, configure, log
 from hub.settings import Settings, get_settings
+from notify.graphql_ws import SubscriptionEndpoint
+from notify.stream import EventStream
 from notify.worker import Worker
 from schema.endpoint import HubGraphQL
 from shell.metrics import MetricsMiddleware, metrics_endpoint
@@ -67,15 +69,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
     tokens = TokenService(keys, settings, graph)
     # The token endpoint and the sign-in form count attempts together, with every process.
     limits = SignInLimits.from_settings(settings, graph)
-    graphql: ASGIApp = HubGraphQL(graph, settings, policy if settings.auth_enabled else None)
+    endpoint = HubGraphQL(graph, settings, policy if settings.auth_enabled else None)
+    graphql: ASGIApp = endpoint
     # Read your own writes on a cluster: the bookmark in and out (hub/bookmarks.py).
     graphql = BookmarkMiddleware(graphql, settings.id_hmac_key.get_secret_value())
+    limiter = RateLimiter(graph, settings.rate_limit_per_minute)
     graphql = GraphQLGuard(
         graphql,
         tokens if settings.auth_enabled else None,
-        RateLimiter(graph, settings.rate_limit_per_minute),
+        limiter,
         policy,
     )
+    # Subscriptions over WebSocket on the same path and schema, the same token, limits and
+    # audit (notify/graphql_ws.py); one outbox poller for every connection of this process.
+    stream = EventStream(graph, settings)
+    subscriptions = SubscriptionEndpoint(
+        endpoint.schema, graph, settings, policy if settings.auth_enabled else None,
+        tokens if settings.auth_enabled else None, limiter, stream)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -89,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if worker is not None:
             worker.start()
         yield
+        await stream.stop()
         if worker is not None:
             await worker.stop()
         audit = getattr(app.state, "audit", None)
@@ -115,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(settings)),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", subscriptions),
             *oauth_routes(graph, keys, tokens, limits),
             *discovery_routes(settings),  # RFC 8414, from HUB_ISSUER and what is served here
             # people sign in here (authorization code + PKCE)
@@ -127,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.graph = graph
     app.state.settings = settings
     app.state.policy = policy  # the audit records its version on every event
+    app.state.events = stream  # the outbox poller of this process's subscriptions
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, routes=app.routes)  # outermost: times everything
     return app
