@@ -52,6 +52,7 @@ class Listener:
         self.limit = limit
         self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.behind = False
+        self.ready = False  # the poller follows the outbox for it
 
     def put(self, event: dict[str, Any]) -> None:
         if self.behind:
@@ -83,8 +84,13 @@ class EventStream:
         self.polls = 0  # rounds made (tests: N subscriptions, one poller)
 
     @property
+    def listeners(self) -> frozenset[Listener]:
+        """The listeners the poller follows the outbox for (tests wait for theirs)."""
+        return frozenset(listener for listener in self._listeners if listener.ready)
+
+    @property
     def listening(self) -> int:
-        return len(self._listeners)
+        return len(self.listeners)
 
     @contextlib.asynccontextmanager
     async def listen(self) -> AsyncIterator[Listener]:
@@ -99,6 +105,7 @@ class EventStream:
                 self._task = asyncio.create_task(self._run(self._ready), name="outbox-stream")
             assert self._ready is not None
             await asyncio.shield(self._ready)
+            listener.ready = True
             yield listener
         finally:
             self._listeners.discard(listener)

@@ -149,6 +149,10 @@ class HubGraphQL(GraphQL[Context, None]):
             raise http.RequestProblem(
                 400, f"找不到要执行的操作{named}:有多个操作时请给出 operationName "
                      f"no operation{named} to run; name one with operationName")
+        if operation.operation is OperationType.SUBSCRIPTION:
+            raise http.RequestProblem(
+                400, "订阅请通过 WebSocket(graphql-transport-ws)连接 /graphql subscriptions are "
+                     "served over a WebSocket at /graphql (graphql-transport-ws), not over HTTP")
         if method == "GET" and operation.operation is not OperationType.QUERY:
             raise http.RequestProblem(
                 405, "GET 只能执行查询,变更请用 POST a GET runs queries only; send "

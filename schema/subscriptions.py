@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
 import strawberry
+from graphql import GraphQLError
 from starlette.websockets import WebSocket
 from strawberry.types import Info
 
@@ -26,6 +27,7 @@ from hub.graph import native
 from hub.outbox import EventKind
 from hub.subject import Subject
 from schema.context import Context
+from schema.errors import classify
 from schema.scalars import DateTime
 
 strawberry.enum(EventKind, description="事件类型 Kind of change a department may be told of")
@@ -117,9 +119,15 @@ class RootSubscription:
     ) -> AsyncIterator[HubEvent]:
         context = info.context
         feed = getattr(context, "feed", None)
-        if feed is None:
-            raise Forbidden("订阅仅通过 WebSocket(graphql-transport-ws)提供 subscriptions are "
-                            "served over a WebSocket at /graphql (graphql-transport-ws) only")
         wanted = frozenset(kinds) if kinds else frozenset(EventKind)
-        async for event in feed.events(context.subject, wanted, str(after) if after else None):
-            yield HubEvent.of(event)
+        try:
+            if feed is None:
+                raise Forbidden("订阅仅通过 WebSocket(graphql-transport-ws)提供 subscriptions "
+                                "are served over a WebSocket at /graphql (graphql-transport-ws)")
+            async for event in feed.events(context.subject, wanted,
+                                           str(after) if after else None):
+                yield HubEvent.of(event)
+        except Exception as exc:
+            # The stream's results bypass the ErrorCodes extension: coded here, the same way
+            # (a HubError's code and field, the database's UNAVAILABLE, INTERNAL otherwise).
+            raise classify(GraphQLError(str(exc), original_error=exc)) from None
