@@ -62,9 +62,11 @@ from graphql.execution.values import (
     get_variable_values,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from hub.errors import CostLimit
 from schema.compile import DEFAULT_PAGE_SIZE
+from schema.errors import classify
 from schema.selection import Selections
 
 # Lists whose resolver has its own default page when `first` is absent.
@@ -326,9 +328,11 @@ class QueryCost(SchemaExtension):
             if cost > budget:
                 roles = getattr(getattr(ctx.context, "view", None), "roles", ())
                 refused = CostLimit(cost, budget, tuple(roles))
+                error = GraphQLError(refused.message, original_error=refused)
+                if ctx.operation_type is OperationType.SUBSCRIPTION:
+                    # A subscription's stream ignores a result set here: it is stopped by an
+                    # error, coded now (its results bypass ErrorCodes).
+                    raise classify(error)
                 # A result set before execution stops the executor: nothing reaches the graph.
-                ctx.result = GraphQLExecutionResult(
-                    data=None,
-                    errors=[GraphQLError(refused.message, original_error=refused)],
-                )
+                ctx.result = GraphQLExecutionResult(data=None, errors=[error])
         yield

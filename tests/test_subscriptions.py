@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,10 +22,12 @@ import httpx
 import pytest
 import uvicorn
 from starlette.applications import Starlette
+from strawberry.types import ExecutionResult
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from auth import clients
+from auth.tokens import TokenService
 from hub.graph import Graph
 from hub.services.common import today
 from hub.services.dropout import OpenDropoutCase, open_dropout_case
@@ -32,6 +35,9 @@ from hub.services.transitions import StartTransition, start_transition
 from hub.settings import Settings
 from hub.subject import Subject
 from hub.vocabulary import PlacementType, Stage
+from schema import cost
+from schema.api import build_schema
+from schema.subscriptions import SubscriptionContext
 from shell.app import create_app
 from tests.auth_helpers import register, token_for
 from tests.graphql_helpers import seed
@@ -335,3 +341,40 @@ async def test_connections_per_client_are_capped(graph: Graph, conf: Settings) -
         await until(lambda: hub.app.state.events.listening == 0)
         async with subscriber(hub, {"token": county_token}):
             pass
+
+
+async def test_a_connection_ends_4403_when_its_token_expires(
+    graph: Graph, conf: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tokens live at least a minute: here the hub is told this one expires in a second."""
+    await seed(graph)
+    county = await register(graph, "EDU", "140404", ["edu-officer"])
+    async with serving(conf) as hub:
+        county_token = await token(hub, county)
+        soon = time.time() + 1.0
+        monkeypatch.setattr(TokenService, "expiry", lambda self, given: soon)
+        async with connect(hub.ws, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init",
+                                      "payload": {"token": county_token}}))
+            ack = json.loads(await ws.recv())
+            assert ack["type"] == "connection_ack"
+            # The client is told when to come back with a new token.
+            assert dt.datetime.fromisoformat(ack["payload"]["expiresAt"]).timestamp() == \
+                pytest.approx(soon)
+            assert await close_code(ws) == 4403
+            assert time.time() >= soon
+
+
+async def test_a_subscription_over_its_cost_budget_is_refused(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cost check stops a subscription as it stops a query (schema/cost.py), coded."""
+    monkeypatch.setattr(cost, "budget_of", lambda context: 3)
+    schema = build_schema(settings)
+    stream = await schema.subscribe("subscription { hubEvents { id kind childId childIds } }",
+                                    context_value=SubscriptionContext(graph=None,  # type: ignore[arg-type]
+                                                                      settings=settings))
+    assert not isinstance(stream, ExecutionResult)
+    first = await anext(stream)
+    assert [e.extensions for e in first.errors or []] == [
+        {"code": "COST_LIMIT", "cost": 5, "budget": 3}]
