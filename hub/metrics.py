@@ -52,3 +52,11 @@ WEBHOOK_QUEUE = Gauge(
     "hub_webhook_queue", "变更通知队列 outbox events not fanned out (events), deliveries waiting "
     "or retrying (pending), given up after the retry window (failed)", ["state"],
     multiprocess_mode="max")
+# GraphQL subscriptions (notify/): open in this process (read at scrape time), and events by
+# what became of them when they were due to be sent to a subscription.
+SUBSCRIPTIONS = Gauge(
+    "hub_subscriptions", "GraphQL 订阅 subscriptions listening to the outbox",
+    multiprocess_mode="livesum")
+SUBSCRIPTION_EVENTS = Counter(
+    "hub_subscription_events", "订阅事件 events sent to a subscription (sent) or not, being "
+    "outside its subject's scope (out_of_scope)", ["outcome"])

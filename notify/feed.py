@@ -22,6 +22,7 @@ from typing import Any, LiteralString
 
 from auth.policy import Policy
 from auth.ratelimit import RateLimiter
+from hub import metrics
 from hub.errors import BadUserInput, HubError
 from hub.graph import Graph
 from hub.logs import log
@@ -137,6 +138,7 @@ class Feed:
         """Whether to send the event: in scope now, and recorded in the audit log."""
         if self.policy is not None and not await may_see(self.graph, self.policy, subject,
                                                          event):
+            metrics.SUBSCRIPTION_EVENTS.labels("out_of_scope").inc()
             return False
         children = [str(c) for c in event.get("childIds") or [event["childId"]]]
         try:
@@ -152,4 +154,5 @@ class Feed:
                 "审计日志不可用,事件未发送;请稍后以 after 重新订阅 the audit log is unavailable: "
                 f"the event was not sent; subscribe again later with after: "
                 f"{last or 'the last id received'}") from None
+        metrics.SUBSCRIPTION_EVENTS.labels("sent").inc()
         return True

@@ -132,6 +132,8 @@ def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Respon
                 status_code=403)
         _audit_lag(request)
         await _webhook_queue(request)
+        stream = getattr(request.app.state, "events", None)
+        metrics.SUBSCRIPTIONS.set(stream.listening if stream is not None else 0)
         registry: CollectorRegistry = REGISTRY
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()

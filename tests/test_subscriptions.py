@@ -91,6 +91,20 @@ async def serving(conf: Settings) -> AsyncIterator[Hub]:
         await asyncio.wait_for(task, 20)
 
 
+async def scraped(hub: Hub) -> dict[str, float]:
+    """``/metrics`` as series → value, labels written as Prometheus writes them."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with httpx.AsyncClient(base_url=hub.base) as client:
+        text = (await client.get("/metrics")).text
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            found[sample.name + (f"{{{labels}}}" if labels else "")] = sample.value
+    return found
+
+
 async def token(hub: Hub, registered: clients.Registered) -> str:
     async with httpx.AsyncClient(base_url=hub.base) as client:
         return await token_for(client, registered)
@@ -190,6 +204,8 @@ async def test_each_subscriber_receives_the_events_in_its_scope_audited(
                            ) as elsewhere_ws:
             assert hub.app.state.events.listening == 2
             polls = hub.app.state.events.polls
+            before = await scraped(hub)
+            assert before["hub_subscriptions"] == 2
             transition = await start(graph, officer(county.client_id, "140404"))
             event = await next_event(county_ws)
             assert event == {
@@ -208,6 +224,10 @@ async def test_each_subscriber_receives_the_events_in_its_scope_audited(
             await nothing_more(elsewhere_ws, 0.2)
             # One poller for both connections: a few rounds a second, not one per connection.
             assert hub.app.state.events.polls - polls < 60
+            after = await scraped(hub)
+            for outcome in ("sent", "out_of_scope"):  # each event: once told, once not
+                key = f'hub_subscription_events_total{{outcome="{outcome}"}}'
+                assert after[key] - before.get(key, 0) == 2
         await until(lambda: hub.app.state.events.listening == 0)
 
     records = await audited(graph)
