@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -84,7 +84,10 @@ class HubEvent:
         about[kind.about] = event["about"]
         return cls(
             id=strawberry.ID(event["id"]), kind=kind,
-            occurred_at=DateTime(occurred.astimezone(dt.UTC)),
+            # ISO 8601 in UTC, as Cypher's toString gives every other DateTime of the API
+            # (and a webhook's `timestamp`).
+            occurred_at=cast(DateTime, occurred.astimezone(dt.UTC).isoformat().replace(
+                "+00:00", "Z")),
             child_id=strawberry.ID(event["childId"]),
             child_ids=[strawberry.ID(c) for c in event.get("childIds") or [event["childId"]]],
             transition_id=about["transitionId"], dropout_case_id=about["dropoutCaseId"],

@@ -213,7 +213,9 @@ async def test_each_subscriber_receives_the_events_in_its_scope_audited(
                 "childId": "ch_1", "childIds": ["ch_1"], "transitionId": transition,
                 "dropoutCaseId": None, "placementId": None, "duplicateCandidateId": None,
                 "organisationIds": ["sch_2"]}
-            assert dt.datetime.fromisoformat(event["occurredAt"]).tzinfo is not None
+            occurred = dt.datetime.fromisoformat(event["occurredAt"])  # ISO 8601, UTC
+            assert event["occurredAt"].endswith("Z") and "T" in event["occurredAt"]
+            assert abs((dt.datetime.now(dt.UTC) - occurred).total_seconds()) < 30
             # ch_2's case is the other county's: only its subscriber is told, and, the stream
             # being in order, the first thing it hears — it was never told of ch_1.
             case = await open_case(graph, officer(elsewhere.client_id, "140406"), "ch_2")
