@@ -9,6 +9,7 @@ them; what each subscriber receives is checked against its scope and the audit l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import time
@@ -400,3 +401,37 @@ async def test_a_subscription_over_its_cost_budget_is_refused(
     first = await anext(stream)
     assert [e.extensions for e in first.errors or []] == [
         {"code": "COST_LIMIT", "cost": 5, "budget": 3}]
+
+
+async def test_the_webhook_scenario_reaches_subscribers_as_it_reaches_webhooks(
+    graph: Graph, conf: Settings
+) -> None:
+    """tests/test_webhooks.py's scenario (transition started, handed over, placement ended,
+    stalled; dropout case opened): each subscriber is told what its webhook is told, with the
+    webhook's ids."""
+    from tests.test_webhooks import SCENARIO, scenario
+
+    await seed(graph)
+    registered = {
+        "county": await register(graph, "EDU", "140404", ["edu-officer"]),
+        "school": await register(graph, "EDU", "140406", ["school-staff"], ["sch_2"]),
+        "health": await register(graph, "HEALTH", "140404", ["health-officer"]),
+    }
+    expected = {"county": SCENARIO, "school": SCENARIO, "health": ["PLACEMENT_ENDED"]}
+    async with serving(conf) as hub, contextlib.AsyncExitStack() as stack:
+        sockets = {name: await stack.enter_async_context(
+                       subscriber(hub, {"token": await token(hub, client)}))
+                   for name, client in registered.items()}
+        await scenario(graph, officer(registered["county"].client_id, "140404"))
+        told = {name: [await next_event(ws) for _ in expected[name]]
+                for name, ws in sockets.items()}
+        for ws in sockets.values():
+            await nothing_more(ws, 0.5)
+    outbox = {row["id"]: row["kind"] for row in await graph.run(
+        "MATCH (e:OutboxEvent) RETURN e.id AS id, e.kind AS kind")}
+    for name, events in told.items():
+        assert sorted(e["kind"] for e in events) == sorted(expected[name]), name
+        assert all(outbox[e["id"]] == e["kind"] for e in events)  # the webhook-id
+    assert [e["kind"] for e in told["county"]] == SCENARIO  # in the order they happened
+    records = await audited(graph)
+    assert len(records) == 11 and all(r["children"] == ["ch_1"] for r in records)
