@@ -36,6 +36,7 @@ from hub.services.transitions import StartTransition, start_transition
 from hub.settings import Settings
 from hub.subject import Subject
 from hub.vocabulary import PlacementType, Stage
+from notify.stream import Behind, EventStream, Listener
 from schema import cost
 from schema.api import build_schema
 from schema.subscriptions import SubscriptionContext
@@ -435,3 +436,42 @@ async def test_the_webhook_scenario_reaches_subscribers_as_it_reaches_webhooks(
     assert [e["kind"] for e in told["county"]] == SCENARIO  # in the order they happened
     records = await audited(graph)
     assert len(records) == 11 and all(r["children"] == ["ch_1"] for r in records)
+
+
+async def test_the_stream_tells_an_event_that_commits_late_once_and_nothing_older(
+    graph: Graph, conf: Settings
+) -> None:
+    """An event's time is taken when its statement runs; it may commit later, behind the
+    poller's cursor: looked back for, told once. What occurred before the look-back is not."""
+    # The stream's own rounds an hour apart: the rounds below are the test's.
+    stream = EventStream(graph, conf.model_copy(update={"subscription_poll_seconds": 3600}))
+
+    async def event(seconds_ago: int) -> str:
+        rows = await graph.write(
+            "CREATE (e:OutboxEvent {id: 'evt_' + replace(randomUUID(), '-', ''), "
+            "kind: 'DROPOUT_CASE_OPENED', occurredAt: datetime() - duration({seconds: $ago}), "
+            "childId: 'ch_1', childIds: ['ch_1'], about: 'dpc_1', organisations: [], "
+            "regions: [], pending: true}) RETURN e.id AS id", {"ago": seconds_ago})
+        return str(rows[0]["id"])
+
+    before = await event(0)  # committed before anyone listened
+    async with stream.listen() as listener:
+        await asyncio.sleep(0.3)  # its first round, right after it started, is over
+        late = await event(10)  # within the 30 s look-back
+        await event(120)  # long before it
+        for _ in range(3):
+            await stream.poll()
+        told = []
+        while not listener.queue.empty():
+            told.append((await listener.get())["id"])
+    assert told == [late]
+    assert before not in told
+    assert stream.listening == 0  # the poller stopped with its last listener
+
+
+def test_a_listener_too_far_behind_ends_its_subscription() -> None:
+    listener = Listener(limit=2)
+    for n in range(3):
+        listener.put({"id": f"evt_{n}"})
+    with pytest.raises(Behind):
+        asyncio.run(listener.get())
