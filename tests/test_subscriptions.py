@@ -443,8 +443,8 @@ async def test_the_stream_tells_an_event_that_commits_late_once_and_nothing_olde
 ) -> None:
     """An event's time is taken when its statement runs; it may commit later, behind the
     poller's cursor: looked back for, told once. What occurred before the look-back is not."""
-    # The stream's own rounds an hour apart: the rounds below are the test's.
-    stream = EventStream(graph, conf.model_copy(update={"subscription_poll_seconds": 3600}))
+    # The stream's own rounds a minute apart: the rounds below are the test's.
+    stream = EventStream(graph, conf.model_copy(update={"subscription_poll_seconds": 60}))
 
     async def event(seconds_ago: int) -> str:
         rows = await graph.write(
