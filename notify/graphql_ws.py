@@ -102,10 +102,13 @@ class Connection(BaseGraphQLTransportWSHandler[SubscriptionContext, None]):
         except Refused as refused:
             await self.websocket.close(code=refused.code, reason=refused.reason)
             return
-        admitted = self.context.connection
-        if self.connection_acknowledged and isinstance(admitted, Admitted):
-            self.admitted = admitted
-            self.watch = asyncio.create_task(self._watch(admitted), name="subscription-watch")
+        finally:
+            # Admitted holds a slot, given back at shutdown even if the ack never left.
+            admitted = self.context.connection
+            self.admitted = admitted if isinstance(admitted, Admitted) else None
+        if self.connection_acknowledged and self.admitted is not None:
+            self.watch = asyncio.create_task(self._watch(self.admitted),
+                                             name="subscription-watch")
 
     async def _watch(self, admitted: Admitted) -> None:
         """Closes the connection 4403 once the token is no longer good; renews the slot."""
@@ -124,7 +127,7 @@ class Connection(BaseGraphQLTransportWSHandler[SubscriptionContext, None]):
                     await view.tokens.verify(admitted.token)
                 except InvalidToken:
                     good = False
-                except _STANDING_UNREADABLE as exc:  # asked again next time
+                except Exception as exc:  # the database away: asked again next time
                     log.warning("subscription token check failed",
                                 error_type=type(exc).__name__)
             if not good:
@@ -132,8 +135,10 @@ class Connection(BaseGraphQLTransportWSHandler[SubscriptionContext, None]):
                          connection=self.context.connection_id)
                 await self._end(4403, "Forbidden: token expired or revoked")
                 return
-            with contextlib.suppress(*_STANDING_UNREADABLE):
+            try:
                 await view.slots.renew(admitted.subject, self.context.connection_id)
+            except Exception as exc:  # the watch goes on; a lapsed lease only frees a slot
+                log.warning("subscription slot not renewed", error_type=type(exc).__name__)
 
     async def _end(self, code: int, reason: str) -> None:
         for operation_id in list(self.operations):
@@ -303,10 +308,15 @@ async def _not_audited(*args: Any, **kwargs: Any) -> None:
 
 
 def _token_of(params: dict[str, Any], header: str | None) -> str | None:
-    for value in (params.get("Authorization"), params.get("authorization"), header):
+    """The bearer token: connection_init's payload first (``Authorization`` or ``token``), then
+    the upgrade request's header (browsers cannot set one on a WebSocket)."""
+    for key in ("Authorization", "authorization"):
+        value = params.get(key)
         if isinstance(value, str) and value.lower().startswith("bearer "):
             return value[7:].strip() or None
     token = params.get("token")
     if isinstance(token, str) and token.strip():
         return token.strip()
+    if header is not None and header.lower().startswith("bearer "):
+        return header[7:].strip() or None
     return None
