@@ -3,7 +3,7 @@
 A client may hold at most ``HUB_SUBSCRIPTION_MAX_CONNECTIONS`` WebSocket connections at once
 across every process and replica, so the count is kept in the graph, like the rate buckets
 (auth/ratelimit.py): one ``(:SubscriptionSlots {key})`` node per subject (unique key, migration
-0019) holding its connections' ids and when each one's lease runs out. Each statement takes the
+0020) holding its connections' ids and when each one's lease runs out. Each statement takes the
 node's write lock before it reads, so two processes opening at once are serialised.
 
 A connection renews its lease while it is open (each time its token is checked again) and

@@ -6,7 +6,7 @@ every :class:`Listener`; each subscription then decides for itself whether its s
 told (notify/feed.py). Nothing is marked or consumed: webhooks (notify/delivery.py) read the
 same events their own way, and every process follows the outbox by itself.
 
-The cursor is the time events occurred (``occurredAt``, an index seek, migration 0019). An
+The cursor is the time events occurred (``occurredAt``, an index seek, migration 0020). An
 event's time is taken when its statement runs, and it becomes visible when its transaction
 commits, a little later: an event may appear *behind* the cursor. So each poll looks back
 ``HUB_SUBSCRIPTION_LOOKBACK_SECONDS`` and leaves out the ids it has already handed on: an
