@@ -42,7 +42,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.types.unset import UnsetType
 
 from audit.service import AuditRecord, AuditService, service_for
@@ -59,8 +62,10 @@ from hub.subject import Subject
 from notify.feed import Feed
 from notify.slots import Slots
 from notify.stream import EventStream
+from schema import http
 from schema.endpoint import context_for
 from schema.subscriptions import SubscriptionContext
+from schema.trusted import TrustedGate
 
 _STANDING_UNREADABLE: tuple[type[Exception], ...] = (*DB_ERRORS, QueryTimeout)
 # Subscriptions at once on one connection (one is the usual: `hubEvents` with its kinds).
@@ -109,6 +114,37 @@ class Connection(BaseGraphQLTransportWSHandler[SubscriptionContext, None]):
         if self.connection_acknowledged and self.admitted is not None:
             self.watch = asyncio.create_task(self._watch(self.admitted),
                                              name="subscription-watch")
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """A client with registered documents subscribes with those only, by ``documentId``
+        (or ``extensions.persistedQuery``) or in full, as over HTTP (schema/trusted.py); a
+        refusal is an ``error`` for that subscription, coded and audited."""
+        payload = message.get("payload")
+        if self.admitted is None or not self.connection_acknowledged or \
+                not isinstance(payload, dict):
+            await super().handle_subscribe(message)  # the protocol's own refusals
+            return
+        query = payload.get("query")
+        text = query if isinstance(query, str) else ""
+        document_id = payload.get("documentId")
+        extensions = payload.get("extensions")
+        params = http.Params(
+            query=text, operation_name=payload.get("operationName"),
+            variables=payload.get("variables"),
+            extensions=extensions if isinstance(extensions, dict) else None,
+            document_id=document_id if isinstance(document_id, str) else None)
+        record = AuditRecord(subject=self.admitted.subject, operation_type="subscription")
+        try:
+            admitted = await self.view.trusted.admit(params, self.admitted.subject, record)
+        except http.RequestProblem as problem:
+            record.error_codes = [problem.code]
+            await self.view.audit_refusal(self.context, record, problem.status)
+            await self.send_message({"id": message["id"], "type": "error", "payload": [
+                {"message": problem.message, "extensions": {"code": problem.code}}]})
+            return
+        if admitted.query != text:  # the registered text, named by its hash
+            message = {**message, "payload": {**payload, "query": admitted.query}}
+        await super().handle_subscribe(message)
 
     async def _watch(self, admitted: Admitted) -> None:
         """Closes the connection 4403 once the token is no longer good; renews the slot."""
@@ -181,6 +217,7 @@ class SubscriptionEndpoint(GraphQL[SubscriptionContext, None]):
         self.limiter = limiter
         self.stream = stream
         self.slots = Slots(graph, settings)
+        self.trusted = TrustedGate(graph, settings)  # a client's registered documents
         self.protector = IdProtector(settings)
         self.purposes = set(policy.spec.purposes) if policy is not None else set()
 
@@ -203,7 +240,9 @@ class SubscriptionEndpoint(GraphQL[SubscriptionContext, None]):
         try:
             admitted = await self._admit(context, websocket)
         except Refused as refused:
-            await self._audit_refusal(audit, websocket, refused)
+            await self.audit_refusal(context, AuditRecord(
+                subject=refused.subject, operation_type="subscription",
+                error_codes=[refused.error]), refused.status)
             raise
         subject = admitted.subject
         if self.policy is not None:
@@ -291,16 +330,17 @@ class SubscriptionEndpoint(GraphQL[SubscriptionContext, None]):
             raise Refused(4500, "AUDIT_UNAVAILABLE: the audit log is unavailable", 503,
                           "AUDIT_UNAVAILABLE") from None
 
-    async def _audit_refusal(self, audit: AuditService | None, websocket: WebSocket | None,
-                             refused: Refused) -> None:
-        """A refused connection is on the audit log as the door's refusals are (so bursts of
-        them are flagged); nothing was disclosed."""
-        if audit is None or websocket is None:
+    async def audit_refusal(self, context: SubscriptionContext, record: AuditRecord,
+                            status: int) -> None:
+        """A refused connection or subscription is on the audit log as the door's refusals are
+        (so bursts of them are flagged); nothing was disclosed."""
+        websocket = self._websocket_of(context)
+        if websocket is None:
             return
-        record = AuditRecord(subject=refused.subject, operation_type="subscription",
-                             error_codes=[refused.error])
         with contextlib.suppress(Exception):  # the refusal stands either way
-            await audit.append(audit.graphql_event(record, websocket.scope, refused.status))
+            audit = service_for(websocket.scope.get("app"))
+            if audit is not None:
+                await audit.append(audit.graphql_event(record, websocket.scope, status))
 
 
 async def _not_audited(*args: Any, **kwargs: Any) -> None:

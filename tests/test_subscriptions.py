@@ -28,7 +28,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from auth import clients
+from auth.policy import default_policy
 from auth.tokens import TokenService
+from auth.trusted import document_hash
 from hub.graph import Graph
 from hub.services.common import today
 from hub.services.dropout import OpenDropoutCase, open_dropout_case
@@ -40,6 +42,7 @@ from notify.stream import Behind, EventStream, Listener
 from schema import cost
 from schema.api import build_schema
 from schema.subscriptions import SubscriptionContext
+from schema.trusted import Entry, prepare
 from shell.app import create_app
 from tests.auth_helpers import register, token_for
 from tests.graphql_helpers import seed
@@ -475,3 +478,41 @@ def test_a_listener_too_far_behind_ends_its_subscription() -> None:
         listener.put({"id": f"evt_{n}"})
     with pytest.raises(Behind):
         asyncio.run(listener.get())
+
+
+async def test_a_client_with_registered_documents_subscribes_with_those_only(
+    graph: Graph, conf: Settings
+) -> None:
+    """Trusted documents (schema/trusted.py) hold over WebSocket as over HTTP: by its hash or
+    in full, a registered subscription runs; any other is refused, coded and audited."""
+    await seed(graph)
+    edu = Subject(kind="client", id="new", department="EDU", region="140404",
+                  roles=frozenset({"edu-officer"}))
+    [document] = prepare(build_schema(conf), conf, default_policy(), edu, [Entry("Events", EVENTS)])
+    listed = await clients.add_client(graph, default_policy(), name="trusted", department="EDU",
+                                      region="140404", roles=["edu-officer"],
+                                      documents=[document])
+    async with serving(conf) as hub:
+        listed_token = await token(hub, listed)
+        async with connect(hub.ws, subprotocols=[PROTOCOL]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init",
+                                      "payload": {"token": listed_token}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            other = "subscription { hubEvents { id } }"
+            await ws.send(json.dumps({"id": "x", "type": "subscribe",
+                                      "payload": {"query": other}}))
+            refused = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert refused["type"] == "error" and refused["id"] == "x"
+            assert refused["payload"][0]["extensions"] == {
+                "code": "PERSISTED_DOCUMENT_NOT_ALLOWED"}
+            before = hub.app.state.events.listeners
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+                "documentId": f"sha256:{document.hash}", "variables": {}}}))
+            await until(lambda: bool(hub.app.state.events.listeners - before))
+            case = await open_case(graph, officer(listed.client_id, "140404"), "ch_1")
+            assert (await next_event(ws))["dropoutCaseId"] == case
+    [audited_refusal] = await graph.run(
+        "MATCH (e:AuditEvent {kind: 'graphql', operationType: 'subscription'}) "
+        "RETURN e.errorCodes AS codes, e.documentHash AS hash, e.subjectId AS subject")
+    assert audited_refusal == {"codes": ["PERSISTED_DOCUMENT_NOT_ALLOWED"],
+                               "hash": document_hash(other), "subject": listed.client_id}
