@@ -251,7 +251,8 @@ class SubscriptionEndpoint(GraphQL[SubscriptionContext, None]):
             context.protector = base.protector
         client = websocket.client if websocket is not None else None
         record = audit.subscription_event if audit is not None else _not_audited
-        context.feed = Feed(self.graph, self.settings, self.policy, self.stream, self.limiter,
+        limiter = self.limiter if self.tokens is not None else None  # no subject to count
+        context.feed = Feed(self.graph, self.settings, self.policy, self.stream, limiter,
                             record, context.connection_id,
                             client_address=client.host if client else None)
         context.connection = admitted
