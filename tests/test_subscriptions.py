@@ -516,3 +516,15 @@ async def test_a_client_with_registered_documents_subscribes_with_those_only(
         "RETURN e.errorCodes AS codes, e.documentHash AS hash, e.subjectId AS subject")
     assert audited_refusal == {"codes": ["PERSISTED_DOCUMENT_NOT_ALLOWED"],
                                "hash": document_hash(other), "subject": listed.client_id}
+
+
+async def test_with_auth_switched_off_a_dev_hub_tells_every_event(
+    graph: Graph, conf: Settings
+) -> None:
+    """`HUB_AUTH_ENABLED=false` (dev, benchmarks' baseline; refused in production): no token
+    is asked for and no scope applies, as over HTTP."""
+    await seed(graph)
+    async with serving(conf.model_copy(update={"auth_enabled": False})) as hub, \
+            subscriber(hub, {}) as ws:
+        case = await open_case(graph, officer("dev", "140406"), "ch_2")
+        assert (await next_event(ws))["dropoutCaseId"] == case
