@@ -203,7 +203,8 @@ class Graph:
                                                    bookmarks=bookmarks.for_session()) as session:
                         result = await session.run(query, dict(params or {}))
                         if plain:
-                            return [dict(record.items()) async for record in result]
+                            keys = result.keys()
+                            return [dict(zip(keys, record, strict=True)) async for record in result]
                         return [record.data() async for record in result]
             except ClientError as exc:
                 if exc.code in _TIMED_OUT:
