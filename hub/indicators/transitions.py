@@ -62,7 +62,7 @@ QUERY = (
     "CALL () { "
     + STALLED +
     "  WITH p.stage + '→' + toStage AS pair, count(DISTINCT c) AS n, "
-    "  collect(CASE WHEN {visible} THEN {id: c.id, ended: p.endDate, "
+    "  collect(CASE WHEN {visible} THEN {id: c.id, "
     "    days: duration.inDays(p.endDate, $asOf).days} END) AS rows "
     "  RETURN collect({pair: pair, n: n, rows: rows}) AS stalled "
     "} "
