@@ -2,10 +2,11 @@
 
 One module per family; the definitions are in ``registry.py`` and ``docs/indicators.md`` is
 generated from them. The families that count the pupils holding school status on the census
-day (roster, placement, funding, classes) share one query, the census-day pass
-(``common.HELD``: those placements are read once, each family adds a subquery over them); the
-others send one Cypher aggregation each. :func:`compute` runs the pass and the other families
-concurrently (each is one round trip) and returns a :class:`Report`.
+day (roster, placement, funding, classes) are parts of the census-day passes (``common.HELD``:
+those placements are read once per pass, each family adds a subquery over them; two passes,
+:data:`HELD_GROUPS`); the others send one Cypher aggregation each. :func:`compute` runs the
+passes and the other families concurrently (each is one round trip) and returns a
+:class:`Report`.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ async def compute(
             timings[name] = round((time.perf_counter() - started) * 1000, 1)
 
     async def timed_held(parts: list[HeldPart]) -> list[Result]:
-        # One query for all of them: each is timed as the whole pass.
+        # One query for the group: each is timed as its whole pass.
         started = time.perf_counter()
         try:
             found = await run_held(graph, parts, inputs)
