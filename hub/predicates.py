@@ -72,6 +72,16 @@ def current_stage(child: str) -> str:
     return f"{child}.{CURRENT_STAGE}"
 
 
+def may_lack_current_placement(child: str) -> str:
+    """``child`` may have no current placement: true of every child without one (the mirror
+    :func:`current_type` is absent exactly when the pointer is, hub/current.py's invariant), and
+    of a child whose current placement has no type. A pre-filter, read from the child itself (an
+    index-free property, cheaper than walking the child's relationships to look for the
+    pointer): a query keeping children for having no placement in force still tests their
+    placements."""
+    return f"{current_type(child)} IS NULL"
+
+
 def current_pupil(placement: str, child: str) -> str:
     """:func:`current_placement` read from the placement's side, to continue a path that
     reaches the placement first: ``(s)<-[:AT]-`` + ``current_pupil("p", "c:Child")`` is a

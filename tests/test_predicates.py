@@ -16,12 +16,14 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from hub.current import sync_all
 from hub.facts import BY_LABEL
 from hub.graph import Graph
 from hub.indicators.model import SchoolYear
 from hub.predicates import (
     in_force,
     in_subtree,
+    may_lack_current_placement,
     not_ended,
     overlaps,
     region_prefix,
@@ -90,6 +92,21 @@ async def test_not_ended_in_force_and_overlaps_on_the_database(graph: Graph) -> 
         {"id": "ended", "current": False, "inForce": False, "overlaps": False},
         {"id": "open", "current": True, "inForce": True, "overlaps": True},
     ]
+
+
+async def test_only_children_with_a_current_placement_are_ruled_out(graph: Graph) -> None:
+    # The pre-filter of stalled transitions: a child whose placements all ended, or who has
+    # none, may lack a current placement; one with a current placement does not.
+    await graph.write(
+        "CREATE (:Child {id: 'placed'})-[:HAS_FACT]->(:Fact:Placement {id: 'p1', "
+        "  date: date('2024-09-01'), type: 'REGULAR_CLASS', stage: 'PRIMARY'}), "
+        "(:Child {id: 'left'})-[:HAS_FACT]->(:Fact:Placement {id: 'p2', date: date('2020-09-01'), "
+        "  endDate: date('2021-07-01'), type: 'REGULAR_CLASS', stage: 'PRIMARY'}), "
+        "(:Child {id: 'never'})")
+    await sync_all(graph)
+    rows = await graph.run("MATCH (c:Child) WHERE " + may_lack_current_placement("c") + " "
+                           "RETURN c.id AS id ORDER BY id")
+    assert [row["id"] for row in rows] == ["left", "never"]
 
 
 async def test_the_subtree_predicate_uses_the_region_index(graph: Graph) -> None:

@@ -2,10 +2,11 @@
 
 One module per family; the definitions are in ``registry.py`` and ``docs/indicators.md`` is
 generated from them. The families that count the pupils holding school status on the census
-day (roster, placement, funding, classes) share one query, the census-day pass
-(``common.HELD``: those placements are read once, each family adds a subquery over them); the
-others send one Cypher aggregation each. :func:`compute` runs the pass and the other families
-concurrently (each is one round trip) and returns a :class:`Report`.
+day (roster, placement, funding, classes) are parts of the census-day passes (``common.HELD``:
+those placements are read once per pass, each family adds a subquery over them; two passes,
+:data:`HELD_GROUPS`); the others send one Cypher aggregation each. :func:`compute` runs the
+passes and the other families concurrently (each is one round trip) and returns a
+:class:`Report`.
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ Family = Callable[[Graph, Inputs], Awaitable[list[Result]]]
 HELD_PARTS: dict[str, HeldPart] = {
     part.family: part for part in (roster.PART, placement.PART, funding.PART, classes.PART)
 }
-# The parts sent together. One pass for all four: read once, the placements cost one scan where
-# they cost four; splitting the roster (the largest part) into a query of its own, to share
-# the two cores better, measured no faster (bench/indicators-notes.md).
-HELD_GROUPS: tuple[tuple[str, ...], ...] = (("roster", "placement", "funding", "classes"),)
+# The parts sent together: two passes of about the same work, run at once, so that the two
+# cores share them (one query runs on one core). Each repeats the scan (≈ 0.5 s at 100,000
+# children), but one pass for all four kept a core idle for most of the report once the client
+# stopped copying every record (bench/indicators-notes.md, issue 14).
+HELD_GROUPS: tuple[tuple[str, ...], ...] = (("roster", "classes"), ("placement", "funding"))
 COMPUTE: dict[str, Family] = {
     "homeDelivery": home_delivery.compute,
     "hollow": hollow.compute,
@@ -97,7 +99,7 @@ async def compute(
             timings[name] = round((time.perf_counter() - started) * 1000, 1)
 
     async def timed_held(parts: list[HeldPart]) -> list[Result]:
-        # One query for all of them: each is timed as the whole pass.
+        # One query for the group: each is timed as its whole pass.
         started = time.perf_counter()
         try:
             found = await run_held(graph, parts, inputs)

@@ -15,12 +15,16 @@ from hub.predicates import in_subtree
 # one of this year's. The pupils placed on the census day are the census-day pass's ``held``.
 QUERY = (
     "UNWIND held AS h WITH h.c AS c, h.p AS p WHERE p.type = 'REGULAR_CLASS' "
-    "MATCH (s:School)-[:HAS_CLASS]->(k:SchoolClass)<-[:IN_CLASS]-(p) "
-    "WHERE " + in_subtree("s", "$prefix") + " AND coalesce(s.schoolType, '') <> 'SPECIAL' "
-    "AND coalesce(k.special, false) = false "
-    "AND coalesce(k.schoolYear, $schoolYear) = $schoolYear "
-    "WITH s, k, count(DISTINCT c) AS pupils, "
+    "MATCH (p)-[:IN_CLASS]->(k) "
+    "WITH k, count(DISTINCT c) AS pupils, "
     "  collect(DISTINCT CASE WHEN {visible} THEN c.id END) AS kids "
+    # Each class tested and walked to its school once, not once per pupil (a class holds every
+    # placement it ever had, so the walk reads them all): the same rows as grouping by school
+    # and class after testing each pupil's class.
+    "WHERE k:SchoolClass AND coalesce(k.special, false) = false "
+    "AND coalesce(k.schoolYear, $schoolYear) = $schoolYear "
+    "MATCH (s:School)-[:HAS_CLASS]->(k) "
+    "WHERE " + in_subtree("s", "$prefix") + " AND coalesce(s.schoolType, '') <> 'SPECIAL' "
     "WITH count(k) AS classes, count(CASE WHEN pupils > $limit THEN 1 END) AS over, "
     "  collect(CASE WHEN pupils > $limit THEN {id: k.id, name: k.name, school: s.name, "
     "    schoolId: s.id, pupils: pupils, kids: kids} END) AS rows, "

@@ -136,7 +136,8 @@ async def run_held(graph: Graph, parts: list[HeldPart], inputs: Inputs) -> dict[
 async def run(graph: Graph, template: str, inputs: Inputs, **params: Any) -> list[dict[str, Any]]:
     """One family's query: ``{visible}`` becomes the row-scope test on the child ``c``."""
     cypher = fill(template, visible=inputs.visibility.on("c"))
-    return await graph.run(cypher, inputs.params(**params))
+    # Figures, maps and lists of ids only: no node leaves an indicator query.
+    return await graph.run(cypher, inputs.params(**params), plain=True)
 
 
 def result(

@@ -26,9 +26,11 @@ _RATE = (
 # has none) is not a special school: the coalesce keeps NOT(... AND null) from dropping it.
 QUERY = (
     "UNWIND held AS h WITH h.c AS c, h.p AS p "
-    "MATCH (p)-[:AT]->(o) WHERE " + in_subtree("o", "$prefix") + " "
+    "MATCH (p)-[:AT]->(o) "
     "WITH o, count(DISTINCT c) AS pupils, collect(DISTINCT CASE WHEN {visible} THEN c.id END) "
     "  AS kids "
+    # The region tested once per school or institution, not once per pupil.
+    "WHERE " + in_subtree("o", "$prefix") + " "
     "WITH o, pupils, kids, o:School AND coalesce(o.schoolType, '') = 'SPECIAL' AS special "
     "WITH collect(CASE WHEN special THEN {s: o, pupils: pupils, kids: kids} END) AS busy, "
     "  collect(CASE WHEN o:Organisation AND NOT special THEN {pupils: pupils, kids: kids, "

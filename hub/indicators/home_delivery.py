@@ -12,7 +12,8 @@ from hub.predicates import in_subtree, last_day_within, overlaps
 # Children with a home-delivery placement at any time in the year; the days it covered (pro
 # rata share of the year), and their HOME_DELIVERY sessions in the year grouped by ISO week.
 QUERY = (
-    "MATCH (p:Placement) WHERE p.type = 'HOME_DELIVERY' "
+    # The type's index: the start day's (migration 0020) would return every placement.
+    "MATCH (p:Placement) USING INDEX p:Placement(type) WHERE p.type = 'HOME_DELIVERY' "
     "AND " + overlaps("p", "$yearStart", "$yearEnd") + " "
     "MATCH (c)-[:HAS_FACT]->(p) WHERE " + in_subtree("c", "$prefix") + " "
     "WITH c, sum(duration.inDays("
