@@ -29,8 +29,8 @@ _ORIGINALS: LiteralString = (
     "RETURN c.id AS id ORDER BY c.id LIMIT $page"
 )
 _FACTS: LiteralString = (
-    "UNWIND $ids AS id MATCH (:Child {id: id})-[:HAS_FACT]->(f:Fact) "
-    "RETURN id AS child, f.id AS fact"
+    "UNWIND $ids AS id MATCH (:Child {id: id})-->(f:Fact) "
+    "RETURN DISTINCT id AS child, f.id AS fact"
 )
 # One statement per page of children: the child, its facts with their labels and properties,
 # every relationship of the child and its facts — to a fact of the same child through the id
@@ -42,26 +42,23 @@ MATCH (c:Child {id: row.child})
 CREATE (n:Child)
 SET n = c {.*, id: row.id, idHash: row.idHash, copyOf: c.id}
 WITH c, n, row
-CALL (c, n, row) {
-  MATCH (c)-[:HAS_FACT]->(f:Fact)
+CALL (c, row) {
+  MATCH (c)-[]->(f:Fact)
+  WITH DISTINCT f
   CREATE (g:$(labels(f)))
   SET g = f {.*, id: row.facts[f.id], sourceRef: f.sourceRef + '#' + $copy}
-  CREATE (n)-[:HAS_FACT]->(g)
   RETURN count(g) AS facts
 }
 CALL (c, n, row) {
-  MATCH (c)-[r]->(t) WHERE NOT type(r) IN ['HAS_FACT', 'CURRENT_PLACEMENT']
-  CREATE (n)-[s:$(type(r))]->(t) SET s = properties(r)
+  MATCH (c)-[r]->(t)
+  OPTIONAL MATCH (own:Fact {id: row.facts[t.id]})
+  WITH n, r, coalesce(own, t) AS target
+  CREATE (n)-[s:$(type(r))]->(target) SET s = properties(r)
   RETURN count(s) AS childLinks
 }
-CALL (c, n, row) {
-  MATCH (c)-[r:CURRENT_PLACEMENT]->(p:Fact)
-  MATCH (q:Fact {id: row.facts[p.id]})
-  CREATE (n)-[s:CURRENT_PLACEMENT]->(q) SET s = properties(r)
-  RETURN count(s) AS current
-}
 CALL (c, row) {
-  MATCH (c)-[:HAS_FACT]->(f:Fact)-[r]->(t)
+  MATCH (c)-[]->(f:Fact)-[r]->(t)
+  WITH DISTINCT f, r, t
   MATCH (g:Fact {id: row.facts[f.id]})
   OPTIONAL MATCH (own:Fact {id: row.facts[t.id]})
   WITH g, r, coalesce(own, t) AS target

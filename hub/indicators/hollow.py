@@ -14,7 +14,7 @@ from hub.predicates import in_force, in_subtree
 # Evidence: a HOME_DELIVERY session for home delivery, any service session otherwise. A
 # placement younger than its window is not judged yet.
 QUERY = (
-    # The type's index: the start day's (migration 0020) would return every placement.
+    # The type's index: the start day's (migration 0021) would return every placement.
     "MATCH (p:Placement) USING INDEX p:Placement(type) WHERE p.type IN $types "
     "AND coalesce(p.status, 'ACTIVE') = 'ACTIVE' "
     "AND " + in_force("p", "$asOf") + " "

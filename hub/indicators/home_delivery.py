@@ -12,7 +12,7 @@ from hub.predicates import in_subtree, last_day_within, overlaps
 # Children with a home-delivery placement at any time in the year; the days it covered (pro
 # rata share of the year), and their HOME_DELIVERY sessions in the year grouped by ISO week.
 QUERY = (
-    # The type's index: the start day's (migration 0020) would return every placement.
+    # The type's index: the start day's (migration 0021) would return every placement.
     "MATCH (p:Placement) USING INDEX p:Placement(type) WHERE p.type = 'HOME_DELIVERY' "
     "AND " + overlaps("p", "$yearStart", "$yearEnd") + " "
     "MATCH (c)-[:HAS_FACT]->(p) WHERE " + in_subtree("c", "$prefix") + " "

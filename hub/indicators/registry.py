@@ -263,7 +263,7 @@ def markdown() -> str:
         "pupils holding school status on the census day (roster, placement, funding, classes)",
         "are computed in two *census-day passes* (roster and classes; placement and funding),",
         "each reading those placements once, found by an index on their start day (migration",
-        "0020), each with its child, and each family adding a subquery over them (each used to",
+        "0021), each with its child, and each family adding a subquery over them (each used to",
         "walk the placements of the province on its own); two passes of equal work share the",
         "server's cores. Home delivery, hollow enrolment, transitions and dropout send one query",
         "each; the passes and those queries run concurrently. Transitions open or completed in",
