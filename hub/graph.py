@@ -58,6 +58,8 @@ class RoundTrips:
 
     count: int = 0
     queries: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # those sent in a read session (``Graph.run``): what may be sent again, to a secondary
+    reads: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 _round_trips: contextvars.ContextVar[RoundTrips | None] = contextvars.ContextVar(
@@ -75,18 +77,20 @@ async def counting() -> AsyncIterator[RoundTrips]:
         _round_trips.reset(token)
 
 
-def _count(cypher: str, params: Mapping[str, Any] | None) -> None:
+def _count(access: str, cypher: str, params: Mapping[str, Any] | None) -> None:
     counter = _round_trips.get()
     if counter is not None:
         counter.count += 1
         counter.queries.append((cypher, dict(params or {})))
+        if access == "read":
+            counter.reads.append((cypher, dict(params or {})))
 
 
 @contextmanager
 def _observed(access: str, cypher: str, params: Mapping[str, Any] | None) -> Iterator[None]:
     """One round trip: counted, timed for ``/metrics``, a span when traces are on. The span
     names the access mode only: the Cypher is the hub's own, its parameters are never shown."""
-    _count(cypher, params)
+    _count(access, cypher, params)
     started = time.perf_counter()
     span = (tracer.start_as_current_span(f"neo4j {access}", attributes={
                 "db.system": "neo4j", "db.operation.name": access})

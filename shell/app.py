@@ -98,14 +98,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         worker = Worker(graph, settings, policy, audit) if settings.webhook_worker else None
         if worker is not None:
             worker.start()
-        yield
-        await stream.stop()
-        if worker is not None:
-            await worker.stop()
-        audit = getattr(app.state, "audit", None)
-        if audit is not None:
-            await audit.close()  # ships what the journal still holds
-        await graph.close()
+        # Stopped also when the app's user leaves with an exception (an in-process app in a
+        # test or a benchmark): a webhook worker left polling would deliver others' events.
+        try:
+            yield
+        finally:
+            await stream.stop()
+            if worker is not None:
+                await worker.stop()
+            audit = getattr(app.state, "audit", None)
+            if audit is not None:
+                await audit.close()  # ships what the journal still holds
+            await graph.close()
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "alive"})
