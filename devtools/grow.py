@@ -26,7 +26,7 @@ from hub.graph import Graph
 # ``copies``, so a second run of the command copies the originals again, not the copies).
 _ORIGINALS: LiteralString = (
     "MATCH (c:Child) WHERE c.id > $after AND c.copyOf IS NULL "
-    "RETURN c.id AS id ORDER BY c.id LIMIT $page"
+    "RETURN c.id AS id, c.idHash AS idHash ORDER BY c.id LIMIT $page"
 )
 _FACTS: LiteralString = (
     "UNWIND $ids AS id MATCH (:Child {id: id})-->(f:Fact) "
@@ -96,20 +96,19 @@ async def grow(graph: Graph, copies: int, page: int = 200,
     written = {"children": 0, "facts": 0}
     after = ""
     while True:
-        ids = [row["id"] for row in await graph.run(_ORIGINALS, {"after": after, "page": page})]
-        if not ids:
+        hashes = {row["id"]: row["idHash"]
+                  for row in await graph.run(_ORIGINALS, {"after": after, "page": page})}
+        if not hashes:
             return written
+        ids = list(hashes)
         after = ids[-1]
         facts: dict[str, list[str]] = {child: [] for child in ids}
         for row in await graph.run(_FACTS, {"ids": ids}):
             facts[row["child"]].append(row["fact"])
-        hashes = {row["id"]: row["h"] for row in await graph.run(
-            "UNWIND $ids AS id MATCH (c:Child {id: id}) RETURN c.id AS id, c.idHash AS h",
-            {"ids": ids})}
         for copy in range(1, copies + 1):
             rows: list[dict[str, Any]] = [
                 {"child": child, "id": copy_id(child, copy),
-                 "idHash": copy_hash(hashes.get(child), copy),
+                 "idHash": copy_hash(hashes[child], copy),
                  "facts": {fact: copy_id(fact, copy) for fact in facts[child]}}
                 for child in ids]
             result = await graph.write(_COPY, {"rows": rows, "copy": str(copy)})
