@@ -59,6 +59,9 @@ KINDS: dict[str, list[str]] = {
     "export": ["导出", "exported", "read"],
     "policy": ["访问策略变更", "changed the access policy", "write"],
     "audit": ["导出审计日志", "exported the audit log", "read"],
+    # A change told to a department system, by webhook or subscription (notify/): a disclosure.
+    "webhook": ["收到变更通知（推送或订阅）", "was notified of a change (webhook or subscription)",
+                "read"],
 }
 
 OUTCOMES: dict[str, list[str]] = {

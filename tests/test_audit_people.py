@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+from audit import events as audit_events
 from audit import wording
 from auth import people
 from auth.policy import default_policy
@@ -35,6 +36,8 @@ def test_the_console_words_are_the_audit_words() -> None:
     # Every write the schema has is worded as a write.
     for name in ("recordServiceSession", "placeChild", "updatePlan", "mergeDuplicate"):
         assert wording.OPERATIONS[name][2] == "write"
+    # Every kind of event the log holds is said in words (a GraphQL one by its field).
+    assert set(audit_events.KINDS) - {"graphql"} == set(wording.KINDS)
 
 
 async def test_a_person_is_one_identity_across_sign_in_and_api_events(

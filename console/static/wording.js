@@ -203,6 +203,11 @@ export const WORDING = {
    "导出审计日志",
    "exported the audit log",
    "read"
+  ],
+  "webhook": [
+   "收到变更通知（推送或订阅）",
+   "was notified of a change (webhook or subscription)",
+   "read"
   ]
  },
  "OUTCOMES": {
