@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, LiteralString
 
+from audit.store import AuditUnavailable
 from auth.policy import Policy
 from auth.ratelimit import RateLimiter
 from hub import metrics
@@ -55,10 +56,6 @@ class RateLimited(HubError):
 
 class SubscriberBehind(HubError):
     code = "SUBSCRIBER_BEHIND"
-
-
-class AuditUnavailableError(HubError):
-    code = "AUDIT_UNAVAILABLE"
 
 
 class Feed:
@@ -150,7 +147,7 @@ class Feed:
         except Exception as exc:  # AuditUnavailable, or the store failing: not sent
             log.warning("subscription event held: audit unavailable",
                         error_type=type(exc).__name__, connection=self.connection_id)
-            raise AuditUnavailableError(
+            raise AuditUnavailable(
                 "审计日志不可用,事件未发送;请稍后以 after 重新订阅 the audit log is unavailable: "
                 f"the event was not sent; subscribe again later with after: "
                 f"{last or 'the last id received'}") from None
