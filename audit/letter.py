@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from audit import subjects, wording
-from audit.reports import exact_term, parse_time
+from audit.reports import CHILD_EVENTS, exact_term, parse_time
 from hub import regions
 from hub.graph import Graph, native
 from hub.settings import Settings
@@ -151,8 +151,7 @@ async def write_letter(graph: Graph, settings: Settings, purposes: dict[str, str
     """The letter about one child's record, in ``lang`` (zh or en)."""
     tz = ZoneInfo(settings.audit_timezone)
     rows = await graph.run(
-        "CALL db.index.fulltext.queryNodes('audit_event_children', $childTerm) "
-        "YIELD node AS e WITH e WHERE e.outcome = 'ok' "
+        CHILD_EVENTS + "WITH e WHERE e.outcome = 'ok' "
         "RETURN e {.seq, .time, .kind, .action, .subjectId, .department, .region, .roles, "
         ".purpose, .rootFields} AS e ORDER BY e.seq LIMIT $limit",
         {"childTerm": exact_term(child_id), "limit": limit})

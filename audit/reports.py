@@ -75,11 +75,16 @@ WITH e ORDER BY e.seq DESC LIMIT $limit
 RETURN e {.*} AS e
 """
 _EVENTS: LiteralString = "MATCH (e:AuditEvent)" + _EVENTS_WHERE
-# A child's events come from the full-text index on `children` (hub/migrations/0007), not from
-# a scan of the whole log.
-_CHILD_EVENTS: LiteralString = """
+# The events that disclosed the child ``$childTerm`` (:func:`exact_term`), as ``e``: from the
+# full-text index on `children` (hub/migrations/0007), not from a scan of the whole log. The
+# index is eventually consistent (0022: updating it in every audit write cost more database CPU
+# than the query being audited); the wait makes every event committed before this read visible,
+# so an auditor never misses a recent access.
+CHILD_EVENTS: LiteralString = """
+CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()
 CALL db.index.fulltext.queryNodes('audit_event_children', $childTerm) YIELD node AS e
-""" + _EVENTS_WHERE
+"""
+_CHILD_EVENTS: LiteralString = CHILD_EVENTS + _EVENTS_WHERE
 
 
 def exact_term(value: str) -> str:
@@ -267,8 +272,7 @@ async def child_known(graph: Graph, child_id: str) -> bool:
 async def child_report(graph: Graph, settings: Settings, purposes: dict[str, str],
                        child_id: str, limit: int = 1000) -> list[ReportEntry]:
     rows = await graph.run(
-        "CALL db.index.fulltext.queryNodes('audit_event_children', $childTerm) "
-        "YIELD node AS e WITH e WHERE e.outcome = 'ok' "
+        CHILD_EVENTS + "WITH e WHERE e.outcome = 'ok' "
         "RETURN e {.*} AS e ORDER BY e.seq LIMIT $limit",
         {"childTerm": exact_term(child_id), "limit": limit},
     )

@@ -109,4 +109,8 @@ async def migrate(graph: Graph, directory: Path = MIGRATIONS_DIR) -> list[Migrat
             {"version": migration.version, "name": migration.name, "checksum": migration.checksum},
         )
         applied.append(migration)
+    if applied:
+        # An index is built in the background after CREATE; a migration is done when what it
+        # created can answer (a full-text query on a populating index fails).
+        await graph.autocommit("CALL db.awaitIndexes(600)")
     return applied
