@@ -124,8 +124,12 @@ def note_disclosed(context: Context, result: Any) -> Any:
 
 async def run_compiled(context: Context, tx: Transaction | None, cypher: str,
                        params: dict[str, Any]) -> Any:
-    """Runs a compiled query whose one row holds ``result``; the audit learns its children."""
-    rows = await (tx.run(cypher, params) if tx is not None else context.graph.run(cypher, params))
+    """Runs a compiled query whose one row holds ``result``; the audit learns its children.
+
+    The compiler returns maps and values, never a node, so the records are read as the driver
+    decoded them (``plain``: ``Record.data()`` would copy each of them again)."""
+    rows = await (tx.run(cypher, params) if tx is not None
+                  else context.graph.run(cypher, params, plain=True))
     return note_disclosed(context, rows[0]["result"] if rows else None)
 
 
