@@ -13,6 +13,7 @@ from hub.graph import Graph
 from hub.identity import IdProtector
 from hub.settings import Settings
 from hub.subject import SYSTEM, Subject
+from schema.compiled import CompiledQueries
 from schema.documents import Documents
 
 
@@ -29,6 +30,7 @@ class Context:
     hidden: set[tuple[str, str]] = field(default_factory=set)  # (type, field) of each redaction
     audit: AuditRecord | None = None  # what this request disclosed, for its audit event
     documents: Documents | None = None  # where a validated document is remembered
+    compiled: CompiledQueries | None = None  # where a keyed lookup's compiled query is kept
 
     @property
     def masked(self) -> frozenset[tuple[str, str]]:

@@ -24,6 +24,7 @@ from hub.settings import Settings
 from hub.subject import Subject
 from schema import http
 from schema.api import build_schema
+from schema.compiled import CompiledQueries
 from schema.context import Context
 from schema.direct import DirectAnswer
 from schema.documents import Documents
@@ -51,6 +52,7 @@ class HubGraphQL(GraphQL[Context, None]):
         self.policy = policy
         self.protector = IdProtector(settings)
         self.documents = Documents()
+        self.compiled = CompiledQueries()
         self.direct = DirectAnswer(schema._schema, self.documents)
         self.trusted = TrustedGate(graph, settings)
 
@@ -172,13 +174,14 @@ class HubGraphQL(GraphQL[Context, None]):
         if self.policy is None:
             # Auth switched off (dev, benchmarks' baseline): no policy, no row scope.
             return Context(graph=self.graph, settings=self.settings, request=http_request,
-                           audit=audit, documents=self.documents)
+                           audit=audit, documents=self.documents, compiled=self.compiled)
         if subject is None:  # refused in __call__; a context that sees nothing, to be sure
             subject = Subject(kind="client", id="anonymous", department="", region="000000")
         context = context_for(self.graph, self.settings, self.policy, subject, self.protector,
                               http_request)
         context.audit = audit
         context.documents = self.documents
+        context.compiled = self.compiled
         return context
 
 

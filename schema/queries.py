@@ -27,6 +27,7 @@ from hub.graph import Transaction
 from hub.predicates import region_prefix
 from hub.vocabulary import DisabilityCategory, PlacementType, SpecialNeed, Stage
 from schema.compile import Compiler, disclosed_children, where
+from schema.compiled import Kept, params_for, shape_of
 from schema.context import Context
 from schema.fields import After, First
 from schema.mapping import Connection, Related
@@ -133,6 +134,23 @@ async def run_compiled(context: Context, tx: Transaction | None, cypher: str,
     return note_disclosed(context, rows[0]["result"] if rows else None)
 
 
+async def _keyed(root: RootField, lookup: str, argument: str, value: str,
+                 compile: Callable[[], Kept], what: str) -> Any:
+    """A lookup by the key given in ``argument``: compiled once per shape of the question
+    (``schema/compiled.py``); ``lookup`` names the kind of lookup in that shape."""
+    context = root.context
+    kept_queries = context.compiled
+    shape = (None if kept_queries is None else
+             shape_of(lookup, context, root.nodes, root.variables, argument))
+    kept = None if shape is None or kept_queries is None else kept_queries.get(shape)
+    if kept is None:
+        kept = compile()
+        if shape is not None and kept_queries is not None:
+            kept_queries.keep(shape, kept)
+        return await _result(context, kept.cypher, kept.params, what)
+    return await _result(context, kept.cypher, params_for(kept, context, value), what)
+
+
 async def _result(context: Context, cypher: str, params: dict[str, Any], what: str) -> Any:
     found = await run_compiled(context, None, cypher, params)
     if found is None:
@@ -142,13 +160,17 @@ async def _result(context: Context, cypher: str, params: dict[str, Any], what: s
 
 async def by_key(root: RootField, label: str, key: str, value: str, what: str) -> Any:
     """One node by its key, with the whole selection below it."""
-    compiler = root.compiler()
-    v = compiler.var()
-    found = compiler.params.add(value)
-    scope = where(compiler.child_where(v)) if label == "Child" else ""
-    projection = compiler.value(get_named_type(root.field_def.type), v, root.nodes)
-    cypher = f"MATCH ({v}:{label} {{{key}: {found}}}){scope} RETURN {projection} AS result"
-    return await _result(root.context, cypher, compiler.params.values, what)
+
+    def compile() -> Kept:
+        compiler = root.compiler()
+        v = compiler.var()
+        found = compiler.params.add(value)
+        scope = where(compiler.child_where(v)) if label == "Child" else ""
+        projection = compiler.value(get_named_type(root.field_def.type), v, root.nodes)
+        cypher = f"MATCH ({v}:{label} {{{key}: {found}}}){scope} RETURN {projection} AS result"
+        return Kept(cypher, compiler.params.values, found[1:])
+
+    return await _keyed(root, f"{label}.{key}", key, value, compile, what)
 
 
 async def find_children(root: RootField, spec: child_search.ChildFilter, first: int | None,
@@ -170,14 +192,18 @@ async def find_children(root: RootField, spec: child_search.ChildFilter, first: 
 async def child_timeline(root: RootField, child_id: str) -> Any:
     """The child's facts; ``from``, ``to``, ``kinds`` and ``first`` are compiled from the
     field's own arguments (``Child.timeline``'s rule)."""
-    compiler = root.compiler()
-    mapping = _mapping_of(Child, "timeline")
-    v = compiler.var()
-    found = compiler.params.add(child_id)
-    in_scope = where(compiler.child_where(v))
-    items = compiler.related(mapping, root.field_def, v, root.nodes)
-    cypher = f"MATCH ({v}:Child {{id: {found}}}){in_scope} RETURN {items} AS result"
-    return await _result(root.context, cypher, compiler.params.values, "儿童 child")
+
+    def compile() -> Kept:
+        compiler = root.compiler()
+        mapping = _mapping_of(Child, "timeline")
+        v = compiler.var()
+        found = compiler.params.add(child_id)
+        in_scope = where(compiler.child_where(v))
+        items = compiler.related(mapping, root.field_def, v, root.nodes)
+        cypher = f"MATCH ({v}:Child {{id: {found}}}){in_scope} RETURN {items} AS result"
+        return Kept(cypher, compiler.params.values, found[1:])
+
+    return await _keyed(root, "childTimeline", "childId", child_id, compile, "儿童 child")
 
 
 async def find_node(root: RootField, id: str) -> Any:
