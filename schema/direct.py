@@ -17,9 +17,9 @@ compiler and scope, the same audit record and the same error codes
 (``tests/test_direct.py`` compares both paths over the schema walk's queries).
 
 Cached per document: its parsed, validated form (``schema/documents.py``) and, per set of
-masked fields, its plan. The Cypher itself is compiled per request: its text depends on the
-request's values (filters given, a region filter standing for the scope), and a cache keyed by
-less than the values could answer one subject's request with another's scope.
+masked fields, its plan. A lookup by key keeps its compiled Cypher by the question's shape
+(``schema/compiled.py``); other roots compile theirs per request, as their text depends on the
+request's values (filters given, a region filter standing for the scope).
 """
 
 from __future__ import annotations
