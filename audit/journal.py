@@ -29,6 +29,7 @@ import fcntl
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,9 @@ class Journal:
         self._durable = 0  # lines known synced: every one up to this number
         # The sync under way, and the number of the last line it covers.
         self._sync: tuple[asyncio.Future[None], int] | None = None
+        # Its own thread for the syncs: in the loop's shared pool, work blocked elsewhere could
+        # keep every answer waiting for its event's sync.
+        self._syncer: ThreadPoolExecutor | None = None
 
     def oldest_unshipped(self) -> float | None:
         """When the oldest event not yet in the graph was synced (monotonic), or None."""
@@ -139,7 +143,9 @@ class Journal:
                 break
             # Its own descriptor: the segment may be retired and closed while the thread syncs.
             fd = os.dup(self._current.fd)
-            future = asyncio.get_running_loop().run_in_executor(None, _sync_and_close, fd)
+            if self._syncer is None:
+                self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-sync")
+            future = asyncio.get_running_loop().run_in_executor(self._syncer, _sync_and_close, fd)
             self._sync = (future, self._written)
             await asyncio.shield(future)
 
@@ -185,6 +191,9 @@ class Journal:
 
     def close(self) -> None:
         """Lets go of the segments; what was not shipped stays on disk for the next start."""
+        if self._syncer is not None:
+            self._syncer.shutdown(wait=True)  # a sync under way finishes first
+            self._syncer = None
         self._retire()
         for segment in self._retired.values():
             os.close(segment.fd)
