@@ -6,3 +6,6 @@
 // The label is derived by the rule hub/current.py owns, so this file copies no Cypher of it:
 // hub/migrate.py STEPS runs hub.current.label_all after these statements (idempotent). Label
 // scans use the token lookup index every database has: no index to add.
+// Home delivery (issue 14): the year's HOME_DELIVERY sessions are sought by kind and day, then
+// walked to their child, instead of walking every fact of each pupil to find them.
+CREATE INDEX session_kind_date IF NOT EXISTS FOR (s:ServiceSession) ON (s.kind, s.date);
