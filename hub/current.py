@@ -146,5 +146,5 @@ async def sync_all(graph: Graph) -> None:
 
 async def label_all(graph: Graph) -> None:
     """Gives every placement the open-placement label exactly when it has no end date
-    (idempotent, batches of its own transactions): migration 0022, and :func:`sync_all`."""
+    (idempotent, batches of its own transactions): migration 0023, and :func:`sync_all`."""
     await graph.autocommit(_LABEL_ALL)

@@ -11,7 +11,7 @@ from hub.predicates import in_subtree, last_day_within, overlaps
 
 # Children with a home-delivery placement at any time in the year; the days it covered (pro
 # rata share of the year), and their HOME_DELIVERY sessions in the year grouped by ISO week.
-# The year's sessions are found by their kind and day (migration 0022) and walked to their
+# The year's sessions are found by their kind and day (migration 0023) and walked to their
 # child, then joined to the pupils by child: walking each pupil's facts to find them read
 # every fact the child ever had (≈ 0.55 M reads at 100,000 children). A pupil's own row carries
 # no visit (``n`` 0, no hours), so one without sessions reads 0 visits and 0 hours as before.
@@ -28,7 +28,7 @@ QUERY = (
     "  UNWIND pupils AS pupil "
     "  RETURN pupil.c AS c, pupil.covered AS covered, 0 AS n, null AS h, null AS lo, null AS hi "
     "  UNION ALL "
-    # Kind and day (0022): the day's index alone would return every kind of session.
+    # Kind and day (0023): the day's index alone would return every kind of session.
     "  MATCH (s:ServiceSession) USING INDEX s:ServiceSession(kind, date) "
     "  WHERE s.kind = 'HOME_DELIVERY' "
     "  AND s.date >= $yearStart AND s.date <= $yearEnd "
