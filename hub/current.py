@@ -25,6 +25,9 @@ points at one of the child's own placements (``HAS_FACT``) whose ``endDate`` is 
 is one exactly when the child has such a placement. The child's ``currentType`` and
 ``currentStage`` (:func:`~hub.predicates.current_type`) are that placement's ``type`` and
 ``stage``, absent without one: filters on them seek a composite index (migration 0014).
+Every placement of the child with no ``endDate`` carries the label ``OpenPlacement``
+(:func:`~hub.predicates.open_placement`), and no other placement does: the indicators' census
+seeks the open placements by it (a range index leaves out the nulls an open placement has).
 When there are several (a snapshot batch before ``end_superseded`` runs, a seed), it is the
 latest by start day, then ``recordedAt``, then
 id: the one ``end_superseded`` keeps. A placement recorded with a start day still to come is
@@ -42,16 +45,29 @@ from hub.predicates import (
     CURRENT_PLACEMENT,
     CURRENT_STAGE,
     CURRENT_TYPE,
+    OPEN_PLACEMENT,
     not_ended,
 )
 
-__all__ = ["point_if", "sync_all", "sync_current"]
+__all__ = ["label_all", "point_if", "sync_all", "sync_current"]
+
+# The open-placement label of ``p`` made to agree with its end date: set on an open placement
+# without it, removed from an ended one with it (a placement ended, or re-opened by a snapshot);
+# one that agrees is only read.
+_LABEL: LiteralString = (
+    "WHERE (" + not_ended("p") + ") <> p:" + OPEN_PLACEMENT + " "
+    "FOREACH (_ IN CASE WHEN " + not_ended("p") + " THEN [1] ELSE [] END | "
+    "  SET p:" + OPEN_PLACEMENT + ") "
+    "FOREACH (_ IN CASE WHEN " + not_ended("p") + " THEN [] ELSE [1] END | "
+    "  REMOVE p:" + OPEN_PLACEMENT + ") "
+)
 
 # For one child ``c``, already matched. The child's write lock comes first, so two transactions
 # syncing the same child run one after the other and the second reads what the first wrote
 # (else both could see no pointer and each create one). Then: a placement moved onto ``c`` from
 # another child (merge, fold, a re-linked snapshot row) may still be pointed at by that child;
-# the latest open placement is found; a pointer elsewhere is removed; the right one is created
+# the child's placements get the open-placement label exactly when they have no end date; the
+# latest open placement is found; a pointer elsewhere is removed; the right one is created
 # unless it is there already (most syncs change nothing, and write nothing more); the child's
 # mirror of the placement's type and stage likewise.
 _DERIVE: LiteralString = (
@@ -59,6 +75,7 @@ _DERIVE: LiteralString = (
     "WITH c "
     "CALL (c) { MATCH (c)-[:HAS_FACT]->(:Placement)<-[r:" + CURRENT_PLACEMENT + "]-(o) "
     "  WHERE o <> c DELETE r } "
+    "CALL (c) { MATCH (c)-[:HAS_FACT]->(p:Placement) " + _LABEL + "} "
     "WITH c, head(COLLECT { MATCH (c)-[:HAS_FACT]->(p:Placement) WHERE " + not_ended("p") + " "
     "  RETURN p ORDER BY p.date DESC, p.recordedAt DESC, p.id DESC LIMIT 1 }) AS latest "
     "CALL (c, latest) { MATCH (c)-[r:" + CURRENT_PLACEMENT + "]->(p) "
@@ -84,17 +101,23 @@ _CLEAR_STRAY: LiteralString = (
 _SYNC_ALL: LiteralString = (
     "MATCH (c:Child) CALL (c) { " + _DERIVE + " } IN TRANSACTIONS OF 2000 ROWS"
 )
+# Every placement, a child's or not (a merged-away record's): the label by the same rule.
+_LABEL_ALL: LiteralString = (
+    "MATCH (p:Placement) CALL (p) { WITH p " + _LABEL + "} IN TRANSACTIONS OF 10000 ROWS"
+)
 
 
 def point_if(flag: LiteralString, child: LiteralString, placement: LiteralString
              ) -> LiteralString:
     """A clause pointing ``child`` at ``placement`` (and mirroring its type and stage on the
-    child) when ``flag`` (an expression) is true: for a write that creates a child's placements
-    and knows, without asking the graph, which one is current — a snapshot batch's placements
-    of a child the batch itself created (``hub.services.placements.settle_new``), and the
-    ingest benchmark's ceiling, which writes what that does. Every other write calls
-    :func:`sync_current`."""
+    child, and labelling the placement open) when ``flag`` (an expression) is true: for a write
+    that creates a child's placements and knows, without asking the graph, which one is current
+    — a snapshot batch's placements of a child the batch itself created
+    (``hub.services.placements.settle_new``: its one open placement is the current one, the
+    others are ended), and the ingest benchmark's ceiling, which writes what that does. Every
+    other write calls :func:`sync_current`."""
     return ("FOREACH (_ IN CASE WHEN " + flag + " THEN [1] ELSE [] END | "
+            "SET " + placement + ":" + OPEN_PLACEMENT + " "
             "CREATE (" + child + ")-[:" + CURRENT_PLACEMENT + "]->(" + placement + ") "
             "SET " + child + "." + CURRENT_TYPE + " = " + placement + ".type, "
             + child + "." + CURRENT_STAGE + " = " + placement + ".stage) ")
@@ -113,7 +136,15 @@ async def sync_current(tx: Transaction, child_ids: Iterable[str]) -> None:
 
 
 async def sync_all(graph: Graph) -> None:
-    """Rebuilds every pointer (idempotent): migration 0013, and tests that seed placements with
-    raw Cypher. Runs in batches of its own transactions, so not inside another one."""
+    """Rebuilds every pointer and open-placement label (idempotent): migration 0013, and tests
+    that seed placements with raw Cypher. Runs in batches of its own transactions, so not
+    inside another one."""
     await graph.autocommit(_CLEAR_STRAY)
     await graph.autocommit(_SYNC_ALL)
+    await label_all(graph)
+
+
+async def label_all(graph: Graph) -> None:
+    """Gives every placement the open-placement label exactly when it has no end date
+    (idempotent, batches of its own transactions): migration 0023, and :func:`sync_all`."""
+    await graph.autocommit(_LABEL_ALL)

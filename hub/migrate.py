@@ -6,7 +6,7 @@ and server start can both run it: what is recorded is skipped. Statements are wr
 ``IF NOT EXISTS`` so a half-applied file (a crash between two statements) can run again.
 
 A migration that derives data by a rule the kernel owns (the current-placement pointer, 0013;
-its mirror on the child, 0014; the search text of a name, 0016)
+its mirror on the child, 0014; the search text of a name, 0016; the open-placement label, 0023)
 does not copy the rule into Cypher: the file says what it is for, and :data:`STEPS` names the
 kernel function run after its statements, which must be idempotent like them.
 """
@@ -31,6 +31,7 @@ STEPS: dict[tuple[int, str], Callable[[Graph], Awaitable[None]]] = {
     (13, "current_placement"): current.sync_all,
     (14, "current_type_index"): current.sync_all,
     (16, "child_name_search"): names.backfill,
+    (23, "open_placements"): current.label_all,
 }
 
 

@@ -82,6 +82,19 @@ def may_lack_current_placement(child: str) -> str:
     return f"{current_type(child)} IS NULL"
 
 
+# The label on every placement that has not ended (no ``endDate``), written by hub/current.py
+# with the pointer (the same writes, so it is never stale; it follows writes, not the calendar):
+# the placements in force on a day are then the open ones begun by it, found by the label, and the
+# ended ones that end after it, found by the end day's index, instead of every placement tested.
+OPEN_PLACEMENT: LiteralString = "OpenPlacement"
+
+
+def open_placement(placement: str) -> str:
+    """The pattern of an open placement ``placement`` (no end date: :func:`not_ended`), by its
+    label. A fact's kind is its type label, never this one (schema/types.py)."""
+    return f"({placement}:{OPEN_PLACEMENT})"
+
+
 def current_pupil(placement: str, child: str) -> str:
     """:func:`current_placement` read from the placement's side, to continue a path that
     reaches the placement first: ``(s)<-[:AT]-`` + ``current_pupil("p", "c:Child")`` is a
@@ -108,11 +121,27 @@ def last_day_within(fact: str, end: str) -> str:
             f"ELSE {fact}.endDate END")
 
 
+def started_by(fact: str, day: str) -> str:
+    """``fact`` had begun on or before ``day``."""
+    return f"{fact}.date <= {day}"
+
+
+def ends_after(fact: str, day: str) -> str:
+    """``fact`` has ended, and still held on ``day`` (its end date, the first day it no longer
+    holds, is after it). False for a fact not ended: a range on the end day's index."""
+    return f"{fact}.endDate > {day}"
+
+
+def ended(fact: str) -> str:
+    """``fact`` has an end date (the opposite of :func:`not_ended`)."""
+    return f"{fact}.endDate IS NOT NULL"
+
+
 def in_force(fact: str, day: str) -> str:
     """``fact`` (a placement, a welfare status) was in force on ``day``: begun on or before it
     and not ended by it. An end date is the first day the fact no longer holds — the day the
     next placement starts (``placeChild``), the day of the snapshot that says the pupil left."""
-    return f"{fact}.date <= {day} AND ({fact}.endDate IS NULL OR {fact}.endDate > {day})"
+    return f"{started_by(fact, day)} AND ({not_ended(fact)} OR {ends_after(fact, day)})"
 
 
 # A school year 学年 runs from 1 September to 31 August and is named by the year it starts

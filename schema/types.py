@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub.predicates import (
+    OPEN_PLACEMENT,
     current_placement,
     current_pupil,
     in_subtree,
@@ -176,8 +177,10 @@ class ExpertCommittee(Organisation, Mapped):
 
 @strawberry.interface(description="儿童档案记录 A dated fact about a child, with provenance")
 class Fact(Node, Mapped):
+    # Its type label: not Fact, nor the open-placement label hub/current.py keeps on placements.
     kind: str = prop(
-        "head([l IN labels({v}) WHERE l <> 'Fact'])", "记录类型 Kind of fact (its type name)"
+        "head([l IN labels({v}) WHERE NOT l IN ['Fact', '" + OPEN_PLACEMENT + "']])",
+        "记录类型 Kind of fact (its type name)",
     )
     date: Date | None = prop(_DATE % "date", "日期 The date that places it on the timeline")
     school_year: int | None = prop(

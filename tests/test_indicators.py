@@ -13,8 +13,10 @@ from hub import indicators
 from hub.current import sync_all
 from hub.graph import Graph
 from hub.indicators import RuleBook, Status
+from hub.indicators.common import holding_status, holds_status
 from hub.indicators.registry import DEFINITIONS, markdown
 from hub.indicators.rules import RulesFile
+from hub.services.placements import LEFT_ROLL
 from hub.settings import Settings
 from hub.subject import Subject
 from tests.graphql_helpers import execute
@@ -501,3 +503,46 @@ async def test_a_family_alone_reads_as_in_the_shared_pass(loaded: Graph, region:
         assert alone.results, family
         for r in alone.results:
             assert r == every[r.definition.key], r.definition.key
+
+
+# Placements around a census day (1 September 2025): open or ended, before, on or after it, and
+# ended because the pupil left the roll, last listed before the census day or on it.
+CENSUS = dt.date(2025, 9, 1)
+AROUND = [
+    ("open_before", dt.date(2024, 9, 1), None, None, None),
+    ("open_on", CENSUS, None, None, None),
+    ("open_after", dt.date(2025, 9, 2), None, None, None),
+    ("ended_before", dt.date(2023, 9, 1), dt.date(2025, 6, 30), "TRANSFERRED", None),
+    ("ended_on", dt.date(2023, 9, 1), CENSUS, "GRADUATED", None),
+    ("ended_after", dt.date(2023, 9, 1), dt.date(2025, 9, 2), "TRANSFERRED", None),
+    ("left_listed_before", dt.date(2023, 9, 1), dt.date(2025, 9, 10), "LEFT_ROLL",
+     dt.date(2025, 6, 20)),
+    ("left_listed_on", dt.date(2023, 9, 1), dt.date(2025, 9, 10), "LEFT_ROLL", CENSUS),
+    ("left_before", dt.date(2023, 9, 1), dt.date(2025, 3, 10), "LEFT_ROLL",
+     dt.date(2025, 1, 20)),
+]
+
+
+async def test_the_census_seek_finds_what_holds_status_says(graph: Graph) -> None:
+    # holding_status (open placements by their label, ended ones by the end day's index) finds
+    # the placements that holds_status, tested on every placement, says held school status.
+    await graph.write(
+        "UNWIND $rows AS row CREATE (c:Child {id: 'ch_' + row.id, regionCode: '140404'}) "
+        "CREATE (c)-[:HAS_FACT]->(:Fact:Placement {id: row.id, date: row.date, "
+        "endDate: row.endDate, endReason: row.reason, listedOn: row.listedOn, "
+        "type: 'REGULAR_CLASS', stage: 'PRIMARY'})",
+        {"rows": [{"id": i, "date": d, "endDate": e, "reason": r, "listedOn": listed}
+                  for i, d, e, r, listed in AROUND]})
+    await sync_all(graph)  # written raw: the pointers and the open-placement labels
+    for day in (dt.date(2025, 3, 1), CENSUS, dt.date(2025, 9, 5), dt.date(2025, 9, 10)):
+        params = {"day": day, "leftRoll": LEFT_ROLL}
+        tested = await graph.run("MATCH (p:Placement) WHERE " + holds_status("p", "$day")
+                                 + " RETURN p.id AS id ORDER BY id", params)
+        sought = await graph.run("CALL () { " + holding_status("p", "$day") + " } "
+                                 "RETURN p.id AS id ORDER BY id", params)
+        assert sought == tested, day
+    on_census = await graph.run("CALL () { " + holding_status("p", "$day") + " } "
+                                "RETURN p.id AS id ORDER BY id",
+                                {"day": CENSUS, "leftRoll": LEFT_ROLL})
+    assert [r["id"] for r in on_census] == ["ended_after", "left_listed_on", "open_before",
+                                            "open_on"]

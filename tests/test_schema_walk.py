@@ -51,6 +51,7 @@ from audit.service import AuditRecord
 from auth.policy import default_policy
 from hub.graph import Graph
 from hub.identity import IdProtector
+from hub.predicates import OPEN_PLACEMENT
 from hub.settings import Settings, load_settings
 from schema.api import build_schema
 from schema.endpoint import context_for
@@ -98,7 +99,8 @@ class World:
 async def _world(graph: Graph) -> World:
     facts = await graph.run(
         "MATCH (c:Child)-[:HAS_FACT]->(f:Fact) "
-        "RETURN f.id AS id, c.id AS child, [l IN labels(f) WHERE l <> 'Fact'][0] AS kind")
+        "RETURN f.id AS id, c.id AS child, "
+        "[l IN labels(f) WHERE NOT l IN ['Fact', $open]][0] AS kind", {"open": OPEN_PLACEMENT})
     orgs = await graph.run(
         "MATCH (o:Organisation) RETURN o.id AS id, [l IN labels(o) WHERE l <> 'Organisation'] "
         "AS labels")

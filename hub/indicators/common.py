@@ -18,7 +18,14 @@ from hub.graph import Graph, fill
 from hub.indicators.model import Definition, Result, SchoolYear, ratio
 from hub.indicators.registry import BY_KEY
 from hub.indicators.rules import RuleBook, Rules
-from hub.predicates import in_force, region_prefix
+from hub.predicates import (
+    ended,
+    ends_after,
+    in_force,
+    open_placement,
+    region_prefix,
+    started_by,
+)
 from hub.services.placements import LEFT_ROLL
 
 COMPULSORY_STAGES = ["PRIMARY", "JUNIOR"]
@@ -29,19 +36,35 @@ _TARGET_IS_PER_PUPIL = frozenset({"funding.specialSchools", "funding.otherPupils
 
 
 def holds_status(placement: str, day: str, listed_before: str | None = None) -> str:
-    """``placement`` gave school status 学籍 on ``day``: in force then, unless its pupil left
-    the roll (a later complete edu-status snapshot no longer lists him) and was last listed
-    before ``listed_before`` (default ``day``).
+    """``placement`` gave school status 学籍 on ``day``: in force then, unless it ended because
+    its pupil left the roll (a later complete edu-status snapshot no longer lists him) and he
+    was last listed before ``listed_before`` (default ``day``).
 
     Such a placement ends on the day of the snapshot that missed the pupil, often weeks into
     the term, yet the pupil was not on the roll when the term began: ``hub dropout check``
     (hub/workflows.py) opens his case on the term's first day, and the census of that same day
-    must not count him as enrolled, placed or funded. Needs the parameter ``$leftRoll``
-    (``Inputs.params`` gives it).
+    must not count him as enrolled, placed or funded. Leaving the roll is read on ended
+    placements only (every write that records it ends the placement on that day), so an open
+    placement holds status from its start day, as :func:`holding_status` finds it. Needs the
+    parameter ``$leftRoll`` (``Inputs.params`` gives it).
     """
     listed = listed_before or day
-    return (f"{in_force(placement, day)} AND NOT coalesce({placement}.endReason = $leftRoll "
-            f"AND {placement}.listedOn < {listed}, false)")
+    return (f"{in_force(placement, day)} AND NOT coalesce({ended(placement)} "
+            f"AND {placement}.endReason = $leftRoll AND {placement}.listedOn < {listed}, false)")
+
+
+def holding_status(placement: str, day: str) -> str:
+    """A subquery body (``CALL () { … }``) returning each ``placement`` that
+    :func:`holds_status` on ``day``, found by seeks instead of testing every placement begun by
+    then: the open ones by their label (hub/current.py keeps it), which hold status from their
+    start day, and the ended ones by the end day's index (those ending after ``day``), tested.
+    Open placements have no end date, and reading one that is missing (or the missing reason
+    of leaving the roll) walks every property of the placement: most of the test's cost."""
+    return (f"MATCH {open_placement(placement)} WHERE {started_by(placement, day)} "
+            f"RETURN {placement} "
+            f"UNION ALL "
+            f"MATCH ({placement}:Placement) WHERE {ends_after(placement, day)} "
+            f"AND {holds_status(placement, day)} RETURN {placement}")
 
 
 @dataclass(frozen=True)
@@ -100,9 +123,10 @@ class Inputs:
 # The census-day pass 学籍统计日共享扫描: the placements holding school status on the census day,
 # each with its child, read once into ``held`` for every family that counts them (roster
 # enrolment, placement shares, funding, classes). Each of those scanned every placement of the
-# province and walked it to its child on its own; the scan was most of each one's work.
+# province and walked it to its child on its own; the scan was most of each one's work. The
+# placements are sought (:func:`holding_status`), not read from every one begun by the census day.
 HELD = (
-    "MATCH (p:Placement) WHERE " + holds_status("p", "$census") + " "
+    "CALL () { " + holding_status("p", "$census") + " } "
     "MATCH (c:Child)-[:HAS_FACT]->(p) "
     "WITH collect({c: c, p: p}) AS held "
 )
