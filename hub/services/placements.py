@@ -428,7 +428,11 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "     CASE WHEN endsOn IS NOT NULL AND NOT p.ends THEN f.status ELSE p.status END AS status "
     "WITH row, c, f, p, endsOn, endedBy, endReason, status, "
     "     unseen OR wasFrom IS NULL OR wasFrom <> coalesce(p.enrolledOn, wasFrom, p.listedOn) "
-    "     OR NOT coalesce(wasTo = endsOn, wasTo IS NULL AND endsOn IS NULL) AS changed, "
+    "     OR NOT coalesce(wasTo = endsOn, wasTo IS NULL AND endsOn IS NULL) "
+    # The row says something new (its type, stage, class …): recorded anew, and the child's
+    # pointer and its mirror re-derived. A row listed again unchanged keeps its recordedAt —
+    # the pointer's tie-break between open placements of one start day — so it moves nothing.
+    "     OR f.rowHash IS NULL OR f.rowHash <> p.rowHash AS changed, "
     # A placement the hub knew open that this row ends: departments are told (hub/outbox.py).
     "     open AND NOT unseen AND endsOn IS NOT NULL AS ended "
     "SET f.source = p.source, f.sourceKey = p.sourceKey, f.sourceRef = p.sourceRef, "
@@ -438,7 +442,7 @@ SNAPSHOT_KNOWN: LiteralString = _SNAPSHOT_CLASSES + (
     "    f.listedOn = p.listedOn, f.rowHash = p.rowHash, f.status = status, "
     "    f.date = coalesce(p.enrolledOn, f.date, p.listedOn), "
     "    f.endDate = endsOn, f.endReason = endReason, f.endedBy = endedBy, "
-    "    f.sourceFile = $file, f.recordedAt = $at "
+    "    f.sourceFile = $file, f.recordedAt = CASE WHEN changed THEN $at ELSE f.recordedAt END "
     "WITH row, c, f, p, changed, ended "
     "CALL (c, f) { OPTIONAL MATCH (o:Child)-[r:HAS_FACT]->(f) WHERE o <> c DELETE r } "
     "MERGE (c)-[:HAS_FACT]->(f) "
