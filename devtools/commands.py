@@ -84,6 +84,10 @@ def bench_ingest(
         "--source", help="只导入这些来源（edu-status 总会导入）load only these sources")] = None,
     profile: Annotated[bool, typer.Option(
         "--profile", help="分阶段测量时 PROFILE 每条写语句 db hits per write statement")] = False,
+    warm_up: Annotated[int, typer.Option(
+        "--warm-up", min=0,
+        help="计时前先写入并丢弃的行数（预热 JVM）rows written and thrown away before timing")
+    ] = 6000,
 ) -> None:
     """导入基准 Generate exports of each source and time their load end to end."""
     from devtools import bench_ingest as bench
@@ -95,7 +99,7 @@ def bench_ingest(
         result = with_graph(lambda graph: bench.run(
             graph, IdProtector(conf), rows, reset=reset, batch_size=batch_size,
             jvm_pid=status.pid if status.running else None, sources=tuple(source or ()),
-            profile=profile), conf)
+            profile=profile, warm_up=warm_up), conf)
     except bench.NotEmpty as exc:
         raise fail(str(exc), 2) from None
     if as_json:
