@@ -26,12 +26,11 @@ import re
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import VariableNode
 
-if TYPE_CHECKING:
-    from schema.context import Context
+from auth.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -75,8 +74,9 @@ class CompiledQueries:
         return len(self._kept)
 
 
-def shape_of(what: str, context: Context, nodes: list[Any], variables: Mapping[str, Any],
-             key_argument: str) -> Hashable | None:
+def shape_of(what: str, nodes: list[Any], variables: Mapping[str, Any], key_argument: str, *,
+             scope: Scope, masked: frozenset[tuple[str, str]], max_page_size: int
+             ) -> Hashable | None:
     """The shape of a keyed lookup (see the module's text), or None when it cannot be kept."""
     locations = [node.loc for node in nodes]
     if not nodes or any(loc is None for loc in locations):
@@ -91,17 +91,16 @@ def shape_of(what: str, context: Context, nodes: list[Any], variables: Mapping[s
         uses = re.findall(r"\$" + re.escape(key_variable) + r"(?![_0-9A-Za-z])", body)
         if len(uses) != 2:
             return None
-    scope = context.scope
     scope_shape = (scope.child, scope.kinds, tuple(sorted(scope.params)))
     kept_variables = tuple(sorted((name, _frozen(value)) for name, value in variables.items()
                                   if name != key_variable))
     return (what, body, tuple(loc.start for loc in locations), kept_variables,
-            context.masked, scope_shape, context.settings.max_page_size)
+            masked, scope_shape, max_page_size)
 
 
-def params_for(kept: Kept, context: Context, key_value: Any) -> dict[str, Any]:
+def params_for(kept: Kept, scope: Scope, key_value: Any) -> dict[str, Any]:
     """The kept parameters with this request's key and this subject's scope values."""
     params = dict(kept.params)
-    params.update(context.scope.params)
+    params.update(scope.params)
     params[kept.key_param] = key_value
     return params

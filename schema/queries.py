@@ -141,14 +141,15 @@ async def _keyed(root: RootField, lookup: str, argument: str, value: str,
     context = root.context
     kept_queries = context.compiled
     shape = (None if kept_queries is None else
-             shape_of(lookup, context, root.nodes, root.variables, argument))
+             shape_of(lookup, root.nodes, root.variables, argument, scope=context.scope,
+                      masked=context.masked, max_page_size=context.settings.max_page_size))
     kept = None if shape is None or kept_queries is None else kept_queries.get(shape)
     if kept is None:
         kept = compile()
         if shape is not None and kept_queries is not None:
             kept_queries.keep(shape, kept)
         return await _result(context, kept.cypher, kept.params, what)
-    return await _result(context, kept.cypher, params_for(kept, context, value), what)
+    return await _result(context, kept.cypher, params_for(kept, context.scope, value), what)
 
 
 async def _result(context: Context, cypher: str, params: dict[str, Any], what: str) -> Any:
