@@ -140,16 +140,16 @@ async def _keyed(root: RootField, lookup: str, argument: str, value: str,
     (``schema/compiled.py``); ``lookup`` names the kind of lookup in that shape."""
     context = root.context
     kept_queries = context.compiled
-    shape = (None if kept_queries is None else
-             shape_of(lookup, root.nodes, root.variables, argument, scope=context.scope,
-                      masked=context.masked, max_page_size=context.settings.max_page_size))
-    kept = None if shape is None or kept_queries is None else kept_queries.get(shape)
-    if kept is None:
-        kept = compile()
-        if shape is not None and kept_queries is not None:
-            kept_queries.keep(shape, kept)
-        return await _result(context, kept.cypher, kept.params, what)
-    return await _result(context, kept.cypher, params_for(kept, context.scope, value), what)
+    shape = None if kept_queries is None else shape_of(
+        lookup, root.nodes, root.variables, argument, scope=context.scope,
+        masked=context.masked, max_page_size=context.settings.max_page_size)
+    kept = None if kept_queries is None or shape is None else kept_queries.get(shape)
+    if kept is not None:
+        return await _result(context, kept.cypher, params_for(kept, context.scope, value), what)
+    compiled = compile()
+    if kept_queries is not None and shape is not None:
+        kept_queries.keep(shape, compiled)
+    return await _result(context, compiled.cypher, compiled.params, what)
 
 
 async def _result(context: Context, cypher: str, params: dict[str, Any], what: str) -> Any:
