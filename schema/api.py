@@ -8,7 +8,6 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -19,6 +18,7 @@ from hub.settings import Settings
 from schema.audit import AuditQuery
 from schema.console import ConsoleQuery
 from schema.cost import QueryCost
+from schema.depth import DepthLimit
 from schema.documents import RememberValid
 from schema.duplicates import DuplicateMutation, DuplicateQuery
 from schema.errors import ErrorCodes
@@ -47,7 +47,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # One instance each, shared by every request: their validation rules are then the same
     # objects each time, so the validation cache can hit (new instances would miss it).
     limits = (
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        DepthLimit(max_depth=settings.max_query_depth),
         MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         MaxTokensLimiter(max_token_count=settings.max_query_tokens),
     )

@@ -79,6 +79,9 @@ async def test_the_new_media_type_on_request(hub: tuple[httpx.AsyncClient, dict[
 @pytest.mark.parametrize(("request_body", "code"), [
     ({"query": "{"}, "BAD_USER_INPUT"),  # does not parse
     ({"query": "{ noSuchField }"}, "BAD_USER_INPUT"),  # does not validate
+    # a fragment spread but not defined: graphql's own rule says so (the depth limit had
+    # raised KeyError on it, an INTERNAL error)
+    ({"query": '{ child(id: "ch_1") { ...Nope } }'}, "BAD_USER_INPUT"),
     ({"query": "query ($id: ID!) { child(id: $id) { id } }", "variables": {"id": None}},
      "BAD_USER_INPUT"),  # variables do not coerce
     ({"query": EXAMPLE}, "COST_LIMIT"),  # over the role's budget: refused before it runs
