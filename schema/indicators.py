@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Annotated, cast
 
 import strawberry
-from graphql import get_named_type
+from graphql import GraphQLObjectType, get_named_type
 
 from hub import indicators as ind
 from hub import regions
@@ -24,7 +24,14 @@ from hub.errors import BadUserInput
 from hub.indicators.rules import RulesError
 from hub.predicates import in_subtree, region_prefix
 from schema.fields import CHILD_KEY, First
-from schema.queries import HubInfo, _compiler, _field, note_disclosed, run_compiled
+from schema.queries import (
+    HubInfo,
+    RootField,
+    _compiler,
+    _field,
+    note_disclosed,
+    run_compiled,
+)
 from schema.scalars import Date
 from schema.types import DropoutCase, Transition
 
@@ -55,6 +62,15 @@ AsOfArg = Annotated[
                         "today, or the year's last teaching day once it has passed: 15 July "
                         "unless the region's rules set its term dates)"),
 ]
+
+KeysArg = Annotated[
+    list[str] | None,
+    strawberry.argument(description="只算这些指标(默认全部) Only these indicators, by key "
+                        "(default: every one); only their families are computed"),
+]
+# The fields that need the children behind each figure: without them the report is computed
+# for its figures only (the lists are neither collected by the database nor disclosed).
+_LIST_FIELDS = frozenset({"childIds", "items"})
 
 
 @strawberry.enum(description="指标状态 Where an indicator stands against its target")
@@ -181,6 +197,35 @@ def _visibility(info: HubInfo) -> ind.Visibility:
     return ind.Visibility(conditions=scope.child, params=dict(scope.params))
 
 
+def _keys(keys: list[str] | None) -> tuple[str, ...]:
+    """The families to compute for ``keys`` (every family without them)."""
+    if keys is None:
+        return ind.FAMILIES
+    unknown = sorted(set(keys) - set(ind.BY_KEY))
+    if unknown:
+        raise BadUserInput(f"keys: 不是已知的指标键 not an indicator key: {', '.join(unknown)}",
+                           field="keys")
+    return tuple(f for f in ind.FAMILIES if any(ind.BY_KEY[k].family == f for k in keys))
+
+
+def _asks_lists(info: HubInfo) -> bool:
+    """Whether the document selects a field that reads the children behind a figure (fragments
+    and ``@skip``/``@include`` read as the executor reads them)."""
+    root = RootField.of(info)
+    selections = root.compiler()
+    report_type = cast(GraphQLObjectType, get_named_type(root.field_def.type))
+    indicator_type = cast(GraphQLObjectType, get_named_type(report_type.fields["indicators"].type))
+    under = [n.selection_set for n in root.nodes if n.selection_set]
+    for field in selections.collect(report_type, under).values():
+        if field[0].name.value != "indicators":
+            continue
+        sets = [n.selection_set for n in field if n.selection_set]
+        if any(f[0].name.value in _LIST_FIELDS
+               for f in selections.collect(indicator_type, sets).values()):
+            return True
+    return False
+
+
 def _region(code: str) -> str:
     if not regions.is_known(code):
         raise BadUserInput("region: 不是已知的行政区划代码 not a known GB/T 2260 region code",
@@ -220,8 +265,10 @@ class IndicatorQuery:
         region: RegionArg,
         year: YearArg,
         as_of: AsOfArg = None,
+        keys: KeysArg = None,
     ) -> IndicatorReport:
         code = _region(region)
+        families = _keys(keys)
         if not 2000 <= year <= 2100:
             raise BadUserInput("year: 学年应在 2000–2100 之间 year must be 2000–2100",
                                field="year")
@@ -232,12 +279,15 @@ class IndicatorQuery:
         visibility = _visibility(info)
         report = await ind.compute(
             info.context.graph, code, year, as_of=cast(dt.date | None, as_of), book=book,
-            visibility=visibility,
+            visibility=visibility if _asks_lists(info) else ind.Visibility(sees_children=False),
+            families=families,
         )
         view = info.context.view
         seen = view.facts if view is not None else None
         out = []
         for result in report.results:
+            if keys is not None and result.definition.key not in keys:
+                continue
             kinds = REVEALS[result.definition.family]
             visible = visibility.sees_children and (seen is None or kinds <= seen)
             out.append(_indicator(result, visible))

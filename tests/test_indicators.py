@@ -386,6 +386,69 @@ async def test_graphql_status_says_no_data(loaded: Graph, settings: Settings) ->
             county["placement.homeDelivery"]["meetsTarget"]) == ("MET", True)
 
 
+FIGURES = ("key numerator denominator value target status meetsTarget childrenVisible")
+
+
+@pytest.mark.parametrize("region", ["140404", "140400", "140000"])
+async def test_figures_do_not_depend_on_the_lists(loaded: Graph, region: str) -> None:
+    # A document that reads no list is computed without them (issue 14): the figures and the
+    # rows that are not children stay the same.
+    with_lists = await indicators.compute(loaded, region, YEAR, as_of=AS_OF)
+    figures = await indicators.compute(loaded, region, YEAR, as_of=AS_OF,
+                                       visibility=indicators.Visibility(sees_children=False))
+    assert [r.definition.key for r in figures.results] == [
+        r.definition.key for r in with_lists.results]
+    for a, b in zip(with_lists.results, figures.results, strict=True):
+        assert (a.numerator, a.denominator, a.value, a.status) == (
+            b.numerator, b.denominator, b.value, b.status), a.definition.key
+        assert [i for i in a.items if not i.child] == b.items, a.definition.key
+
+
+@pytest.mark.parametrize(("ask", "fragments"), [
+    ("indicators { " + FIGURES + " childIds }", ""),
+    ("indicators { " + FIGURES + " behind: childIds }", ""),
+    ("...Lists", "fragment Lists on IndicatorReport { indicators { " + FIGURES + " childIds } }"),
+    ("... on IndicatorReport { indicators { ...Ids } }",
+     "fragment Ids on Indicator { " + FIGURES + " childIds }"),
+])
+async def test_graphql_lists_are_read_however_the_document_asks(
+    loaded: Graph, settings: Settings, ask: str, fragments: str
+) -> None:
+    document = (f"query ($region: String!, $year: Int!, $asOf: Date) {{ indicators(region: "
+                f"$region, year: $year, asOf: $asOf) {{ {ask} }} }} {fragments}")
+    figures_only = ("query ($region: String!, $year: Int!, $asOf: Date) { indicators(region: "
+                    "$region, year: $year, asOf: $asOf) { indicators { " + FIGURES + " } } }")
+    subject = _subject("supervisor", "EDU", "140400")
+    variables = {"region": "140404", "year": YEAR, "asOf": AS_OF.isoformat()}
+    listed = await execute(loaded, settings, document, variables, subject=subject)
+    plain = await execute(loaded, settings, figures_only, variables, subject=subject)
+    assert listed.errors == [] and plain.errors == []
+    by_key = {i["key"]: i for i in listed.data["indicators"]["indicators"]}
+    ids = by_key["enrolment.compulsory"].get("childIds", by_key["enrolment.compulsory"].get(
+        "behind"))
+    assert ids == ["ch_n"]
+    assert [{k: v for k, v in i.items() if k in FIGURES.split()}
+            for i in listed.data["indicators"]["indicators"]] == plain.data["indicators"][
+                "indicators"]
+
+
+async def test_graphql_computes_only_the_indicators_asked(
+    loaded: Graph, settings: Settings
+) -> None:
+    document = (f'query ($keys: [String!]) {{ indicators(region: "140404", year: {YEAR}, '
+                f'asOf: "{AS_OF}", keys: $keys) {{ indicators {{ key childIds }} }} }}')
+    subject = _subject("supervisor", "EDU", "140400")
+    one = await execute(loaded, settings, document, {"keys": ["enrolment.compulsory"]},
+                        subject=subject)
+    assert one.errors == [] and one.round_trips == 1
+    assert one.data["indicators"]["indicators"] == [
+        {"key": "enrolment.compulsory", "childIds": ["ch_n"]}]
+    wrong = await execute(loaded, settings, document, {"keys": ["enrolment.nope"]},
+                          subject=subject)
+    assert wrong.codes == ["BAD_USER_INPUT"]
+    assert "enrolment.nope" in wrong.errors[0]["message"]
+
+
 async def test_graphql_rejects_unknown_region(graph: Graph, settings: Settings) -> None:
     outcome = await execute(graph, settings, QUERY, {"region": "999999", "year": 2025})
     assert outcome.codes == ["BAD_USER_INPUT"]

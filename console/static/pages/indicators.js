@@ -7,9 +7,13 @@ const QUERY = `query ConsoleIndicators($region: String!, $year: Int!) {
   indicators(region: $region, year: $year) {
     region regionName year from to census asOf
     indicators { key family name english unit numerator numeratorUnit denominator value target
-                 targetOp status meetsTarget source childrenVisible childIds
+                 targetOp status meetsTarget source childrenVisible
                  definition definitionChinese denominatorDefinition denominatorDefinitionChinese
                  childrenAre childrenAreChinese } } }`;
+// The children behind one figure, asked when its list is opened: the page's report is computed
+// for its figures only (faster), and only the list opened is disclosed and audited.
+const LIST = `query ConsoleIndicatorList($region: String!, $year: Int!, $key: String!) {
+  indicators(region: $region, year: $year, keys: [$key]) { indicators { key childIds } } }`;
 const BEHIND = `query ConsoleBehind($ids: [ID!]!) {
   childrenByIds(ids: $ids) { id name age currentPlacement { placementType organisation { name } } } }`;
 const SHOWN = 100;
@@ -98,26 +102,32 @@ export async function render({ who }) {
   form.elements.year.value = params.get("year") || defaultYear();
   const behind = document.getElementById("behind");
 
-  async function showBehind(indicator, { focus = true } = {}) {
-    const ids = indicator.childIds.slice(0, SHOWN);
+  async function showBehind(report, indicator, { focus = true } = {}) {
+    status(t("正在读取名单……", "Reading the list…"));
+    const listed = await gql(LIST, { region: report.region, year: report.year, key: indicator.key });
+    const childIds = listed.data.indicators.indicators[0].childIds;
+    status("");
+    const ids = childIds.slice(0, SHOWN);
     const heading = document.getElementById("behind-heading");
-    heading.textContent = t(`${indicator.name}：相关儿童 ${indicator.childIds.length} 名`,
-      `${indicator.english}: ${indicator.childIds.length} children behind it`);
+    heading.textContent = t(`${indicator.name}：相关儿童 ${childIds.length} 名`,
+      `${indicator.english}: ${childIds.length} children behind it`);
     // What the list is, in the indicator's own words; ages are today's, not the year's.
     document.getElementById("behind-what").textContent = t(
       `名单口径：${indicator.childrenAreChinese}。年龄为今天的周岁，指标按学年 8 月 31 日的年龄分段。`,
       `The list holds ${indicator.childrenAre}. Ages are today's; the indicator bands children `
       + "by their age on 31 August of the school year.");
-    document.getElementById("behind-note").textContent = indicator.childIds.length > SHOWN
+    document.getElementById("behind-note").textContent = childIds.length > SHOWN
       ? t(`显示前 ${SHOWN} 名；完整名单请导出 Excel。`, `The first ${SHOWN} are shown; export to `
-        + "Excel for the whole list.") : "";
+        + "Excel for the whole list.")
+      : (childIds.length ? "" : t("名单为空：没有儿童在此指标之后。", "The list is empty: no child "
+        + "stands behind this figure."));
     // The open list is part of the address: Back from a child's record comes back to it.
     const address = new URLSearchParams(location.search);
     address.set("list", indicator.key);
     history.replaceState(null, "", `?${address}`);
     const list = document.getElementById("behind-list");
     list.replaceChildren();
-    const { data } = await gql(BEHIND, { ids });
+    const { data } = ids.length ? await gql(BEHIND, { ids }) : { data: { childrenByIds: [] } };
     for (const c of data.childrenByIds) {
       const p = c.currentPlacement;
       list.append(h("li", {}, h("a", { href: `/console/child?id=${encodeURIComponent(c.id)}` },
@@ -175,10 +185,10 @@ export async function render({ who }) {
     const body = document.querySelector("#ind-table tbody");
     body.replaceChildren();
     for (const r of report.indicators) {
-      const listButton = r.childIds.length
-        ? h("button.linkish", { type: "button", onclick: () => showBehind(r).catch((e) => status(e.message, "error")) },
-          t(`查看名单（${r.childIds.length}）`, `Show list (${r.childIds.length})`))
-        : (r.childrenVisible ? "0" : h("span.hint", {}, t("无权查看名单", "not visible to you")));
+      const listButton = r.childrenVisible
+        ? h("button.linkish", { type: "button", onclick: () => showBehind(report, r).catch((e) => status(e.message, "error")) },
+          t("查看名单", "Show list"))
+        : h("span.hint", {}, t("无权查看名单", "not visible to you"));
       body.append(h(r.meetsTarget === false ? "tr.flagged" : "tr", {},
         h("th", { scope: "row" }, t(r.name, r.english), h("br"), h("span.hint", {}, r.key),
           definition(r)),
@@ -198,8 +208,8 @@ export async function render({ who }) {
     await chart(document.getElementById("chart-rates"),
       report.indicators.filter((r) => r.unit === "rate"));
     status("");
-    const reopen = report.indicators.find((r) => r.key === open && r.childIds.length);
-    if (reopen) await showBehind(reopen, { focus: false });
+    const reopen = report.indicators.find((r) => r.key === open && r.childrenVisible);
+    if (reopen) await showBehind(report, reopen, { focus: false });
     return report;
   }
 
