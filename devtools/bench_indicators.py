@@ -12,6 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from auth import clients
+from auth.policy import default_policy
+from devtools.bench_api import InProcessHub
 from devtools.demo.load import has_children, load_demo
 from hub.graph import Graph
 from hub.indicators import FAMILIES, Visibility, compute
@@ -19,6 +22,22 @@ from hub.settings import Settings
 
 # The lists neither collected nor returned: as for a document that reads no childIds or items.
 FIGURES_ONLY = Visibility(sees_children=False)
+
+# The console's indicators page over GraphQL, as a supervisor of the region: the page as it
+# asked before issue 14's fourth sitting (every indicator with its childIds), the page now
+# (figures only) and one list opened.
+_FIELDS = ("key family name english unit numerator numeratorUnit denominator value target "
+           "targetOp status meetsTarget source childrenVisible definition definitionChinese "
+           "denominatorDefinition denominatorDefinitionChinese childrenAre childrenAreChinese")
+_REPORT = ("query ($region: String!, $year: Int!) { indicators(region: $region, year: $year) "
+           "{ region regionName year from to census asOf indicators { %s } } }")
+PAGE_REQUESTS = {
+    "everyList": _REPORT % (_FIELDS + " childIds"),
+    "figuresOnly": _REPORT % _FIELDS,
+    "oneList": ("query ($region: String!, $year: Int!) { indicators(region: $region, year: "
+                "$year, keys: [\"enrolment.compulsory\"]) { indicators { key childIds } } }"),
+}
+SUPERVISOR_CLIENT = ("cl_bench_supervisor", "local-bench-supervisor-secret-not-for-production")
 
 
 async def run(graph: Graph, conf: Settings, code: str, year: int, children: int, repeat: int,
@@ -53,6 +72,8 @@ async def run(graph: Graph, conf: Settings, code: str, year: int, children: int,
             await compute(graph, code, year, families=(family,))
             times.append((time.perf_counter() - started) * 1000)
         serial[family] = round(min(times), 1)
+    say("控制台指标页 the console's page over GraphQL ...")
+    pages = await page(graph, conf, code, year, repeat)
     return {
         "region": code, "year": year,
         "children": counts[0]["children"], "facts": counts[0]["facts"],
@@ -66,8 +87,43 @@ async def run(graph: Graph, conf: Settings, code: str, year: int, children: int,
                               "max": max(figures_only)},
         "familyMsConcurrent": {k: v for k, v in warm[-1].items() if k != "total"},
         "familyMsAlone": serial,
+        "consolePage": pages,
         "machine": machine(conf.neo4j_heap_mb, conf.neo4j_pagecache_mb),
     }
+
+
+async def page(graph: Graph, conf: Settings, code: str, year: int,
+               repeat: int) -> dict[str, Any]:
+    """Each of :data:`PAGE_REQUESTS` ``repeat`` times, interleaved, through the hub's app in this
+    process with auth and audit on: median ms, the answer's bytes and the children it names
+    (each named on the request's audit record)."""
+    await clients.add_client(graph, default_policy(), name="bench supervisor", department="EDU",
+                             region=code, roles=["supervisor"],
+                             client_id=SUPERVISOR_CLIENT[0], secret=SUPERVISOR_CLIENT[1])
+    full = conf.model_copy(update={"log_level": "WARNING", "rate_limit_per_minute": 10**6,
+                                   "auth_enabled": True, "audit_enabled": True})
+    times: dict[str, list[float]] = {name: [] for name in PAGE_REQUESTS}
+    sizes: dict[str, dict[str, int]] = {}
+    async with InProcessHub(full) as hub:
+        response = await hub.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                  auth=SUPERVISOR_CLIENT)
+        response.raise_for_status()
+        headers = {"Authorization": f"Bearer {response.json()['access_token']}",
+                   "X-Purpose-Of-Use": "SUPERVISION"}
+        for _ in range(repeat):
+            for name, query in PAGE_REQUESTS.items():
+                started = time.perf_counter()
+                response = await hub.post("/graphql", headers=headers, json={
+                    "query": query, "variables": {"region": code, "year": year}})
+                times[name].append((time.perf_counter() - started) * 1000)
+                body = response.json()
+                if response.status_code != 200 or body.get("errors"):
+                    raise RuntimeError(f"{name}: {response.status_code} {body.get('errors')}")
+                named = {c for i in body["data"]["indicators"]["indicators"]
+                         for c in i.get("childIds", [])}
+                sizes[name] = {"bytes": len(response.content), "childrenNamed": len(named)}
+    return {name: {"medianMs": round(statistics.median(ms), 1), **sizes[name]}
+            for name, ms in times.items()}
 
 
 def machine(heap_mb: int, pagecache_mb: int) -> dict[str, Any]:

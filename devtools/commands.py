@@ -132,8 +132,12 @@ def bench_indicators(
     typer.echo(f"{result['children']:,} 名儿童 children, {result['facts']:,} facts")
     typer.echo(f"冷启动 cold: {result['coldMs']:.0f} ms; 预热后 warm median "
                f"{result['warmMs']['median']:.0f} ms (min {result['warmMs']['min']:.0f})")
+    typer.echo(f"仅数值 figures only: warm median {result['figuresOnlyWarmMs']['median']:.0f} ms")
     for family, ms in result["familyMsAlone"].items():
         typer.echo(f"  {family}: {ms:.0f} ms")
+    for name, figures in result["consolePage"].items():
+        typer.echo(f"  控制台 console {name}: {figures['medianMs']:.0f} ms, {figures['bytes']:,} "
+                   f"bytes, {figures['childrenNamed']:,} children named")
 
 
 @bench_app.command("audit")

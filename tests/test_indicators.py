@@ -19,7 +19,9 @@ from hub.indicators.rules import RulesFile
 from hub.services.placements import LEFT_ROLL
 from hub.settings import Settings
 from hub.subject import Subject
+from tests.auth_helpers import gql, register, token_for
 from tests.graphql_helpers import execute
+from tests.test_audit import audit_settings, events, serve  # noqa: F401 (a fixture)
 from tests.test_indicators_graph import AS_OF, YEAR, load
 
 SPECIAL_PUPILS = [f"sp_{n:03d}" for n in range(1, 98)]
@@ -447,6 +449,25 @@ async def test_graphql_computes_only_the_indicators_asked(
                           subject=subject)
     assert wrong.codes == ["BAD_USER_INPUT"]
     assert "enrolment.nope" in wrong.errors[0]["message"]
+
+
+async def test_the_audit_names_only_the_lists_read(
+    loaded: Graph, audit_settings: Settings  # noqa: F811
+) -> None:
+    # A supervisor reading the figures discloses no child; opening one list discloses, and the
+    # audit names, that list's children and no other (the console's page did both in one).
+    where = f'region: "140404", year: {YEAR}, asOf: "{AS_OF}"'
+    figures = f"{{ indicators({where}) {{ indicators {{ key numerator }} }} }}"
+    one_list = (f'{{ indicators({where}, keys: ["enrolment.compulsory"]) '
+                "{ indicators { key childIds } } }")
+    supervisor = await register(loaded, "EDU", "140400", ["supervisor"])
+    async with serve(audit_settings) as (client, app):
+        token = await token_for(client, supervisor)
+        for query in (figures, one_list):
+            response = await gql(client, token, query, purpose="SUPERVISION")
+            assert response.status_code == 200 and "errors" not in response.json()
+        reads = await events(loaded, app, kind="graphql")
+    assert [sorted(e.get("children") or []) for e in reads] == [[], ["ch_n"]]
 
 
 async def test_graphql_rejects_unknown_region(graph: Graph, settings: Settings) -> None:
