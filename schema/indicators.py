@@ -203,8 +203,8 @@ def _keys(keys: list[str] | None) -> tuple[str, ...]:
         return ind.FAMILIES
     unknown = sorted(set(keys) - set(ind.BY_KEY))
     if unknown:
-        raise BadUserInput(f"keys: 不是已知的指标键 not an indicator key: {', '.join(unknown)}",
-                           field="keys")
+        named = ", ".join(k[:40] for k in unknown[:3]) + (", …" if len(unknown) > 3 else "")
+        raise BadUserInput(f"keys: 不是已知的指标键 not an indicator key: {named}", field="keys")
     return tuple(f for f in ind.FAMILIES if any(ind.BY_KEY[k].family == f for k in keys))
 
 

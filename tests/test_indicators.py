@@ -449,6 +449,9 @@ async def test_graphql_computes_only_the_indicators_asked(
                           subject=subject)
     assert wrong.codes == ["BAD_USER_INPUT"]
     assert "enrolment.nope" in wrong.errors[0]["message"]
+    many = await execute(loaded, settings, document, {"keys": [f"x{n}" * 500 for n in range(50)]},
+                         subject=subject)
+    assert many.codes == ["BAD_USER_INPUT"] and len(many.errors[0]["message"]) < 300
 
 
 async def test_the_audit_names_only_the_lists_read(
