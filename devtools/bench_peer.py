@@ -258,12 +258,16 @@ async def _wait_ready(name: str, probe: Callable[[], Any], process: subprocess.P
 # --- the run -----------------------------------------------------------------------------------
 
 
+def _answered(server: Server, status: int, body: bytes) -> bytes:
+    if status != 200:
+        raise PeerBenchError(f"{server.name}: HTTP {status} {body[:500].decode(errors='replace')}")
+    return body
+
+
 async def _post(server: Server, query: str, variables: dict[str, Any]) -> bytes:
     response = await server.client.post(server.path, json={"query": query, "variables": variables},
                                         headers=server.headers)
-    if response.status_code != 200:
-        raise PeerBenchError(f"{server.name}: HTTP {response.status_code} {response.text[:500]}")
-    return response.content
+    return _answered(server, response.status_code, response.content)
 
 
 async def _timed_post(server: Server, query: str, variables: dict[str, Any]
@@ -275,10 +279,7 @@ async def _timed_post(server: Server, query: str, variables: dict[str, Any]
             headers={**server.headers, "Content-Type": "application/json"}) as response:
         body = await response.read()
     elapsed = (time.perf_counter() - started) * 1000
-    if response.status != 200:
-        raise PeerBenchError(f"{server.name}: HTTP {response.status} "
-                             f"{body[:500].decode(errors='replace')}")
-    return elapsed, body
+    return elapsed, _answered(server, response.status, body)
 
 
 def _data(server: Server, body: bytes) -> dict[str, Any]:
