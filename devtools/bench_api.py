@@ -206,10 +206,12 @@ class InProcessHub:
         await self._lifespan.__aexit__(*exc)
 
 
-async def client_token(client: httpx.AsyncClient) -> str:
-    """A token for the bench client, by client credentials."""
+async def client_token(client: httpx.AsyncClient,
+                       credentials: tuple[str, str] = BENCH_CLIENT) -> str:
+    """A token for a bench client (the education officer's by default), by client
+    credentials."""
     response = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                                 auth=BENCH_CLIENT)
+                                 auth=credentials)
     response.raise_for_status()
     token: str = response.json()["access_token"]
     return token

@@ -14,7 +14,7 @@ from typing import Any
 
 from auth import clients
 from auth.policy import default_policy
-from devtools.bench_api import InProcessHub
+from devtools.bench_api import InProcessHub, client_token
 from devtools.demo.load import has_children, load_demo
 from hub.graph import Graph
 from hub.indicators import FAMILIES, Visibility, compute
@@ -105,10 +105,7 @@ async def page(graph: Graph, conf: Settings, code: str, year: int,
     times: dict[str, list[float]] = {name: [] for name in PAGE_REQUESTS}
     sizes: dict[str, dict[str, int]] = {}
     async with InProcessHub(full) as hub:
-        response = await hub.post("/oauth/token", data={"grant_type": "client_credentials"},
-                                  auth=SUPERVISOR_CLIENT)
-        response.raise_for_status()
-        headers = {"Authorization": f"Bearer {response.json()['access_token']}",
+        headers = {"Authorization": f"Bearer {await client_token(hub, SUPERVISOR_CLIENT)}",
                    "X-Purpose-Of-Use": "SUPERVISION"}
         for _ in range(repeat):
             for name, query in PAGE_REQUESTS.items():
